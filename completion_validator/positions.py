@@ -1,0 +1,154 @@
+"""Source positions: which line and column of a JSON text holds the value at a given path.
+
+Validation works on parsed values, which have forgotten where they came from. Only a document
+with errors needs positions, so this scanner runs on the error path alone: it walks the text
+once and records where every value (and every member's key) starts. It also finds what the
+standard library's parser will not locate: a duplicate key, and a NaN or Infinity literal.
+"""
+
+from __future__ import annotations
+
+import bisect
+import json
+import re
+from dataclasses import dataclass
+
+from completion_validator.errors import InstancePath
+
+_WHITESPACE = re.compile(r"[ \t\n\r]*")
+_STRING = re.compile(r'"(?:[^"\\\x00-\x1f]|\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4}))*"')
+_NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?")
+_LITERAL = re.compile(r"true|false|null")
+_NON_JSON_CONSTANT = re.compile(r"-?(?:NaN|Infinity)")
+
+
+@dataclass(frozen=True)
+class Position:
+    """A 1-based line and column (columns count characters, as editors do)."""
+
+    line: int
+    column: int
+
+
+class JsonSyntaxError(ValueError):
+    """JSON text that is malformed or that JSON forbids (duplicate keys, NaN), with its offset."""
+
+    def __init__(self, message: str, offset: int, keyword: str = "parse") -> None:
+        super().__init__(message)
+        self.message = message
+        self.offset = offset
+        self.keyword = keyword
+
+
+class LineIndex:
+    """Turns character offsets into line and column numbers."""
+
+    def __init__(self, text: str, first_line: int = 1) -> None:
+        self._starts = [0] + [match.end() for match in re.finditer(r"\r\n|\r|\n", text)]
+        self._first_line = first_line
+
+    def position(self, offset: int) -> Position:
+        """The line and column of a character offset."""
+        row = bisect.bisect_right(self._starts, offset) - 1
+        return Position(self._first_line + row, offset - self._starts[row] + 1)
+
+
+@dataclass(frozen=True)
+class JsonPositions:
+    """Where each value, and each object member's key, starts in a JSON text (character offsets)."""
+
+    values: dict[InstancePath, int]
+    keys: dict[InstancePath, int]
+
+
+def scan(text: str) -> JsonPositions:
+    """Record the offset of every value and key; raise `JsonSyntaxError` for a duplicate key or NaN."""
+    values: dict[InstancePath, int] = {}
+    keys: dict[InstancePath, int] = {}
+    end = _scan_value(text, _skip(text, 0), (), values, keys)
+    if _skip(text, end) != len(text):
+        raise JsonSyntaxError("extra data after the JSON value", _skip(text, end))
+    return JsonPositions(values, keys)
+
+
+def _skip(text: str, offset: int) -> int:
+    match = _WHITESPACE.match(text, offset)
+    return match.end() if match else offset
+
+
+def _scan_value(
+    text: str,
+    offset: int,
+    path: InstancePath,
+    values: dict[InstancePath, int],
+    keys: dict[InstancePath, int],
+) -> int:
+    values[path] = offset
+    char = text[offset : offset + 1]
+    if char == "{":
+        return _scan_object(text, offset, path, values, keys)
+    if char == "[":
+        return _scan_array(text, offset, path, values, keys)
+    for pattern in (_STRING, _NUMBER, _LITERAL):
+        match = pattern.match(text, offset)
+        if match:
+            return match.end()
+    constant = _NON_JSON_CONSTANT.match(text, offset)
+    if constant:
+        raise JsonSyntaxError(f"{constant.group()} is not valid JSON (JSON numbers are finite)", offset, "not-json")
+    raise JsonSyntaxError("expected a JSON value", offset)
+
+
+def _scan_object(
+    text: str,
+    offset: int,
+    path: InstancePath,
+    values: dict[InstancePath, int],
+    keys: dict[InstancePath, int],
+) -> int:
+    offset = _skip(text, offset + 1)
+    if text.startswith("}", offset):
+        return offset + 1
+    seen: set[str] = set()
+    while True:
+        match = _STRING.match(text, offset)
+        if not match:
+            raise JsonSyntaxError("expected a property name in double quotes", offset)
+        name = json.loads(match.group())
+        if name in seen:
+            raise JsonSyntaxError(
+                f"duplicate key {name!r} (JSON parsers keep only one of them)", offset, "duplicate-key"
+            )
+        seen.add(name)
+        keys[(*path, name)] = offset
+        offset = _skip(text, match.end())
+        if not text.startswith(":", offset):
+            raise JsonSyntaxError("expected ':' after the property name", offset)
+        offset = _scan_value(text, _skip(text, offset + 1), (*path, name), values, keys)
+        offset = _skip(text, offset)
+        if text.startswith("}", offset):
+            return offset + 1
+        if not text.startswith(",", offset):
+            raise JsonSyntaxError("expected ',' or '}'", offset)
+        offset = _skip(text, offset + 1)
+
+
+def _scan_array(
+    text: str,
+    offset: int,
+    path: InstancePath,
+    values: dict[InstancePath, int],
+    keys: dict[InstancePath, int],
+) -> int:
+    offset = _skip(text, offset + 1)
+    if text.startswith("]", offset):
+        return offset + 1
+    index = 0
+    while True:
+        offset = _skip(text, _scan_value(text, offset, (*path, index), values, keys))
+        if text.startswith("]", offset):
+            return offset + 1
+        if not text.startswith(",", offset):
+            raise JsonSyntaxError("expected ',' or ']'", offset)
+        offset = _skip(text, offset + 1)
+        index += 1

@@ -1,0 +1,267 @@
+"""Reading payloads from files and streams: JSON, JSONL and YAML, each document with its positions.
+
+A reader yields, in file order, a `Document` for every payload it could parse and a
+`ReadProblem` for everything it could not (bad syntax, duplicate keys, bad encoding, a missing
+file), so one bad line in a log never hides the rest of the run. Positions are worked out only
+when asked for, that is, only for documents that have errors.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import IO, Any, Literal
+
+from completion_validator.errors import InstancePath
+from completion_validator.positions import JsonSyntaxError, LineIndex, Position, scan
+
+InputFormat = Literal["json", "jsonl", "yaml"]
+FORMAT_BY_SUFFIX: dict[str, InputFormat] = {
+    ".json": "json",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".yaml": "yaml",
+    ".yml": "yaml",
+}
+_UTF8_BOM = b"\xef\xbb\xbf"
+# Keywords whose error is best shown at the member's key rather than at its value.
+_AT_KEY = frozenset({"additionalProperties"})
+
+
+@dataclass(frozen=True)
+class ReadProblem:
+    """Input that could not be read as JSON data, with where it went wrong when that is known."""
+
+    message: str
+    keyword: str = "parse"
+    position: Position | None = None
+    index: int | None = None
+
+
+class Locator:
+    """Finds the line and column of a path in one document's source, on demand."""
+
+    def value_at(self, path: InstancePath) -> Position | None:  # pragma: no cover - interface
+        """Where the value at `path` starts."""
+        raise NotImplementedError
+
+    def key_at(self, path: InstancePath) -> Position | None:
+        """Where the key of the member at `path` starts (default: its value)."""
+        return self.value_at(path)
+
+    def locate(self, path: InstancePath, keyword: str) -> Position:
+        """The position to report for an error at `path`: the value, or for a missing member its object."""
+        if keyword == "required":
+            path = path[:-1]
+        while True:
+            found = self.key_at(path) if keyword in _AT_KEY else self.value_at(path)
+            if found is not None or not path:
+                return found or Position(1, 1)
+            path, keyword = path[:-1], ""
+
+
+class JsonLocator(Locator):
+    """Positions in a JSON text, scanned the first time one is asked for."""
+
+    def __init__(self, text: str, first_line: int = 1) -> None:
+        self._text = text
+        self._first_line = first_line
+
+    @cached_property
+    def _scanned(self) -> tuple[dict[InstancePath, int], dict[InstancePath, int], LineIndex]:
+        positions = scan(self._text)
+        return positions.values, positions.keys, LineIndex(self._text, self._first_line)
+
+    def value_at(self, path: InstancePath) -> Position | None:
+        """Where the value at `path` starts."""
+        values, _, lines = self._scanned
+        return lines.position(values[path]) if path in values else None
+
+    def key_at(self, path: InstancePath) -> Position | None:
+        """Where the key of the member at `path` starts."""
+        _, keys, lines = self._scanned
+        return lines.position(keys[path]) if path in keys else self.value_at(path)
+
+
+@dataclass(frozen=True)
+class Document:
+    """One parsed payload: its value, its index in the file (JSONL line, YAML document), its positions."""
+
+    value: Any
+    index: int | None
+    locator: Locator = field(repr=False, compare=False)
+
+    def locate(self, path: InstancePath, keyword: str) -> Position:
+        """The line and column to report for an error at `path` with `keyword`."""
+        return self.locator.locate(path, keyword)
+
+
+Item = Document | ReadProblem
+
+
+class _DuplicateKey(ValueError):
+    pass
+
+
+class _NonFiniteNumber(ValueError):
+    pass
+
+
+def _pairs_to_dict(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result = dict(pairs)
+    if len(result) != len(pairs):
+        raise _DuplicateKey
+    return result
+
+
+def _reject_constant(name: str) -> Any:
+    raise _NonFiniteNumber(name)
+
+
+def parse_json(text: str) -> Any:
+    """Parse strict JSON: duplicate keys, NaN and Infinity are errors. Raises `JsonSyntaxError`."""
+    try:
+        return json.loads(text, object_pairs_hook=_pairs_to_dict, parse_constant=_reject_constant)
+    except json.JSONDecodeError as error:
+        raise _explain(text, error.pos, _lowercase_first(error.msg)) from None
+    except (_DuplicateKey, _NonFiniteNumber):
+        scan(text)  # raises, located at the duplicate key or the constant
+        raise JsonSyntaxError("duplicate key or non-finite number", 0) from None
+    except RecursionError:
+        raise JsonSyntaxError("the document is nested too deeply to read", 0) from None
+
+
+def _explain(text: str, offset: int, fallback: str) -> JsonSyntaxError:
+    """The scanner's wording when it fails at the same place as the parser (it knows the context)."""
+    if not text.strip():
+        return JsonSyntaxError("no JSON value: the input is empty", offset)
+    try:
+        scan(text)
+    except JsonSyntaxError as located:
+        if located.offset == offset:
+            return located
+    except RecursionError:
+        pass
+    return JsonSyntaxError(fallback, offset)
+
+
+def _lowercase_first(message: str) -> str:
+    return message[:1].lower() + message[1:]
+
+
+def _decode(data: bytes, first_line: int = 1) -> str | ReadProblem:
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        prefix = data[: error.start].decode("utf-8")
+        where = LineIndex(prefix, first_line).position(len(prefix))
+        return ReadProblem(
+            f"invalid UTF-8: byte 0x{data[error.start]:02x} cannot start a character here", "encoding", where
+        )
+
+
+def read_json_bytes(data: bytes) -> Iterator[Item]:
+    """A whole file holding one JSON value."""
+    if data.startswith(_UTF8_BOM):
+        yield ReadProblem(
+            "the file starts with a UTF-8 byte order mark; JSON text must not (RFC 8259 §8.1): save it without BOM",
+            "bom",
+            Position(1, 1),
+        )
+        return
+    text = _decode(data)
+    if isinstance(text, ReadProblem):
+        yield text
+        return
+    try:
+        value = parse_json(text)
+    except JsonSyntaxError as error:
+        yield ReadProblem(error.message, error.keyword, LineIndex(text).position(error.offset))
+        return
+    yield Document(value, None, JsonLocator(text))
+
+
+def read_jsonl_lines(lines: Iterable[bytes]) -> Iterator[Item]:
+    """One JSON value per line, read lazily; blank lines are skipped; `index` is the line number."""
+    for number, raw in enumerate(lines, start=1):
+        if number == 1 and raw.startswith(_UTF8_BOM):
+            yield ReadProblem(
+                "the file starts with a UTF-8 byte order mark; JSON Lines must not: save it without BOM",
+                "bom",
+                Position(1, 1),
+                number,
+            )
+            raw = raw[len(_UTF8_BOM) :]
+            continue
+        if not raw.strip():
+            continue
+        text = _decode(raw, number)
+        if isinstance(text, ReadProblem):
+            yield ReadProblem(text.message, text.keyword, text.position, number)
+            continue
+        text = text.rstrip("\r\n")
+        try:
+            value = parse_json(text)
+        except JsonSyntaxError as error:
+            yield ReadProblem(error.message, error.keyword, LineIndex(text, number).position(error.offset), number)
+            continue
+        yield Document(value, number, JsonLocator(text, number))
+
+
+def read_yaml_bytes(data: bytes) -> Iterator[Item]:
+    """One or more YAML documents; `index` is the document's 0-based position in the file."""
+    from completion_validator import yaml_documents  # PyYAML only when YAML is read
+
+    yield from yaml_documents.read(data, _decode)
+
+
+READERS: dict[InputFormat, Callable[[bytes], Iterator[Item]]] = {
+    "json": read_json_bytes,
+    "jsonl": lambda data: read_jsonl_lines(data.splitlines(keepends=True)),
+    "yaml": read_yaml_bytes,
+}
+
+
+def sniff_format(data: bytes) -> InputFormat:
+    """Guess the format of unnamed input: JSONL when several lines each hold an object, else JSON."""
+    lines = [line.strip() for line in data.splitlines() if line.strip()]
+    if len(lines) > 1 and all(line.startswith(b"{") and line.endswith(b"}") for line in lines):
+        return "jsonl"
+    return "json"
+
+
+def format_of(path: Path) -> InputFormat | None:
+    """The format a file name says, if it says one."""
+    return FORMAT_BY_SUFFIX.get(path.suffix.lower())
+
+
+def read_path(path: Path, input_format: InputFormat | None = None) -> Iterator[Item]:
+    """Every document in a file (JSONL streamed line by line, so memory stays flat)."""
+    chosen = input_format or format_of(path)
+    try:
+        if chosen == "jsonl":
+            with path.open("rb") as stream:
+                yield from read_jsonl_lines(stream)
+            return
+        data = path.read_bytes()
+    except OSError as error:
+        yield ReadProblem(_os_message(error), "io")
+        return
+    yield from READERS[chosen or sniff_format(data)](data)
+
+
+def read_stream(stream: IO[bytes], input_format: InputFormat | None = None) -> Iterator[Item]:
+    """Every document in a binary stream such as stdin; JSONL is read line by line."""
+    if input_format == "jsonl":
+        yield from read_jsonl_lines(stream)
+        return
+    data = stream.read()
+    yield from READERS[input_format or sniff_format(data)](data)
+
+
+def _os_message(error: OSError) -> str:
+    reason = error.strerror or str(error)
+    return reason[:1].lower() + reason[1:]

@@ -1,0 +1,99 @@
+"""The schema registry: every schema file loaded once into a `referencing.Registry`.
+
+Nothing is ever fetched. Every `$ref` is resolved when the registry is built, so a schema that
+points at a file we do not ship fails at load time with the reference named, not halfway
+through validating someone's payload.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+from urllib.parse import urldefrag, urljoin
+
+from referencing import Registry, Resource
+from referencing.exceptions import Unresolvable
+from referencing.jsonschema import DRAFT202012
+
+from completion_validator._schema_files import ROOT_SCHEMA, load_schema_files
+from completion_validator.profiles import Profile, derive_schema
+
+
+class SchemaLoadError(RuntimeError):
+    """A schema file is broken: no `$id`, or a `$ref` that resolves to nothing we ship."""
+
+
+@dataclass(frozen=True)
+class SchemaSet:
+    """The schemas of one profile: the registry, the root schema, and file names for messages."""
+
+    registry: Registry[Any]
+    root_uri: str
+    file_names: Mapping[str, str]
+
+    @property
+    def root(self) -> Any:
+        """The contents of the response schema, where validation starts."""
+        return self.registry.contents(self.root_uri)
+
+    def locate(self, schema_path: Iterable[str | int]) -> str:
+        """`file#pointer` of the keyword a jsonschema `schema_path` ends at, following `$ref` hops.
+
+        jsonschema leaves `$ref` hops out of `schema_path`; where the path goes on below a
+        schema that only holds a `$ref`, replaying it through the registry finds the file.
+        """
+        uri, node, pointer = self.root_uri, self.root, ""
+        for part in schema_path:
+            while isinstance(node, Mapping) and part not in node and isinstance(node.get("$ref"), str):
+                reference = node["$ref"]
+                node = self.registry.resolver(uri).lookup(reference).contents
+                uri, pointer = urldefrag(urljoin(uri, reference))
+            if isinstance(node, Mapping):
+                node = node.get(part)
+            elif isinstance(node, list) and isinstance(part, int):
+                node = node[part]
+            else:
+                node = None
+            pointer += "/" + str(part).replace("~", "~0").replace("/", "~1")
+        return f"{self.file_names.get(uri, uri)}#{pointer}"
+
+
+@cache
+def schema_set(profile: Profile) -> SchemaSet:
+    """The schemas for `profile`, built once per process and profile."""
+    resources: list[tuple[str, Resource[Any]]] = []
+    file_names: dict[str, str] = {}
+    for name, contents in load_schema_files().items():
+        uri = contents.get("$id")
+        if not isinstance(uri, str) or not uri:
+            raise SchemaLoadError(f"{name}: no $id; every schema file needs an absolute $id")
+        resources.append((uri, DRAFT202012.create_resource(derive_schema(contents, profile))))
+        file_names[uri] = name
+    registry: Registry[Any] = Registry().with_resources(resources).crawl()
+    _check_references(registry, file_names)
+    root_uri = next(uri for uri, name in file_names.items() if name == ROOT_SCHEMA)
+    return SchemaSet(registry=registry, root_uri=root_uri, file_names=file_names)
+
+
+def _check_references(registry: Registry[Any], file_names: Mapping[str, str]) -> None:
+    for uri, name in file_names.items():
+        resolver = registry.resolver(uri)
+        for ref in _references(registry.contents(uri)):
+            try:
+                resolver.lookup(ref)
+            except Unresolvable as error:
+                raise SchemaLoadError(f"{name}: $ref {ref!r} does not resolve to a shipped schema") from error
+
+
+def _references(node: Any) -> Iterator[str]:
+    if isinstance(node, Mapping):
+        for key, value in node.items():
+            if key == "$ref" and isinstance(value, str):
+                yield value
+            elif key not in ("examples", "enum", "const", "default"):
+                yield from _references(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from _references(item)
