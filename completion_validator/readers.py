@@ -8,6 +8,7 @@ when asked for, that is, only for documents that have errors.
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -226,9 +227,14 @@ READERS: dict[InputFormat, Callable[[bytes], Iterator[Item]]] = {
 
 
 def sniff_format(data: bytes) -> InputFormat:
-    """Guess the format of unnamed input: JSONL when several lines each hold an object, else JSON."""
-    lines = [line.strip() for line in data.splitlines() if line.strip()]
-    if len(lines) > 1 and all(line.startswith(b"{") and line.endswith(b"}") for line in lines):
+    """Guess the format of unnamed input: JSONL when its first of several lines is a whole object."""
+    lines = (line.strip() for line in data.splitlines())
+    non_blank = [line for line in lines if line][:2]
+    if len(non_blank) == 2 and non_blank[0].startswith(b"{"):
+        try:
+            json.loads(non_blank[0])
+        except ValueError:
+            return "json"
         return "jsonl"
     return "json"
 
@@ -254,12 +260,27 @@ def read_path(path: Path, input_format: InputFormat | None = None) -> Iterator[I
 
 
 def read_stream(stream: IO[bytes], input_format: InputFormat | None = None) -> Iterator[Item]:
-    """Every document in a binary stream such as stdin; JSONL is read line by line."""
+    """Every document in a binary stream such as stdin; JSONL is read line by line.
+
+    To guess the format, only the first two non-blank lines are read ahead, so a JSONL stream
+    of any length is still read with flat memory.
+    """
+    if input_format is None:
+        head: list[bytes] = []
+        for line in stream:
+            head.append(line)
+            if sum(bool(part.strip()) for part in head) == 2:
+                break
+        input_format = sniff_format(b"".join(head))
+        if input_format == "jsonl":
+            yield from read_jsonl_lines(itertools.chain(head, stream))
+            return
+        yield from READERS[input_format](b"".join(head) + stream.read())
+        return
     if input_format == "jsonl":
         yield from read_jsonl_lines(stream)
         return
-    data = stream.read()
-    yield from READERS[input_format or sniff_format(data)](data)
+    yield from READERS[input_format](stream.read())
 
 
 def _os_message(error: OSError) -> str:

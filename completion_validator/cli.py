@@ -1,0 +1,143 @@
+"""The `completion-validator` command: parse the arguments, run the check, exit with its status.
+
+Exit status: 0 every document is valid; 1 some document is invalid; 2 a usage error, or some
+input could not be read or parsed (the other inputs are still checked and reported).
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import sys
+from collections.abc import Sequence
+
+from completion_validator import __version__
+
+EXIT_USAGE = 2
+
+DESCRIPTION = """\
+Check OpenAI-style text-completion responses (POST /v1/completions) against the spec's
+JSON Schemas and report every problem at file:line:column.
+
+PATH may be a file, a directory (searched for .json, .jsonl, .ndjson, .yaml, .yml) or - for
+standard input. .jsonl/.ndjson hold one response per line; .yaml may hold several documents.
+"""
+
+EPILOG = """\
+exit status:
+  0  every document is valid
+  1  at least one document is invalid
+  2  usage error, or some input could not be read or parsed (other inputs are still checked)
+"""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, exiting 2 on a usage error, and still writing JSON on stdout when JSON was asked for."""
+
+    wants_json = False
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        if self.wants_json:
+            from completion_validator.reporters import usage_error_document
+
+            sys.stdout.write(usage_error_document(message))
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
+
+
+def _asks_for_json(argv: Sequence[str]) -> bool:
+    pairs = itertools.pairwise([*argv, ""])
+    return any(arg == "--format=json" or (arg == "--format" and following == "json") for arg, following in pairs)
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected 1 or more, got {value}")
+    return value
+
+
+def build_parser() -> _Parser:
+    """The argument parser (also what `--help` prints)."""
+    parser = _Parser(
+        prog="completion-validator",
+        description=DESCRIPTION,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("paths", nargs="+", metavar="PATH", help="files, directories, or - for stdin")
+    profile = parser.add_argument_group("validation")
+    profile.add_argument(
+        "--lenient",
+        action="store_true",
+        help="also accept the nulls real servers send (system_fingerprint, usage, token details, "
+        "finish_reason, echo logprobs)",
+    )
+    profile.add_argument(
+        "--forbid-unknown-fields",
+        action="store_true",
+        help="report every property the spec does not define (catches typos in fixtures)",
+    )
+    inputs = parser.add_argument_group("input")
+    inputs.add_argument(
+        "--input-format",
+        choices=["json", "jsonl", "yaml"],
+        help="read every PATH as this format instead of going by file suffix (stdin: default json, "
+        "JSONL detected when every line holds an object)",
+    )
+    output = parser.add_argument_group("output")
+    output.add_argument(
+        "--format", choices=["text", "json", "github"], default="text", help="output format (default: text)"
+    )
+    output.add_argument("--max-errors", type=_positive, metavar="N", help="show at most N problems per document")
+    output.add_argument(
+        "-q",
+        "--quiet",
+        action="count",
+        default=0,
+        help="-q: print nothing when everything is valid; -qq: print nothing at all (text format)",
+    )
+    output.add_argument(
+        "--color",
+        choices=["auto", "always", "never"],
+        default="auto",
+        help="colour text output (auto: on a terminal; NO_COLOR is honoured)",
+    )
+    parser.add_argument("--debug", action="store_true", help="show a traceback if completion-validator itself fails")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command; returns the exit status."""
+    argv = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser()
+    parser.wants_json = _asks_for_json(argv)
+    arguments = parser.parse_args(argv)
+    from completion_validator.reporters import make_reporter
+    from completion_validator.runner import RunOptions, run
+
+    options = RunOptions(
+        lenient=arguments.lenient,
+        forbid_unknown_fields=arguments.forbid_unknown_fields,
+        max_errors=arguments.max_errors,
+        input_format=arguments.input_format,
+        debug=arguments.debug,
+    )
+    reporter = make_reporter(arguments.format, color=arguments.color, quiet=arguments.quiet)
+    try:
+        summary = run(arguments.paths, options, reporter)
+    except KeyboardInterrupt:
+        sys.stderr.write("completion-validator: interrupted\n")
+        return 130
+    except BrokenPipeError:
+        sys.stderr.close()  # the reader went away (e.g. `| head`): nothing more to say
+        return 1
+    return summary.exit_status
+
+
+if __name__ == "__main__":
+    sys.exit(main())

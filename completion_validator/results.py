@@ -1,0 +1,150 @@
+"""What a run found: located errors, one outcome per file, and the totals.
+
+These are the values reporters render; nothing here prints. A `LocatedError` is either a
+`FieldError` found in a document or a problem reading the input, each with the file, line and
+column it concerns.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from completion_validator.errors import FieldError, Severity
+from completion_validator.positions import Position
+
+FileStatus = Literal["valid", "invalid", "error"]
+# Keywords that mean the input could not be read, rather than that a document was invalid.
+READ_KEYWORDS = frozenset({"parse", "io", "encoding", "bom", "duplicate-key", "not-json", "no-input", "internal"})
+
+
+@dataclass(frozen=True)
+class LocatedError:
+    """A problem with its place in the input: file, line, column and the document it belongs to."""
+
+    file: str
+    position: Position | None
+    document: int | None
+    keyword: str
+    message: str
+    severity: Severity = "error"
+    field: FieldError | None = None
+
+    @property
+    def is_read_problem(self) -> bool:
+        """Whether the input could not be read (as opposed to a document being invalid)."""
+        return self.field is None
+
+    def as_dict(self) -> dict[str, object]:
+        """The error as `--format json` writes it."""
+        source = self.field.as_dict() if self.field else {}
+        return {
+            "file": self.file,
+            "line": self.position.line if self.position else None,
+            "column": self.position.column if self.position else None,
+            "document": self.document,
+            "pointer": source.get("pointer"),
+            "path": source.get("path"),
+            "keyword": self.keyword,
+            "severity": self.severity,
+            "message": self.message,
+            "expected": source.get("expected"),
+            "actual": source.get("actual"),
+            "schema": source.get("schema"),
+        }
+
+
+@dataclass
+class FileResult:
+    """The outcome for one input file: how many documents, how many invalid, any read problem."""
+
+    file: str
+    documents: int = 0
+    invalid_documents: int = 0
+    errors: int = 0
+    warnings: int = 0
+    read_problems: int = 0
+
+    @property
+    def status(self) -> FileStatus:
+        """`error` if some of it could not be read, else `invalid` or `valid`."""
+        if self.read_problems:
+            return "error"
+        return "invalid" if self.invalid_documents else "valid"
+
+    def as_dict(self) -> dict[str, object]:
+        """The file as `--format json` writes it."""
+        return {
+            "file": self.file,
+            "status": self.status,
+            "documents": self.documents,
+            "invalid_documents": self.invalid_documents,
+            "errors": self.errors + self.read_problems,
+            "warnings": self.warnings,
+        }
+
+
+@dataclass
+class Summary:
+    """Totals over the whole run, and the exit status they imply."""
+
+    files: list[FileResult] = field(default_factory=list)
+
+    @property
+    def documents(self) -> int:
+        """Documents checked, over all files."""
+        return sum(result.documents for result in self.files)
+
+    @property
+    def invalid_documents(self) -> int:
+        """Documents with at least one error."""
+        return sum(result.invalid_documents for result in self.files)
+
+    @property
+    def errors(self) -> int:
+        """Errors reported, read problems included."""
+        return sum(result.errors + result.read_problems for result in self.files)
+
+    @property
+    def warnings(self) -> int:
+        """Warnings reported."""
+        return sum(result.warnings for result in self.files)
+
+    @property
+    def unreadable_files(self) -> int:
+        """Files that could not be read, or not all of them."""
+        return sum(result.status == "error" for result in self.files)
+
+    @property
+    def exit_status(self) -> int:
+        """0 all valid, 1 some document invalid, 2 some input could not be read."""
+        if self.unreadable_files:
+            return 2
+        return 1 if self.invalid_documents else 0
+
+    def as_dict(self) -> dict[str, int]:
+        """The counts as `--format json` writes them."""
+        return {
+            "files": len(self.files),
+            "documents": self.documents,
+            "valid_documents": self.documents - self.invalid_documents,
+            "invalid_documents": self.invalid_documents,
+            "errors": self.errors,
+            "warnings": self.warnings,
+            "unreadable_files": self.unreadable_files,
+            "exit_status": self.exit_status,
+        }
+
+    def describe(self) -> str:
+        """One line, e.g. `3 files, 120 documents checked: 2 invalid, 5 errors`."""
+        text = f"{_count(len(self.files), 'file')}, {_count(self.documents, 'document')} checked: "
+        parts = [f"{self.invalid_documents} invalid", _count(self.errors, "error")]
+        if self.warnings:
+            parts.append(_count(self.warnings, "warning"))
+        if self.unreadable_files:
+            parts.append(f"{self.unreadable_files} unreadable")
+        return text + ", ".join(parts)
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"

@@ -1,0 +1,243 @@
+"""The command as users run it: the real console script in a subprocess."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.cli_helpers import SCRIPT, cli
+from tests.conftest import REPO
+
+HERE = Path(__file__).parent / "cli"
+GOLDEN = HERE / "golden"
+VALID = REPO / "tests/examples/valid/v01_openai_spec_example_nonstream.json"
+INVALID = REPO / "tests/examples/invalid/e03_tgi_eos_token.json"
+MALFORMED = REPO / "tests/examples/malformed/i41_spec_streaming_example_verbatim.json"
+GOLDEN_RUN = [
+    "inputs",
+    "../examples/valid/h07_yaml_fixture.yaml",
+    "../examples/invalid/e02_together_object_and_eos.json",
+    "../examples/invalid/y01_yaml_two_documents.yaml",
+    "missing.json",
+]
+
+
+def test_console_script_is_installed() -> None:
+    assert SCRIPT.is_file()
+
+
+@pytest.mark.parametrize(
+    ("args", "status"),
+    [
+        pytest.param([str(VALID)], 0, id="valid"),
+        pytest.param([str(INVALID)], 1, id="invalid"),
+        pytest.param([str(VALID), str(INVALID)], 1, id="valid-and-invalid"),
+        pytest.param([str(MALFORMED)], 2, id="malformed"),
+        pytest.param([str(INVALID), str(MALFORMED)], 2, id="unreadable-wins-over-invalid"),
+        pytest.param(["missing.json"], 2, id="missing-file"),
+        pytest.param(["--format", "xml", str(VALID)], 2, id="usage-error"),
+        pytest.param([], 2, id="no-paths"),
+        pytest.param(["--version"], 0, id="version"),
+        pytest.param(["--help"], 0, id="help"),
+        pytest.param(
+            ["--lenient", str(REPO / "tests/examples/invalid/i23_finish_reason_null_stream_chunk.json")],
+            0,
+            id="lenient",
+        ),
+        pytest.param(
+            ["--forbid-unknown-fields", str(REPO / "tests/examples/valid/v12_deprecation_warning_field.json")],
+            1,
+            id="forbid",
+        ),
+    ],
+)
+def test_exit_status(args: list[str], status: int) -> None:
+    result = cli(*args)
+    assert result.returncode == status, result.stdout + result.stderr
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("output_format", ["text", "json", "github"])
+def test_golden_output(output_format: str) -> None:
+    result = cli("--format", output_format, *GOLDEN_RUN, cwd=HERE)
+    golden = GOLDEN / f"run.{output_format}"
+    if os.environ.get("UPDATE_GOLDEN"):
+        golden.write_text(result.stdout)
+    assert result.stdout == golden.read_text()
+    assert result.returncode == 2
+
+
+def test_json_output_has_the_documented_shape() -> None:
+    document = json.loads(cli("--format", "json", *GOLDEN_RUN, cwd=HERE).stdout)
+    assert set(document) >= {"valid", "summary", "files", "errors"}
+    assert document["valid"] is False
+    assert {entry["status"] for entry in document["files"]} == {"valid", "invalid", "error"}
+    fields = {
+        "file",
+        "line",
+        "column",
+        "document",
+        "pointer",
+        "path",
+        "keyword",
+        "severity",
+        "message",
+        "expected",
+        "actual",
+    }
+    for error in document["errors"]:
+        assert fields <= set(error)
+    jsonl = [error for error in document["errors"] if error["file"] == "inputs/log.jsonl"]
+    assert [error["document"] for error in jsonl] == [error["line"] for error in jsonl]
+
+
+@pytest.mark.parametrize("args", [["--format", "json", "--max-errors", "0", "x"], ["--format=json", "--bogus"]])
+def test_json_output_parses_even_for_a_usage_error(args: list[str]) -> None:
+    result = cli(*args)
+    assert result.returncode == 2
+    assert json.loads(result.stdout)["errors"][0]["keyword"] == "usage"
+
+
+def test_missing_file_next_to_a_valid_one_reports_both() -> None:
+    result = cli("missing.json", str(VALID), "--format", "json")
+    document = json.loads(result.stdout)
+    assert result.returncode == 2
+    assert [(f["file"], f["status"]) for f in document["files"]] == [("missing.json", "error"), (str(VALID), "valid")]
+    assert document["errors"][0]["message"] == "no such file or directory"
+
+
+def test_text_output_is_one_clickable_line_per_error() -> None:
+    result = cli(str(INVALID), cwd=REPO)
+    assert result.stdout.splitlines() == [
+        f"{INVALID}:12:24: error: $.choices[0].finish_reason: "
+        "'eos_token' is not one of 'stop', 'length', 'content_filter' [enum]",
+        "1 file, 1 document checked: 1 invalid, 1 error",
+    ]
+
+
+def test_parse_errors_are_located() -> None:
+    assert cli(str(MALFORMED)).stdout.startswith(f"{MALFORMED}:14:3: error: expected ',' or '}}' [parse]")
+
+
+@pytest.mark.parametrize(
+    ("stdin", "args", "first_line"),
+    [
+        pytest.param(INVALID.read_bytes(), ["-"], "<stdin>:12:24: error: $.choices[0].finish_reason", id="json"),
+        pytest.param(
+            (HERE / "inputs/log.jsonl").read_bytes(),
+            ["-"],
+            "<stdin>:3:87: error: $.choices[0].logprobs",
+            id="jsonl-detected",
+        ),
+        pytest.param(
+            (HERE / "inputs/types.yaml").read_bytes(),
+            ["--input-format", "yaml", "-"],
+            "<stdin>:3:10: error: $.created",
+            id="yaml",
+        ),
+        pytest.param(b"", ["-"], "<stdin>:1:1: error: no JSON value: the input is empty [parse]", id="empty"),
+    ],
+)
+def test_stdin(stdin: bytes, args: list[str], first_line: str) -> None:
+    assert cli(*args, stdin=stdin).stdout.startswith(first_line)
+
+
+def test_directory_is_searched_for_payload_files_only(tmp_path: Path) -> None:
+    (tmp_path / "sub").mkdir()
+    (tmp_path / ".hidden").mkdir()
+    (tmp_path / "a.json").write_bytes(VALID.read_bytes())
+    (tmp_path / "sub" / "b.yml").write_text("id: x\n")
+    (tmp_path / "sub" / "c.ndjson").write_bytes(VALID.read_bytes().replace(b"\n", b"") + b"\n")
+    (tmp_path / "notes.txt").write_text("not a payload")
+    (tmp_path / ".hidden" / "d.json").write_text("{")
+    document = json.loads(cli("--format", "json", str(tmp_path)).stdout)
+    assert [Path(f["file"]).relative_to(tmp_path).as_posix() for f in document["files"]] == [
+        "a.json",
+        "sub/b.yml",
+        "sub/c.ndjson",
+    ]
+    assert document["summary"]["exit_status"] == 1
+
+
+def test_directory_without_payload_files_is_an_error(tmp_path: Path) -> None:
+    result = cli(str(tmp_path))
+    assert result.returncode == 2
+    assert "no files ending in" in result.stdout
+
+
+def test_unreadable_path_is_reported_and_the_run_goes_on(tmp_path: Path) -> None:
+    blocker = tmp_path / "file.json"
+    blocker.write_text("{}")
+    result = cli(str(blocker / "inner.json"), str(VALID))
+    assert result.returncode == 2
+    assert result.stdout.splitlines()[0] == f"{blocker / 'inner.json'}: error: not a directory [io]"
+    assert result.stdout.splitlines()[-1] == "2 files, 1 document checked: 0 invalid, 1 error, 1 unreadable"
+
+
+def test_max_errors_caps_each_document_and_says_so() -> None:
+    many = REPO / "tests/examples/invalid/n03_sdk_model_dump_null_details.json"
+    lines = cli("--max-errors", "2", str(many)).stdout.splitlines()
+    assert len([line for line in lines if ": error: " in line]) == 2
+    assert lines[2].endswith("7 more problems in this document not shown (--max-errors) [max-errors]")
+    assert lines[-1] == "1 file, 1 document checked: 1 invalid, 9 errors"
+
+
+@pytest.mark.parametrize(("flags", "lines"), [([], 2), (["-q"], 0), (["-qq"], 0)])
+def test_quiet_on_success(flags: list[str], lines: int) -> None:
+    assert len(cli(*flags, str(VALID)).stdout.splitlines()) == (1 if lines == 2 else 0)
+
+
+def test_quiet_twice_prints_nothing_even_on_failure() -> None:
+    result = cli("-qq", str(INVALID))
+    assert (result.stdout, result.returncode) == ("", 1)
+
+
+@pytest.mark.parametrize(
+    ("flags", "env", "colored"),
+    [
+        (["--color", "always"], {}, True),
+        (["--color", "never"], {}, False),
+        ([], {}, False),
+        (["--color", "always"], {"NO_COLOR": "1"}, True),
+        ([], {"FORCE_COLOR": "1"}, True),
+        ([], {"FORCE_COLOR": "1", "NO_COLOR": "1"}, False),
+    ],
+)
+def test_color(flags: list[str], env: dict[str, str], colored: bool) -> None:
+    assert ("\033[" in cli(*flags, str(INVALID), env=env).stdout) is colored
+
+
+def test_python_dash_m_runs_the_same_command() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "completion_validator", str(INVALID)], capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 1
+    assert "[enum]" in result.stdout
+
+
+@pytest.mark.slow
+def test_large_jsonl_is_streamed_with_flat_memory(tmp_path: Path) -> None:
+    line = VALID.read_bytes().replace(b"\n", b"") + b"\n"
+    bad = INVALID.read_bytes().replace(b"\n", b"") + b"\n"
+    small, large = tmp_path / "small.jsonl", tmp_path / "large.jsonl"
+    small.write_bytes((line * 99 + bad) * 10)
+    large.write_bytes((line * 99 + bad) * 1000)
+    peaks = {}
+    for path in (small, large):
+        probe = (
+            "import resource, subprocess, sys;"
+            f"code = subprocess.run([{str(SCRIPT)!r}, '-qq', {str(path)!r}]).returncode;"
+            "print(code, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)"
+        )
+        code, peak_kib = subprocess.run(
+            [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+        ).stdout.split()
+        assert code == "1"
+        peaks[path.name] = int(peak_kib) // 1024
+    assert peaks["large.jsonl"] < 150, peaks
+    assert peaks["large.jsonl"] <= peaks["small.jsonl"] + 15, peaks
