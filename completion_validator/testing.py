@@ -1,0 +1,71 @@
+"""Asserting in tests that a payload is a valid completion response, with or without pytest.
+
+`assert_valid_completion` takes what tests have at hand — a dict, JSON text or bytes, an
+openai-python `Completion`, an httpx/requests response — and fails with a report that lists
+every bad field, the way pydantic's ValidationError does, without our frames in the traceback.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from completion_validator.errors import FieldError, display_value
+
+
+class CompletionAssertionError(AssertionError):
+    """The payload is not a valid completion response; `errors` holds every field error."""
+
+    def __init__(self, report: str, errors: Sequence[FieldError] = ()) -> None:
+        super().__init__(report)
+        self.errors = tuple(errors)
+
+
+def to_payload(obj: object) -> Any:
+    """The JSON data behind what a test holds: parsed text, a pydantic model's dump, a response's body."""
+    from completion_validator.readers import parse_json
+
+    if isinstance(obj, bytes | bytearray):
+        obj = bytes(obj).decode("utf-8")
+    if isinstance(obj, str):
+        return parse_json(obj)
+    model_dump = getattr(obj, "model_dump", None)
+    if callable(model_dump):  # pydantic v2, e.g. openai-python's Completion: the fields the server sent
+        return model_dump(mode="json", exclude_unset=True, by_alias=True)
+    body = getattr(obj, "json", None)
+    if callable(body) and not isinstance(obj, dict | list):  # httpx / requests responses
+        data = body()
+        return parse_json(data) if isinstance(data, str) else data
+    return obj
+
+
+def format_failure(errors: Sequence[FieldError]) -> str:
+    """A multi-line report of field errors: path and keyword, then message, expected and actual."""
+    failing = [error for error in errors if error.severity == "error"]
+    noun = "error" if len(failing) == 1 else "errors"
+    lines = [f"{len(failing)} field {noun} in completion response"]
+    for error in errors:
+        label = "" if error.severity == "error" else f" ({error.severity})"
+        lines.append(f"{error.path}  [{error.keyword}]{label}")
+        lines.append(f"  {error.message}")
+        if error.keyword == "required":  # nothing to compare: the message says it all
+            continue
+        if error.expected is not None:
+            lines.append(f"  expected: {error.expected}")
+        lines.append(f"  actual:   {display_value(error.actual)}")
+    return "\n".join(lines)
+
+
+def assert_valid_completion(payload: object, *, lenient: bool = False, forbid_unknown_fields: bool = False) -> None:
+    """Fail with a report of every field error unless `payload` is a valid completion response."""
+    __tracebackhide__ = True
+    from completion_validator.positions import JsonSyntaxError
+    from completion_validator.validation import iter_errors
+
+    try:
+        data = to_payload(payload)
+    except (JsonSyntaxError, UnicodeDecodeError) as error:
+        raise CompletionAssertionError(f"the payload is not valid JSON: {error}") from None
+    errors = list(iter_errors(data, lenient=lenient, forbid_unknown_fields=forbid_unknown_fields))
+    if any(error.severity == "error" for error in errors):
+        raise CompletionAssertionError(format_failure(errors), errors)
