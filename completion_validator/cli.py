@@ -20,12 +20,14 @@ Check OpenAI-style text-completion responses (POST /v1/completions) against the 
 JSON Schemas and report every problem at file:line:column.
 
 PATH may be a file, a directory (searched for .json, .jsonl, .ndjson, .yaml, .yml) or - for
-standard input. .jsonl/.ndjson hold one response per line; .yaml may hold several documents.
+standard input. .jsonl/.ndjson hold one response per line; .yaml may hold several documents;
+.sse is a captured stream (data: events ending with data: [DONE]), checked chunk by chunk, by the
+stream rules, and reassembled.
 """
 
 EPILOG = """\
 exit status:
-  0  every document is valid
+  0  every document is valid (warnings alone do not fail, unless --warnings-as-errors)
   1  at least one document is invalid
   2  usage error, or some input could not be read or parsed (other inputs are still checked)
 """
@@ -68,7 +70,7 @@ def build_parser() -> _Parser:
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("paths", nargs="+", metavar="PATH", help="files, directories, or - for stdin")
+    parser.add_argument("paths", nargs="*", metavar="PATH", help="files, directories, or - for stdin")
     profile = parser.add_argument_group("validation")
     profile.add_argument(
         "--lenient",
@@ -81,12 +83,25 @@ def build_parser() -> _Parser:
         action="store_true",
         help="report every property the spec does not define (catches typos in fixtures)",
     )
+    rules = parser.add_argument_group("rules (cross-field and stream checks; see --list-rules)")
+    rules.add_argument(
+        "--select",
+        action="append",
+        metavar="RULE[,RULE]",
+        help="run only these rules (ids or prefixes such as 'usage' or 'stream'); repeatable",
+    )
+    rules.add_argument("--ignore", action="append", metavar="RULE[,RULE]", help="do not run these rules; repeatable")
+    rules.add_argument("--no-rules", action="store_true", help="check the schema only")
+    rules.add_argument("--warnings-as-errors", action="store_true", help="count warnings as errors (exit 1)")
+    rules.add_argument(
+        "--list-rules", action="store_true", help="print every rule with its severity and rationale, then exit"
+    )
     inputs = parser.add_argument_group("input")
     inputs.add_argument(
         "--input-format",
-        choices=["json", "jsonl", "yaml"],
-        help="read every PATH as this format instead of going by file suffix (stdin: default json, "
-        "JSONL detected when every line holds an object)",
+        choices=["json", "jsonl", "yaml", "sse"],
+        help="read every PATH as this format instead of going by file suffix (stdin: SSE detected by its "
+        "first field, JSONL when the first of several lines is an object, else JSON)",
     )
     output = parser.add_argument_group("output")
     output.add_argument(
@@ -111,6 +126,10 @@ def build_parser() -> _Parser:
     return parser
 
 
+def _split(values: list[str]) -> tuple[str, ...]:
+    return tuple(name.strip() for value in values for name in value.split(",") if name.strip())
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command; returns the exit status."""
     argv = sys.argv[1:] if argv is None else list(argv)
@@ -118,11 +137,31 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.wants_json = _asks_for_json(argv)
     arguments = parser.parse_args(argv)
     from completion_validator.reporters import make_reporter
+    from completion_validator.rules import UnknownRule
     from completion_validator.runner import RunOptions, run
+    from completion_validator.settings import Settings
 
-    options = RunOptions(
+    if arguments.list_rules:
+        from completion_validator.reporters import list_rules
+
+        sys.stdout.write(list_rules(arguments.format))
+        return 0
+    if not arguments.paths:
+        parser.error("give at least one PATH (a file, a directory, or - for stdin)")
+    settings = Settings(
         lenient=arguments.lenient,
         forbid_unknown_fields=arguments.forbid_unknown_fields,
+        rules=not arguments.no_rules,
+        select=None if arguments.select is None else _split(arguments.select),
+        ignore=_split(arguments.ignore or []),
+        warnings_as_errors=arguments.warnings_as_errors,
+    )
+    try:
+        settings.selected_rules()
+    except UnknownRule as error:
+        parser.error(str(error))
+    options = RunOptions(
+        settings=settings,
         max_errors=arguments.max_errors,
         input_format=arguments.input_format,
         debug=arguments.debug,

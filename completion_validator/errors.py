@@ -80,6 +80,7 @@ class FieldError:
     actual: object = None
     schema: str | None = None
     severity: Severity = "error"
+    event: int | None = None
 
     @property
     def pointer(self) -> str:
@@ -105,6 +106,7 @@ class FieldError:
             "expected": self.expected,
             "actual": self.actual,
             "schema": self.schema,
+            "event": self.event,
         }
 
 

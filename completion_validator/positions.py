@@ -93,6 +93,8 @@ def _scan_value(
         match = pattern.match(text, offset)
         if match:
             return match.end()
+    if char == '"':
+        raise JsonSyntaxError("unterminated string (or a raw control character or bad escape in it)", offset)
     constant = _NON_JSON_CONSTANT.match(text, offset)
     if constant:
         raise JsonSyntaxError(f"{constant.group()} is not valid JSON (JSON numbers are finite)", offset, "not-json")

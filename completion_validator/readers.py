@@ -19,14 +19,17 @@ from typing import IO, Any, Literal
 from completion_validator.errors import InstancePath
 from completion_validator.positions import JsonSyntaxError, LineIndex, Position, scan
 
-InputFormat = Literal["json", "jsonl", "yaml"]
+InputFormat = Literal["json", "jsonl", "yaml", "sse"]
 FORMAT_BY_SUFFIX: dict[str, InputFormat] = {
     ".json": "json",
     ".jsonl": "jsonl",
     ".ndjson": "jsonl",
     ".yaml": "yaml",
     ".yml": "yaml",
+    ".sse": "sse",
 }
+# What a stream capture starts with (JSON cannot; YAML can, so YAML files are never sniffed).
+SSE_PREFIXES = (b"data:", b"event:", b"id:", b"retry:", b":")
 _UTF8_BOM = b"\xef\xbb\xbf"
 # Keywords whose error is best shown at the member's key rather than at its value.
 _AT_KEY = frozenset({"additionalProperties"})
@@ -100,7 +103,15 @@ class Document:
         return self.locator.locate(path, keyword)
 
 
-Item = Document | ReadProblem
+@dataclass(frozen=True)
+class Capture:
+    """A captured server-sent-events stream, checked as a whole (see streams.py)."""
+
+    text: str
+    index: int | None = None
+
+
+Item = Document | ReadProblem | Capture
 
 
 class _DuplicateKey(ValueError):
@@ -219,15 +230,29 @@ def read_yaml_bytes(data: bytes) -> Iterator[Item]:
     yield from yaml_documents.read(data, _decode)
 
 
+def read_sse_bytes(data: bytes) -> Iterator[Item]:
+    """A server-sent-events capture of a streamed completion."""
+    text = _decode(data)
+    yield text if isinstance(text, ReadProblem) else Capture(text.removeprefix("\ufeff"))
+
+
 READERS: dict[InputFormat, Callable[[bytes], Iterator[Item]]] = {
     "json": read_json_bytes,
     "jsonl": lambda data: read_jsonl_lines(data.splitlines(keepends=True)),
     "yaml": read_yaml_bytes,
+    "sse": read_sse_bytes,
 }
 
 
+def looks_like_sse(data: bytes) -> bool:
+    """Whether input starts the way an event stream does: `data:`, `event:`, `id:`, `retry:` or a `:` comment."""
+    return data.removeprefix(_UTF8_BOM).lstrip(b"\r\n").startswith(SSE_PREFIXES)
+
+
 def sniff_format(data: bytes) -> InputFormat:
-    """Guess the format of unnamed input: JSONL when its first of several lines is a whole object."""
+    """Guess the format of unnamed input: SSE by its first field, JSONL when the first of several lines is an object."""
+    if looks_like_sse(data):
+        return "sse"
     lines = (line.strip() for line in data.splitlines())
     non_blank = [line for line in lines if line][:2]
     if len(non_blank) == 2 and non_blank[0].startswith(b"{"):
@@ -256,7 +281,9 @@ def read_path(path: Path, input_format: InputFormat | None = None) -> Iterator[I
     except OSError as error:
         yield ReadProblem(_os_message(error), "io")
         return
-    yield from READERS[chosen or sniff_format(data)](data)
+    if chosen is None or (chosen == "json" and input_format is None and looks_like_sse(data)):
+        chosen = sniff_format(data)  # a stream saved as .json is still a stream
+    yield from READERS[chosen](data)
 
 
 def read_stream(stream: IO[bytes], input_format: InputFormat | None = None) -> Iterator[Item]:

@@ -47,7 +47,7 @@ def location(error: LocatedError) -> str:
 
 def headline(error: LocatedError) -> str:
     """The error without its location: `$.path: message`, or the bare message for a read problem."""
-    if error.field is None:
+    if error.field is None or (not error.field.instance_path and error.keyword.startswith("stream-")):
         return error.message
     return f"{error.field.path}: {error.message}"
 
@@ -184,3 +184,18 @@ def make_reporter(name: str, *, color: str = "auto", quiet: int = 0, stream: IO[
     if name == "github":
         return GithubReporter(out)
     return TextReporter(out, color=use_color(color, out), quiet=quiet)
+
+
+def list_rules(output_format: str = "text") -> str:
+    """Every rule with its id, severity and rationale, as text or (`--format json`) a JSON list."""
+    from completion_validator.rules import RULES, STREAM_RULES
+
+    entries = [(rule.id, rule.severity, rule.rationale) for rule in RULES.values()]
+    entries += [(rule_id, severity, rationale) for rule_id, (severity, rationale) in STREAM_RULES.items()]
+    if output_format == "json":
+        rows = [
+            {"id": rule_id, "severity": severity, "rationale": rationale} for rule_id, severity, rationale in entries
+        ]
+        return json.dumps(rows, indent=2) + "\n"
+    width = max(len(rule_id) for rule_id, _, _ in entries)
+    return "".join(f"{rule_id:<{width}}  {severity:<7}  {rationale}\n" for rule_id, severity, rationale in entries)

@@ -14,8 +14,6 @@ from completion_validator.errors import FieldError, Severity
 from completion_validator.positions import Position
 
 FileStatus = Literal["valid", "invalid", "error"]
-# Keywords that mean the input could not be read, rather than that a document was invalid.
-READ_KEYWORDS = frozenset({"parse", "io", "encoding", "bom", "duplicate-key", "not-json", "no-input", "internal"})
 
 
 @dataclass(frozen=True)
@@ -29,11 +27,6 @@ class LocatedError:
     message: str
     severity: Severity = "error"
     field: FieldError | None = None
-
-    @property
-    def is_read_problem(self) -> bool:
-        """Whether the input could not be read (as opposed to a document being invalid)."""
-        return self.field is None
 
     def as_dict(self) -> dict[str, object]:
         """The error as `--format json` writes it."""
@@ -51,6 +44,7 @@ class LocatedError:
             "expected": source.get("expected"),
             "actual": source.get("actual"),
             "schema": source.get("schema"),
+            "event": source.get("event"),
         }
 
 

@@ -9,22 +9,31 @@ from __future__ import annotations
 import sys
 import traceback
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from completion_validator.readers import FORMAT_BY_SUFFIX, Document, InputFormat, ReadProblem, read_path, read_stream
+from completion_validator.readers import (
+    FORMAT_BY_SUFFIX,
+    Capture,
+    Document,
+    InputFormat,
+    Item,
+    ReadProblem,
+    read_path,
+    read_stream,
+)
 from completion_validator.reporters import Reporter
 from completion_validator.results import FileResult, LocatedError, Summary
+from completion_validator.settings import Settings
 
 STDIN = "-"
 
 
 @dataclass(frozen=True)
 class RunOptions:
-    """How to check: the validation profile, the error cap, the input format when not by suffix."""
+    """How to check (profile and rules), the error cap, the input format when not by suffix."""
 
-    lenient: bool = False
-    forbid_unknown_fields: bool = False
+    settings: Settings = field(default_factory=Settings)
     max_errors: int | None = None
     input_format: InputFormat | None = None
     debug: bool = False
@@ -79,7 +88,7 @@ def run(paths: list[str], options: RunOptions, reporter: Reporter) -> Summary:
 
 def _check_file(
     name: str,
-    items: Iterator[Document | ReadProblem],
+    items: Iterator[Item],
     options: RunOptions,
     result: FileResult,
     reporter: Reporter,
@@ -91,7 +100,11 @@ def _check_file(
             continue
         result.documents += 1
         try:
-            found = _check_document(name, item, options)
+            found = (
+                _check_capture(name, item, options)
+                if isinstance(item, Capture)
+                else _check_document(name, item, options)
+            )
         except Exception as failure:  # a bug of ours must not lose the other documents' results
             if options.debug:
                 raise
@@ -122,14 +135,34 @@ def _check_file(
 
 
 def _check_document(name: str, document: Document, options: RunOptions) -> list[LocatedError]:
-    from completion_validator.validation import iter_errors  # jsonschema is imported only to validate
+    from completion_validator.validation import check  # jsonschema is imported only to validate
 
-    located = []
-    for error in iter_errors(
-        document.value, lenient=options.lenient, forbid_unknown_fields=options.forbid_unknown_fields
-    ):
-        position = document.locate(error.instance_path, error.keyword)
-        located.append(
-            LocatedError(name, position, document.index, error.keyword, error.message, error.severity, error)
+    return [
+        LocatedError(
+            name,
+            document.locate(error.instance_path, error.keyword),
+            document.index,
+            error.keyword,
+            error.message,
+            error.severity,
+            error,
         )
-    return located
+        for error in check(document.value, options.settings)
+    ]
+
+
+def _check_capture(name: str, capture: Capture, options: RunOptions) -> list[LocatedError]:
+    from completion_validator.streams import check_stream
+
+    return [
+        LocatedError(
+            name,
+            found.position,
+            found.error.event,
+            found.error.keyword,
+            found.error.message,
+            found.error.severity,
+            found.error,
+        )
+        for found in check_stream(capture.text, options.settings)
+    ]

@@ -39,13 +39,28 @@ def to_payload(obj: object) -> Any:
     return obj
 
 
+def _stream_capture(obj: object) -> str | None:
+    """The SSE text of a captured stream (text, bytes, or an event-stream HTTP response), else None."""
+    from completion_validator.readers import looks_like_sse
+
+    headers = getattr(obj, "headers", None)
+    if headers is not None and "text/event-stream" in str(getattr(headers, "get", lambda *_: "")("content-type", "")):
+        obj = getattr(obj, "content", None) or getattr(obj, "text", "")
+    if isinstance(obj, str) and looks_like_sse(obj.encode()):
+        return obj
+    if isinstance(obj, bytes | bytearray) and looks_like_sse(bytes(obj)):
+        return bytes(obj).decode("utf-8")
+    return None
+
+
 def format_failure(errors: Sequence[FieldError]) -> str:
     """A multi-line report of field errors: path and keyword, then message, expected and actual."""
     failing = [error for error in errors if error.severity == "error"]
     noun = "error" if len(failing) == 1 else "errors"
     lines = [f"{len(failing)} field {noun} in completion response"]
     for error in errors:
-        label = "" if error.severity == "error" else f" ({error.severity})"
+        label = "" if error.event is None else f" (event {error.event})"
+        label += "" if error.severity == "error" else f" ({error.severity})"
         lines.append(f"{error.path}  [{error.keyword}]{label}")
         lines.append(f"  {error.message}")
         if error.keyword == "required":  # nothing to compare: the message says it all
@@ -62,10 +77,18 @@ def assert_valid_completion(payload: object, *, lenient: bool = False, forbid_un
     from completion_validator.positions import JsonSyntaxError
     from completion_validator.validation import iter_errors
 
-    try:
-        data = to_payload(payload)
-    except (JsonSyntaxError, UnicodeDecodeError) as error:
-        raise CompletionAssertionError(f"the payload is not valid JSON: {error}") from None
-    errors = list(iter_errors(data, lenient=lenient, forbid_unknown_fields=forbid_unknown_fields))
+    capture = _stream_capture(payload)
+    if capture is not None:
+        from completion_validator.settings import Settings
+        from completion_validator.streams import check_stream
+
+        settings = Settings(lenient=lenient, forbid_unknown_fields=forbid_unknown_fields)
+        errors = [finding.error for finding in check_stream(capture, settings)]
+    else:
+        try:
+            data = to_payload(payload)
+        except (JsonSyntaxError, UnicodeDecodeError) as error:
+            raise CompletionAssertionError(f"the payload is not valid JSON: {error}") from None
+        errors = list(iter_errors(data, lenient=lenient, forbid_unknown_fields=forbid_unknown_fields))
     if any(error.severity == "error" for error in errors):
         raise CompletionAssertionError(format_failure(errors), errors)

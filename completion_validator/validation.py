@@ -7,9 +7,10 @@ A payload is a parsed JSON value (what `json.loads` returns). Every problem come
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import replace
 from functools import cache
-from typing import Any
+from typing import Any, Unpack
 
 from jsonschema import Draft202012Validator
 
@@ -17,6 +18,8 @@ from completion_validator._messages import translate
 from completion_validator.errors import FieldError, InstancePath, InvalidCompletion
 from completion_validator.profiles import Profile
 from completion_validator.registry import schema_set
+from completion_validator.rules import run_rules
+from completion_validator.settings import Options, Settings, settings_from
 
 # At one path, the first of these explains the others away: a value that is not JSON at all,
 # or of the wrong type, also fails `enum`, but saying so adds nothing.
@@ -38,25 +41,61 @@ def schema_errors(payload: object, profile: Profile) -> list[FieldError]:
     return _in_document_order(payload, _drop_explained(found))
 
 
-def iter_errors(payload: object, *, lenient: bool = False, forbid_unknown_fields: bool = False) -> Iterator[FieldError]:
+def check(payload: object, settings: Settings, *, chunk: bool = False) -> list[FieldError]:
+    """Schema errors and rule findings for one payload (or one stream chunk), in document order."""
+    found = schema_errors(payload, settings.profile(stream=chunk))
+    selected = settings.selected_rules()
+    if selected:
+        found.extend(run_rules(payload, selected, chunk=chunk))
+        found = _in_document_order(payload, found)
+    if settings.warnings_as_errors:
+        found = [replace(error, severity="error") for error in found]
+    return found
+
+
+def iter_errors(
+    payload: object,
+    *,
+    lenient: bool = False,
+    forbid_unknown_fields: bool = False,
+    rules: bool = True,
+    select: Iterable[str] | None = None,
+    ignore: Iterable[str] = (),
+    warnings_as_errors: bool = False,
+) -> Iterator[FieldError]:
     """Yield every problem in a completion response, each at the path of the field concerned.
 
-    `lenient` also accepts the nulls real servers send; `forbid_unknown_fields` reports every
-    property the spec does not define. Both are off: by default the spec is applied as written.
+    Schema errors come with the failed keyword (`type`, `enum`, `required`, ...); cross-field
+    rule findings with the rule's id and severity (`error` or `warning`). `lenient` also
+    accepts the nulls real servers send; `forbid_unknown_fields` reports every property the spec
+    does not define; `select` / `ignore` choose rules by id or prefix, `rules=False` runs the
+    schema alone. By default the spec is applied as written, with every rule.
     """
-    profile = Profile(lenient=lenient, forbid_unknown_fields=forbid_unknown_fields)
-    yield from schema_errors(payload, profile)
+    settings = settings_from(
+        lenient=lenient,
+        forbid_unknown_fields=forbid_unknown_fields,
+        rules=rules,
+        select=select,
+        ignore=ignore,
+        warnings_as_errors=warnings_as_errors,
+    )
+    yield from check(payload, settings)
 
 
-def is_valid(payload: object, *, lenient: bool = False, forbid_unknown_fields: bool = False) -> bool:
-    """Whether `payload` is a valid completion response (warnings do not count against it)."""
-    errors = iter_errors(payload, lenient=lenient, forbid_unknown_fields=forbid_unknown_fields)
-    return not any(error.severity == "error" for error in errors)
+def is_valid(payload: object, **options: Unpack[Options]) -> bool:
+    """Whether `payload` is a valid completion response: no errors (warnings do not count).
+
+    Takes the same keyword options as `iter_errors`.
+    """
+    return not any(error.severity == "error" for error in iter_errors(payload, **options))
 
 
-def validate(payload: object, *, lenient: bool = False, forbid_unknown_fields: bool = False) -> None:
-    """Raise `InvalidCompletion`, listing every field error, unless `payload` is valid."""
-    errors = list(iter_errors(payload, lenient=lenient, forbid_unknown_fields=forbid_unknown_fields))
+def validate(payload: object, **options: Unpack[Options]) -> None:
+    """Raise `InvalidCompletion`, listing every problem, if `payload` has any error.
+
+    Takes the same keyword options as `iter_errors`; warnings alone do not raise.
+    """
+    errors = list(iter_errors(payload, **options))
     if any(error.severity == "error" for error in errors):
         raise InvalidCompletion(errors)
 

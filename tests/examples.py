@@ -37,7 +37,7 @@ def _expectations(table: dict[str, Any], valid: bool) -> dict[str, list[tuple[st
     found = {name: [(e["pointer"], e["keyword"]) for e in table[name]] for name in PROFILES if name in table}
     if valid:
         found.setdefault("strict", [])
-        found.setdefault("lenient", [])
+        found.setdefault("lenient", found["strict"])
     elif "strict" in found:
         found.setdefault("lenient", found["strict"])
     return found

@@ -50,7 +50,7 @@ def completions(draw: st.DrawFn, max_choices: int = 4) -> dict[str, Any]:
     payload: dict[str, Any] = {
         "id": "cmpl-" + draw(st.text("abcdefXYZ0123456789", min_size=1, max_size=12)),
         "object": "text_completion",
-        "created": draw(st.integers(1_500_000_000, 1_800_000_000)),
+        "created": draw(st.integers(1_500_000_000, 1_750_000_000)),
         "model": draw(texts),
         "choices": [
             {

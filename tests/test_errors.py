@@ -81,7 +81,7 @@ def test_a_root_that_is_not_an_object_is_one_error_at_the_root(payload: object, 
 )
 def test_integers_are_strict_json_integers(value: object, keyword: str | None) -> None:
     payload = {**VALID, "created": value}
-    assert [error.keyword for error in iter_errors(payload)] == ([keyword] if keyword else [])
+    assert [error.keyword for error in iter_errors(payload, rules=False)] == ([keyword] if keyword else [])
 
 
 @pytest.mark.parametrize(

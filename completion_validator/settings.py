@@ -1,0 +1,71 @@
+"""Settings: how a payload is checked — the schema profile, which rules run, whether warnings fail.
+
+One frozen value carries these from the API keywords or the command line to the engine, the
+stream checker and the CLI alike. It imports nothing heavy: the CLI builds it before knowing
+whether anything needs validating.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import cache
+from typing import TypedDict, Unpack
+
+from completion_validator.profiles import Profile
+from completion_validator.rules import select_rules
+
+
+@dataclass(frozen=True)
+class Settings:
+    """How to check a payload: the schema profile, which rules run, and whether warnings fail.
+
+    `select` / `ignore` take rule ids or id prefixes (`usage` selects every `usage-*` rule);
+    `select=None` means every rule. `rules=False` runs the schema alone.
+    """
+
+    lenient: bool = False
+    forbid_unknown_fields: bool = False
+    rules: bool = True
+    select: tuple[str, ...] | None = None
+    ignore: tuple[str, ...] = ()
+    warnings_as_errors: bool = False
+
+    def profile(self, *, stream: bool = False) -> Profile:
+        """The schema profile for a whole response, or for a stream chunk."""
+        return Profile(lenient=self.lenient, stream=stream, forbid_unknown_fields=self.forbid_unknown_fields)
+
+    def selected_rules(self) -> frozenset[str]:
+        """The ids of the rules to run (raises `UnknownRule` for an id that names none)."""
+        return _selected_rules(self.rules, self.select, self.ignore)
+
+
+@cache
+def _selected_rules(enabled: bool, select: tuple[str, ...] | None, ignore: tuple[str, ...]) -> frozenset[str]:
+    return select_rules(select, ignore) if enabled else frozenset()
+
+
+class Options(TypedDict, total=False):
+    """The keyword options `is_valid` and `validate` share with `iter_errors`."""
+
+    lenient: bool
+    forbid_unknown_fields: bool
+    rules: bool
+    select: Iterable[str] | None
+    ignore: Iterable[str]
+    warnings_as_errors: bool
+
+
+def settings_from(**options: Unpack[Options]) -> Settings:
+    """`Settings` from the API's keyword options (rule names checked at once)."""
+    select = options.get("select")
+    settings = Settings(
+        lenient=options.get("lenient", False),
+        forbid_unknown_fields=options.get("forbid_unknown_fields", False),
+        rules=options.get("rules", True),
+        select=None if select is None else tuple(select),
+        ignore=tuple(options.get("ignore", ())),
+        warnings_as_errors=options.get("warnings_as_errors", False),
+    )
+    settings.selected_rules()
+    return settings

@@ -1,0 +1,86 @@
+"""The rule registry: ids, severities, rationales, selection, and the README's rule table."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from completion_validator import iter_errors
+from completion_validator.rules import RULES, STREAM_RULES, UnknownRule, select_rules
+from tests.cli_helpers import cli
+from tests.conftest import REPO
+from tests.examples import cases
+
+ALL_RULES = {rule.id: (rule.severity, rule.rationale) for rule in RULES.values()} | STREAM_RULES
+
+
+def test_every_rule_has_a_stable_kebab_case_id_a_severity_and_a_one_line_rationale() -> None:
+    for rule_id, (severity, rationale) in ALL_RULES.items():
+        assert re.fullmatch(r"[a-z]+(-[a-z]+)+", rule_id)
+        assert severity in {"error", "warning"}
+        assert rationale
+        assert rationale.endswith(".")
+
+
+def test_every_payload_rule_is_exercised_by_the_example_corpus() -> None:
+    reported = {
+        keyword
+        for case in cases("valid") + cases("invalid")
+        for errors in case.expected.values()
+        for _, keyword in errors
+    }
+    assert set(RULES) <= reported
+
+
+def test_readme_lists_every_rule_with_its_severity_and_rationale() -> None:
+    readme = (REPO / "README.md").read_text()
+    pattern = re.compile(r"^\| `([a-z-]+)` \| (error|warning) \| (.+) \|$", re.MULTILINE)
+    table = {match.group(1): (match.group(2), match.group(3)) for match in pattern.finditer(readme)}
+    assert table == ALL_RULES
+
+
+def test_list_rules_prints_every_rule() -> None:
+    listed = cli("--list-rules").stdout.splitlines()
+    assert [line.split()[0] for line in listed] == list(ALL_RULES)
+
+
+@pytest.mark.parametrize(
+    ("select", "ignore", "expected"),
+    [
+        (None, [], set(ALL_RULES)),
+        (["usage"], [], {"usage-total", "usage-negative", "usage-details"}),
+        (["usage", "id-empty"], ["usage-total"], {"usage-negative", "usage-details", "id-empty"}),
+        (None, ["stream"], set(RULES)),
+    ],
+)
+def test_selection_by_id_and_prefix(select: list[str] | None, ignore: list[str], expected: set[str]) -> None:
+    assert select_rules(select, ignore) == expected
+
+
+def test_unknown_rule_names_the_known_ones() -> None:
+    with pytest.raises(UnknownRule, match="unknown rule 'usage-totl'; known rules: choice-index-sequence"):
+        select_rules(["usage-totl"])
+    with pytest.raises(UnknownRule):
+        list(iter_errors({}, ignore=["nope"]))
+
+
+def test_rules_off_leaves_the_schema_alone() -> None:
+    payload = {"id": "", "object": "text_completion", "created": 0, "model": "m", "choices": []}
+    assert {e.keyword for e in iter_errors(payload)} == {"id-empty", "created-plausible"}
+    assert list(iter_errors(payload, rules=False)) == []
+    assert {e.severity for e in iter_errors(payload, warnings_as_errors=True)} == {"error"}
+
+
+def test_cli_warnings_do_not_fail_unless_asked() -> None:
+    suspect = REPO / "tests/examples/valid/w01_suspect_but_valid.json"
+    assert cli(str(suspect)).returncode == 0
+    assert cli("--warnings-as-errors", str(suspect)).returncode == 1
+    assert cli("--no-rules", "--warnings-as-errors", str(suspect)).returncode == 0
+    assert cli("--select", "usage", "--warnings-as-errors", str(suspect)).returncode == 0
+
+
+def test_cli_unknown_rule_is_a_usage_error() -> None:
+    result = cli("--ignore", "usage-totl", str(REPO / "tests/examples/valid"))
+    assert result.returncode == 2
+    assert "unknown rule 'usage-totl'" in result.stderr
