@@ -1,9 +1,39 @@
-"""Validate OpenAI-style text-completion responses against hand-written JSON Schemas."""
+"""Validate OpenAI-style text-completion responses against hand-written JSON Schemas.
+
+The public names are loaded on first use (PEP 562), so that importing the package — as the
+command does on every pre-commit run — costs nothing until something is validated.
+"""
 
 from __future__ import annotations
 
-from completion_validator.errors import FieldError, InvalidCompletion
-from completion_validator.validation import is_valid, iter_errors, validate
+from typing import TYPE_CHECKING, Any
 
-__all__ = ["FieldError", "InvalidCompletion", "is_valid", "iter_errors", "validate"]
+if TYPE_CHECKING:
+    from completion_validator.errors import FieldError, InvalidCompletion
+    from completion_validator.validation import is_valid, is_valid_json, iter_errors, validate
+
+__all__ = ["FieldError", "InvalidCompletion", "is_valid", "is_valid_json", "iter_errors", "validate"]
 __version__ = "0.1.0"
+
+_HOMES = {
+    "FieldError": "completion_validator.errors",
+    "InvalidCompletion": "completion_validator.errors",
+    "is_valid": "completion_validator.validation",
+    "is_valid_json": "completion_validator.validation",
+    "iter_errors": "completion_validator.validation",
+    "validate": "completion_validator.validation",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _HOMES:
+        raise AttributeError(f"module 'completion_validator' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(_HOMES[name]), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *__all__])

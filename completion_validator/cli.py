@@ -121,8 +121,22 @@ def build_parser() -> _Parser:
         default="auto",
         help="colour text output (auto: on a terminal; NO_COLOR is honoured)",
     )
+    parser.add_argument(
+        "-j",
+        "--jobs",
+        type=_positive,
+        metavar="N",
+        help="worker processes for JSON Lines input (default: all cores; 1 for none)",
+    )
+    parser.add_argument(
+        "--engine",
+        choices=["auto", "reference"],
+        default="auto",
+        help="auto: decide valid documents with the compiled fast path when installed; "
+        "reference: check every document with jsonschema (same results, slower)",
+    )
     parser.add_argument("--debug", action="store_true", help="show a traceback if completion-validator itself fails")
-    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("--version", action="store_true", help="print the version and whether the fast path is active")
     return parser
 
 
@@ -138,9 +152,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     arguments = parser.parse_args(argv)
     from completion_validator.reporters import make_reporter
     from completion_validator.rules import UnknownRule
-    from completion_validator.runner import RunOptions, run
+    from completion_validator.runner import RunOptions, default_jobs, run
     from completion_validator.settings import Settings
 
+    if arguments.version:
+        from completion_validator.fastpath import available
+
+        engine = (
+            "fast path: orjson + jsonschema-rs" if available() else "fast path unavailable: jsonschema only (slower)"
+        )
+        sys.stdout.write(f"completion-validator {__version__} ({engine})\n")
+        return 0
     if arguments.list_rules:
         from completion_validator.reporters import list_rules
 
@@ -165,6 +187,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         max_errors=arguments.max_errors,
         input_format=arguments.input_format,
         debug=arguments.debug,
+        jobs=arguments.jobs or default_jobs(),
+        fast=arguments.engine == "auto",
     )
     reporter = make_reporter(arguments.format, color=arguments.color, quiet=arguments.quiet)
     try:

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import IO, Any, Literal
 
 from completion_validator.errors import InstancePath
-from completion_validator.positions import JsonSyntaxError, LineIndex, Position, scan
+from completion_validator.positions import JsonSyntaxError, LineIndex, Position, find, scan
 
 InputFormat = Literal["json", "jsonl", "yaml", "sse"]
 FORMAT_BY_SUFFIX: dict[str, InputFormat] = {
@@ -68,26 +68,33 @@ class Locator:
 
 
 class JsonLocator(Locator):
-    """Positions in a JSON text, scanned the first time one is asked for."""
+    """Positions in a JSON text, found by walking only along the paths asked for."""
 
     def __init__(self, text: str, first_line: int = 1) -> None:
         self._text = text
         self._first_line = first_line
 
     @cached_property
-    def _scanned(self) -> tuple[dict[InstancePath, int], dict[InstancePath, int], LineIndex]:
-        positions = scan(self._text)
-        return positions.values, positions.keys, LineIndex(self._text, self._first_line)
+    def _lines(self) -> LineIndex:
+        return LineIndex(self._text, self._first_line)
+
+    def _find(self, path: InstancePath) -> tuple[int | None, int] | None:
+        try:
+            return find(self._text, path)
+        except (ValueError, IndexError):  # not strict JSON after all: report no position rather than fail
+            return None
 
     def value_at(self, path: InstancePath) -> Position | None:
         """Where the value at `path` starts."""
-        values, _, lines = self._scanned
-        return lines.position(values[path]) if path in values else None
+        found = self._find(path)
+        return self._lines.position(found[1]) if found else None
 
     def key_at(self, path: InstancePath) -> Position | None:
         """Where the key of the member at `path` starts."""
-        _, keys, lines = self._scanned
-        return lines.position(keys[path]) if path in keys else self.value_at(path)
+        found = self._find(path)
+        if not found:
+            return None
+        return self._lines.position(found[0] if found[0] is not None else found[1])
 
 
 @dataclass(frozen=True)
@@ -104,6 +111,13 @@ class Document:
 
 
 @dataclass(frozen=True)
+class Clean:
+    """A document the fast path found nothing to report in; it was never parsed any further."""
+
+    index: int | None = None
+
+
+@dataclass(frozen=True)
 class Capture:
     """A captured server-sent-events stream, checked as a whole (see streams.py)."""
 
@@ -111,7 +125,9 @@ class Capture:
     index: int | None = None
 
 
-Item = Document | ReadProblem | Capture
+Item = Document | ReadProblem | Capture | Clean
+# Tells whether raw JSON bytes certainly hold nothing to report (fastpath.clean_json_checker).
+CleanCheck = Callable[[bytes], bool]
 
 
 class _DuplicateKey(ValueError):
@@ -175,14 +191,17 @@ def _decode(data: bytes, first_line: int = 1) -> str | ReadProblem:
         )
 
 
-def read_json_bytes(data: bytes) -> Iterator[Item]:
-    """A whole file holding one JSON value."""
+def read_json_bytes(data: bytes, is_clean: CleanCheck | None = None) -> Iterator[Item]:
+    """A whole file holding one JSON value (`Clean` if `is_clean` vouches for it)."""
     if data.startswith(_UTF8_BOM):
         yield ReadProblem(
             "the file starts with a UTF-8 byte order mark; JSON text must not (RFC 8259 §8.1): save it without BOM",
             "bom",
             Position(1, 1),
         )
+        return
+    if is_clean is not None and is_clean(data):
+        yield Clean()
         return
     text = _decode(data)
     if isinstance(text, ReadProblem):
@@ -196,31 +215,36 @@ def read_json_bytes(data: bytes) -> Iterator[Item]:
     yield Document(value, None, JsonLocator(text))
 
 
-def read_jsonl_lines(lines: Iterable[bytes]) -> Iterator[Item]:
+def read_jsonl_lines(lines: Iterable[bytes], is_clean: CleanCheck | None = None) -> Iterator[Item]:
     """One JSON value per line, read lazily; blank lines are skipped; `index` is the line number."""
     for number, raw in enumerate(lines, start=1):
-        if number == 1 and raw.startswith(_UTF8_BOM):
-            yield ReadProblem(
-                "the file starts with a UTF-8 byte order mark; JSON Lines must not: save it without BOM",
-                "bom",
-                Position(1, 1),
-                number,
-            )
-            raw = raw[len(_UTF8_BOM) :]
-            continue
-        if not raw.strip():
-            continue
-        text = _decode(raw, number)
-        if isinstance(text, ReadProblem):
-            yield ReadProblem(text.message, text.keyword, text.position, number)
-            continue
-        text = text.rstrip("\r\n")
-        try:
-            value = parse_json(text)
-        except JsonSyntaxError as error:
-            yield ReadProblem(error.message, error.keyword, LineIndex(text, number).position(error.offset), number)
-            continue
-        yield Document(value, number, JsonLocator(text, number))
+        item = read_jsonl_line(number, raw, is_clean)
+        if item is not None:
+            yield item
+
+
+def read_jsonl_line(number: int, raw: bytes, is_clean: CleanCheck | None = None) -> Item | None:
+    """Line `number` of a JSON Lines file (None for a blank line)."""
+    if number == 1 and raw.startswith(_UTF8_BOM):
+        return ReadProblem(
+            "the file starts with a UTF-8 byte order mark; JSON Lines must not: save it without BOM",
+            "bom",
+            Position(1, 1),
+            number,
+        )
+    if is_clean is not None and is_clean(raw):
+        return Clean(number)
+    if not raw.strip():
+        return None
+    text = _decode(raw, number)
+    if isinstance(text, ReadProblem):
+        return ReadProblem(text.message, text.keyword, text.position, number)
+    text = text.rstrip("\r\n")
+    try:
+        value = parse_json(text)
+    except JsonSyntaxError as error:
+        return ReadProblem(error.message, error.keyword, LineIndex(text, number).position(error.offset), number)
+    return Document(value, number, JsonLocator(text, number))
 
 
 def read_yaml_bytes(data: bytes) -> Iterator[Item]:
@@ -236,11 +260,11 @@ def read_sse_bytes(data: bytes) -> Iterator[Item]:
     yield text if isinstance(text, ReadProblem) else Capture(text.removeprefix("\ufeff"))
 
 
-READERS: dict[InputFormat, Callable[[bytes], Iterator[Item]]] = {
+READERS: dict[InputFormat, Callable[[bytes, CleanCheck | None], Iterator[Item]]] = {
     "json": read_json_bytes,
-    "jsonl": lambda data: read_jsonl_lines(data.splitlines(keepends=True)),
-    "yaml": read_yaml_bytes,
-    "sse": read_sse_bytes,
+    "jsonl": lambda data, is_clean: read_jsonl_lines(data.splitlines(keepends=True), is_clean),
+    "yaml": lambda data, _: read_yaml_bytes(data),
+    "sse": lambda data, _: read_sse_bytes(data),
 }
 
 
@@ -269,47 +293,53 @@ def format_of(path: Path) -> InputFormat | None:
     return FORMAT_BY_SUFFIX.get(path.suffix.lower())
 
 
-def read_path(path: Path, input_format: InputFormat | None = None) -> Iterator[Item]:
+def read_path(
+    path: Path, input_format: InputFormat | None = None, is_clean: CleanCheck | None = None
+) -> Iterator[Item]:
     """Every document in a file (JSONL streamed line by line, so memory stays flat)."""
     chosen = input_format or format_of(path)
     try:
         if chosen == "jsonl":
             with path.open("rb") as stream:
-                yield from read_jsonl_lines(stream)
+                yield from read_jsonl_lines(stream, is_clean)
             return
         data = path.read_bytes()
     except OSError as error:
-        yield ReadProblem(_os_message(error), "io")
+        yield ReadProblem(os_message(error), "io")
         return
     if chosen is None or (chosen == "json" and input_format is None and looks_like_sse(data)):
         chosen = sniff_format(data)  # a stream saved as .json is still a stream
-    yield from READERS[chosen](data)
+    yield from READERS[chosen](data, is_clean)
 
 
-def read_stream(stream: IO[bytes], input_format: InputFormat | None = None) -> Iterator[Item]:
-    """Every document in a binary stream such as stdin; JSONL is read line by line.
+def sniff_stream(stream: IO[bytes], input_format: InputFormat | None = None) -> tuple[InputFormat, Iterator[bytes]]:
+    """The format of a stream such as stdin, and all of its lines.
 
-    To guess the format, only the first two non-blank lines are read ahead, so a JSONL stream
-    of any length is still read with flat memory.
+    To guess the format only the first two non-blank lines are read ahead, so a JSONL stream of
+    any length is still read with flat memory.
     """
-    if input_format is None:
-        head: list[bytes] = []
-        for line in stream:
-            head.append(line)
-            if sum(bool(part.strip()) for part in head) == 2:
-                break
-        input_format = sniff_format(b"".join(head))
-        if input_format == "jsonl":
-            yield from read_jsonl_lines(itertools.chain(head, stream))
-            return
-        yield from READERS[input_format](b"".join(head) + stream.read())
-        return
-    if input_format == "jsonl":
-        yield from read_jsonl_lines(stream)
-        return
-    yield from READERS[input_format](stream.read())
+    if input_format is not None:
+        return input_format, iter(stream)
+    head: list[bytes] = []
+    for line in stream:
+        head.append(line)
+        if sum(bool(part.strip()) for part in head) == 2:
+            break
+    return sniff_format(b"".join(head)), itertools.chain(head, stream)
 
 
-def _os_message(error: OSError) -> str:
+def read_stream(
+    stream: IO[bytes], input_format: InputFormat | None = None, is_clean: CleanCheck | None = None
+) -> Iterator[Item]:
+    """Every document in a binary stream such as stdin; JSONL is read line by line."""
+    chosen, lines = sniff_stream(stream, input_format)
+    if chosen == "jsonl":
+        yield from read_jsonl_lines(lines, is_clean)
+    else:
+        yield from READERS[chosen](b"".join(lines), is_clean)
+
+
+def os_message(error: OSError) -> str:
+    """An OSError as a message: its reason, lower-cased (`no such file or directory`)."""
     reason = error.strerror or str(error)
     return reason[:1].lower() + reason[1:]

@@ -8,7 +8,7 @@ through validating someone's payload.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 from urllib.parse import urldefrag, urljoin
@@ -32,6 +32,8 @@ class SchemaSet:
     registry: Registry[Any]
     root_uri: str
     file_names: Mapping[str, str]
+    # The same few keyword locations fail again and again: resolve each schema path once.
+    _located: dict[tuple[str | int, ...], str] = field(default_factory=dict, compare=False, hash=False, repr=False)
 
     @property
     def root(self) -> Any:
@@ -39,6 +41,13 @@ class SchemaSet:
         return self.registry.contents(self.root_uri)
 
     def locate(self, schema_path: Iterable[str | int]) -> str:
+        """`file#pointer` of the keyword a jsonschema `schema_path` ends at (cached)."""
+        key = tuple(schema_path)
+        if key not in self._located:
+            self._located[key] = self._resolve(key)
+        return self._located[key]
+
+    def _resolve(self, schema_path: Iterable[str | int]) -> str:
         """`file#pointer` of the keyword a jsonschema `schema_path` ends at, following `$ref` hops.
 
         jsonschema leaves `$ref` hops out of `schema_path`; where the path goes on below a

@@ -1,42 +1,83 @@
 """Running a check over files, directories and stdin, and feeding what it finds to a reporter.
 
 Every input is read and checked in turn; a problem with one file (missing, unreadable, bad
-syntax) is reported and the run goes on with the next, so no result is lost.
+syntax) is reported and the run goes on with the next, so no result is lost. JSON Lines are
+read in batches of lines, which worker processes check when `--jobs` allows (a bounded number of
+batches in flight, so memory stays flat); results are merged in input order, so the output is
+the same whatever the number of jobs.
 """
 
 from __future__ import annotations
 
+import itertools
+import os
 import sys
 import traceback
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 
 from completion_validator.readers import (
     FORMAT_BY_SUFFIX,
     Capture,
+    Clean,
+    CleanCheck,
     Document,
     InputFormat,
     Item,
     ReadProblem,
+    format_of,
+    os_message,
+    read_jsonl_line,
     read_path,
     read_stream,
+    sniff_stream,
 )
 from completion_validator.reporters import Reporter
 from completion_validator.results import FileResult, LocatedError, Summary
 from completion_validator.settings import Settings
 
 STDIN = "-"
+BATCH_LINES = 2_000
 
 
 @dataclass(frozen=True)
 class RunOptions:
-    """How to check (profile and rules), the error cap, the input format when not by suffix."""
+    """How to check (profile and rules), the error cap, the input format, the worker processes."""
 
     settings: Settings = field(default_factory=Settings)
     max_errors: int | None = None
     input_format: InputFormat | None = None
     debug: bool = False
+    jobs: int = 1
+    fast: bool = True
+
+
+@dataclass
+class Tally:
+    """What checking some documents found: the counts, and the errors to report, in order."""
+
+    documents: int = 0
+    invalid_documents: int = 0
+    errors: int = 0
+    warnings: int = 0
+    read_problems: int = 0
+    located: list[LocatedError] = field(default_factory=list)
+
+    def add_to(self, result: FileResult) -> None:
+        """Add the counts to a file's result."""
+        result.documents += self.documents
+        result.invalid_documents += self.invalid_documents
+        result.errors += self.errors
+        result.warnings += self.warnings
+        result.read_problems += self.read_problems
+
+
+def default_jobs() -> int:
+    """All the cores this process may use."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
 def expand(paths: list[str]) -> Iterator[tuple[str, Path | None, str | None]]:
@@ -67,38 +108,95 @@ def _payload_files(folder: Path) -> Iterator[Path]:
             yield entry
 
 
+@cache
+def _clean_check(options: RunOptions) -> CleanCheck | None:
+    """The fast verdict for these options (built once per process; None without the libraries)."""
+    if not options.fast:
+        return None
+    from completion_validator.fastpath import clean_json_checker
+
+    return clean_json_checker(options.settings)
+
+
 def run(paths: list[str], options: RunOptions, reporter: Reporter) -> Summary:
     """Check every input, report as results come, and return the totals."""
     summary = Summary()
-    for name, path, problem in expand(paths):
-        result = FileResult(name)
-        if problem is not None:
-            result.read_problems += 1
-            reporter.error(LocatedError(name, None, None, "no-input", problem))
-        else:
-            items = (
-                read_path(path, options.input_format) if path else read_stream(sys.stdin.buffer, options.input_format)
-            )
-            _check_file(name, items, options, result, reporter)
-        summary.files.append(result)
-        reporter.file(result)
+    with _Workers(options.jobs) as workers:
+        for name, path, problem in expand(paths):
+            result = FileResult(name)
+            for tally in _tallies(name, path, problem, options, workers):
+                tally.add_to(result)
+                for located in tally.located:
+                    reporter.error(located)
+            summary.files.append(result)
+            reporter.file(result)
     reporter.finish(summary)
     return summary
 
 
-def _check_file(
-    name: str,
-    items: Iterator[Item],
-    options: RunOptions,
-    result: FileResult,
-    reporter: Reporter,
-) -> None:
+def _tallies(
+    name: str, path: Path | None, problem: str | None, options: RunOptions, workers: _Workers
+) -> Iterator[Tally]:
+    if problem is not None:
+        yield Tally(read_problems=1, located=[LocatedError(name, None, None, "no-input", problem)])
+        return
+    is_clean = _clean_check(options)
+    if path is None:
+        chosen, lines = sniff_stream(sys.stdin.buffer, options.input_format)
+        if chosen != "jsonl":
+            yield check_items(name, read_stream_of(chosen, lines, is_clean), options)
+            return
+    elif (options.input_format or format_of(path)) == "jsonl":
+        try:
+            stream = path.open("rb")
+        except OSError as error:
+            yield Tally(read_problems=1, located=[LocatedError(name, None, None, "io", os_message(error))])
+            return
+        with stream:
+            yield from _jsonl_tallies(name, stream, options, workers)
+        return
+    else:
+        yield check_items(name, read_path(path, options.input_format, is_clean), options)
+        return
+    yield from _jsonl_tallies(name, lines, options, workers)
+
+
+def read_stream_of(chosen: InputFormat, lines: Iterable[bytes], is_clean: CleanCheck | None) -> Iterator[Item]:
+    """The items of an already sniffed stream."""
+    from io import BytesIO
+
+    yield from read_stream(BytesIO(b"".join(lines)), chosen, is_clean)
+
+
+def _jsonl_tallies(name: str, lines: Iterable[bytes], options: RunOptions, workers: _Workers) -> Iterator[Tally]:
+    batches = _batched(enumerate(lines, start=1), BATCH_LINES)
+    yield from workers.map(check_jsonl_batch, batches, name, options)
+
+
+def _batched(numbered: Iterator[tuple[int, bytes]], size: int) -> Iterator[list[tuple[int, bytes]]]:
+    while batch := list(itertools.islice(numbered, size)):
+        yield batch
+
+
+def check_jsonl_batch(batch: list[tuple[int, bytes]], name: str, options: RunOptions) -> Tally:
+    """Check some numbered lines of a JSON Lines input (runs in a worker process with --jobs)."""
+    is_clean = _clean_check(options)
+    items = (read_jsonl_line(number, raw, is_clean) for number, raw in batch)
+    return check_items(name, (item for item in items if item is not None), options)
+
+
+def check_items(name: str, items: Iterable[Item], options: RunOptions) -> Tally:
+    """Check read items: count clean ones, explain the rest, report what could not be read."""
+    tally = Tally()
     for item in items:
-        if isinstance(item, ReadProblem):
-            result.read_problems += 1
-            reporter.error(LocatedError(name, item.position, item.index, item.keyword, item.message))
+        if isinstance(item, Clean):
+            tally.documents += 1
             continue
-        result.documents += 1
+        if isinstance(item, ReadProblem):
+            tally.read_problems += 1
+            tally.located.append(LocatedError(name, item.position, item.index, item.keyword, item.message))
+            continue
+        tally.documents += 1
         try:
             found = (
                 _check_capture(name, item, options)
@@ -108,34 +206,27 @@ def _check_file(
         except Exception as failure:  # a bug of ours must not lose the other documents' results
             if options.debug:
                 raise
-            result.read_problems += 1
+            tally.read_problems += 1
             where = "".join(traceback.format_exception_only(failure)).strip()
             message = f"internal error while checking this document: {where} (rerun with --debug for the traceback)"
-            reporter.error(LocatedError(name, None, item.index, "internal", message))
+            tally.located.append(LocatedError(name, None, item.index, "internal", message))
             continue
         errors = sum(error.severity == "error" for error in found)
-        result.errors += errors
-        result.warnings += len(found) - errors
-        result.invalid_documents += bool(errors)
+        tally.errors += errors
+        tally.warnings += len(found) - errors
+        tally.invalid_documents += bool(errors)
         shown = found if options.max_errors is None else found[: options.max_errors]
-        for located in shown:
-            reporter.error(located)
+        tally.located.extend(shown)
         if len(shown) < len(found):
             first = shown[-1] if shown else found[0]
-            reporter.error(
-                LocatedError(
-                    name,
-                    first.position,
-                    item.index,
-                    "max-errors",
-                    f"{len(found) - len(shown)} more problems in this document not shown (--max-errors)",
-                    "warning",
-                )
-            )
+            hidden = len(found) - len(shown)
+            message = f"{hidden} more problems in this document not shown (--max-errors)"
+            tally.located.append(LocatedError(name, first.position, item.index, "max-errors", message, "warning"))
+    return tally
 
 
 def _check_document(name: str, document: Document, options: RunOptions) -> list[LocatedError]:
-    from completion_validator.validation import check  # jsonschema is imported only to validate
+    from completion_validator.validation import check  # jsonschema is imported only to explain
 
     return [
         LocatedError(
@@ -166,3 +257,45 @@ def _check_capture(name: str, capture: Capture, options: RunOptions) -> list[Loc
         )
         for found in check_stream(capture.text, options.settings)
     ]
+
+
+class _Workers:
+    """Worker processes for JSON Lines batches, started only when a second batch turns up."""
+
+    def __init__(self, jobs: int) -> None:
+        self._jobs = jobs
+        self._pool: ProcessPoolExecutor | None = None
+
+    def __enter__(self) -> _Workers:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(cancel_futures=True)
+
+    def map(
+        self,
+        check: Callable[[list[tuple[int, bytes]], str, RunOptions], Tally],
+        batches: Iterator[list[tuple[int, bytes]]],
+        name: str,
+        options: RunOptions,
+    ) -> Iterator[Tally]:
+        """`check` over the batches, in order; in parallel when there are jobs and more than one batch."""
+        first = next(batches, None)
+        if first is None:
+            return
+        if self._jobs <= 1:
+            yield check(first, name, options)
+            for batch in batches:
+                yield check(batch, name, options)
+            return
+        if self._pool is None:
+            _clean_check(options)  # build the compiled validator once, before the workers fork
+            self._pool = ProcessPoolExecutor(max_workers=self._jobs)
+        in_flight: list[Future[Tally]] = [self._pool.submit(check, first, name, options)]
+        for batch in batches:
+            in_flight.append(self._pool.submit(check, batch, name, options))
+            if len(in_flight) >= 2 * self._jobs:  # bounded: a huge file never piles up in memory
+                yield in_flight.pop(0).result()
+        for future in in_flight:
+            yield future.result()

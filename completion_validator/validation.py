@@ -6,48 +6,29 @@ A payload is a parsed JSON value (what `json.loads` returns). Every problem come
 
 from __future__ import annotations
 
-import math
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator
 from dataclasses import replace
-from functools import cache
-from typing import Any, Unpack
+from typing import Unpack
 
-from jsonschema import Draft202012Validator
-
-from completion_validator._messages import translate
-from completion_validator.errors import FieldError, InstancePath, InvalidCompletion
-from completion_validator.profiles import Profile
-from completion_validator.registry import schema_set
+from completion_validator.errors import FieldError, InvalidCompletion
+from completion_validator.fastpath import clean_json_checker
+from completion_validator.positions import JsonSyntaxError
+from completion_validator.readers import parse_json
 from completion_validator.rules import run_rules
 from completion_validator.settings import Options, Settings, settings_from
 
-# At one path, the first of these explains the others away: a value that is not JSON at all,
-# or of the wrong type, also fails `enum`, but saying so adds nothing.
-_PRIMARY_KEYWORDS = ("not-json", "type")
-
-
-@cache
-def _validator(profile: Profile) -> Draft202012Validator:
-    schemas = schema_set(profile)
-    return Draft202012Validator(schemas.root, registry=schemas.registry)
-
-
-def schema_errors(payload: object, profile: Profile) -> list[FieldError]:
-    """Every schema error in `payload` under `profile`, at its own path, in document order."""
-    schemas = schema_set(profile)
-    found = list(_not_json(payload, ()))
-    for error in _validator(profile).iter_errors(payload):
-        found.extend(translate(error, schemas))
-    return _in_document_order(payload, _drop_explained(found))
+_DEFAULTS = Settings()
 
 
 def check(payload: object, settings: Settings, *, chunk: bool = False) -> list[FieldError]:
     """Schema errors and rule findings for one payload (or one stream chunk), in document order."""
+    from completion_validator.reference import in_document_order, schema_errors
+
     found = schema_errors(payload, settings.profile(stream=chunk))
     selected = settings.selected_rules()
     if selected:
         found.extend(run_rules(payload, selected, chunk=chunk))
-        found = _in_document_order(payload, found)
+        found = in_document_order(payload, found)
     if settings.warnings_as_errors:
         found = [replace(error, severity="error") for error in found]
     return found
@@ -100,65 +81,19 @@ def validate(payload: object, **options: Unpack[Options]) -> None:
         raise InvalidCompletion(errors)
 
 
-def _not_json(value: object, path: InstancePath) -> Iterator[FieldError]:
-    """Python values that JSON cannot hold: they would otherwise pass or fail for the wrong reason."""
-    if isinstance(value, Mapping):
-        for key, item in value.items():
-            if not isinstance(key, str):
-                yield FieldError(
-                    path,
-                    "not-json",
-                    f"object key {key!r} is not a string ({type(key).__name__}); JSON keys are strings",
-                    "string keys",
-                    repr(key),
-                )
-                continue
-            yield from _not_json(item, (*path, key))
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            yield from _not_json(item, (*path, index))
-    elif isinstance(value, float) and not math.isfinite(value):
-        yield FieldError(path, "not-json", f"{value!r} is not a JSON number", "a finite number", repr(value))
-    elif value is not None and not isinstance(value, (str, int, float, bool)):
-        kind = type(value).__name__
-        yield FieldError(path, "not-json", f"a Python {kind} is not a JSON value", "a JSON value", repr(value))
+def is_valid_json(data: bytes | str, **options: Unpack[Options]) -> bool:
+    """Whether JSON text is a valid completion response: strict JSON (no duplicate key) and no errors.
 
-
-def _drop_explained(errors: list[FieldError]) -> list[FieldError]:
-    primary: dict[InstancePath, str] = {}
-    for keyword in _PRIMARY_KEYWORDS:
-        for error in errors:
-            if error.keyword == keyword:
-                primary.setdefault(error.instance_path, keyword)
-    kept: list[FieldError] = []
-    seen: set[tuple[InstancePath, str, str]] = set()
-    for error in errors:
-        if primary.get(error.instance_path, error.keyword) != error.keyword:
-            continue
-        key = (error.instance_path, error.keyword, error.message)
-        if key not in seen:
-            seen.add(key)
-            kept.append(error)
-    return kept
-
-
-def _in_document_order(payload: object, errors: list[FieldError]) -> list[FieldError]:
-    """Sort errors the way the fields appear in the document; missing fields after their siblings."""
-
-    def position(error: FieldError) -> tuple[int, ...]:
-        key: list[int] = []
-        node: Any = payload
-        for part in error.instance_path:
-            if isinstance(node, Mapping):
-                keys = list(node)
-                key.append(keys.index(part) if part in node else len(keys))
-                node = node.get(part)
-            elif isinstance(node, list) and isinstance(part, int):
-                key.append(part)
-                node = node[part] if 0 <= part < len(node) else None
-            else:
-                key.append(0)
-                node = None
-        return tuple(key)
-
-    return sorted(errors, key=position)
+    The fast way to check raw bodies or log lines: a compiled validator decides, and the
+    reference engine runs only when that cannot say "clean". Takes `iter_errors`'s options.
+    """
+    raw = data.encode("utf-8") if isinstance(data, str) else data
+    settings = settings_from(**options) if options else _DEFAULTS
+    is_clean = clean_json_checker(settings)
+    if is_clean is not None and is_clean(raw):
+        return True
+    try:
+        payload = parse_json(raw.decode("utf-8"))
+    except (JsonSyntaxError, UnicodeDecodeError):
+        return False
+    return not any(error.severity == "error" for error in check(payload, settings))

@@ -1,0 +1,240 @@
+"""The fast path never changes a result: wherever it says "clean", the reference engine finds nothing.
+
+It may say "not clean" for a document that turns out fine (the reference path then runs);
+it must never say "clean" for one with any error, warning or duplicate key.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from completion_validator.fastpath import clean_json_checker, count_keys, count_response_keys
+from completion_validator.readers import parse_json
+from completion_validator.settings import Settings
+from completion_validator.validation import check, is_valid_json
+from tests.cli_helpers import cli
+from tests.conftest import REPO
+from tests.strategies import completions
+
+SETTINGS = [Settings(), Settings(lenient=True), Settings(forbid_unknown_fields=True), Settings(rules=False)]
+CORPUS = sorted((REPO / "tests/examples").glob("*/*.json"))
+
+
+def _checker(settings: Settings) -> Callable[[bytes], bool]:
+    checker = clean_json_checker(settings)
+    assert checker is not None, "orjson and jsonschema-rs are test dependencies"
+    return checker
+
+
+def _reference_finds_nothing(raw: bytes, settings: Settings) -> bool:
+    try:
+        payload = parse_json(raw.decode("utf-8"))
+    except ValueError:
+        return False
+    return not check(payload, settings)
+
+
+@pytest.mark.parametrize("path", CORPUS, ids=lambda path: f"{path.parent.name}/{path.name}")
+@pytest.mark.parametrize("settings", SETTINGS, ids=["strict", "lenient", "forbid", "no-rules"])
+def test_fast_path_calls_clean_only_what_the_reference_finds_clean(path: Path, settings: Settings) -> None:
+    raw = path.read_bytes()
+    if _checker(settings)(raw):
+        assert _reference_finds_nothing(raw, settings)
+
+
+def test_fast_path_does_take_the_plain_valid_corpus() -> None:
+    plain = ["v01_openai_spec_example_nonstream", "v02_openai_spec_completion_object_example", "h01_logprobs_full"]
+    assert all(_checker(Settings())((REPO / f"tests/examples/valid/{name}.json").read_bytes()) for name in plain)
+
+
+# Each mutation plants exactly one problem the reference engine reports (schema, rule or warning).
+MUTATIONS: dict[str, Callable[[dict[str, Any]], bool]] = {}
+
+
+def mutation(function: Callable[[dict[str, Any]], bool]) -> Callable[[dict[str, Any]], bool]:
+    MUTATIONS[function.__name__] = function
+    return function
+
+
+@mutation
+def total_mismatch(payload: dict[str, Any]) -> bool:
+    if "usage" not in payload:
+        return False
+    payload["usage"]["total_tokens"] += 1
+    return True
+
+
+@mutation
+def negative_detail(payload: dict[str, Any]) -> bool:
+    if "usage" not in payload:
+        return False
+    payload["usage"]["prompt_tokens_details"] = {"cached_tokens": -1}
+    return True
+
+
+@mutation
+def vendor_negative_count(payload: dict[str, Any]) -> bool:
+    if "usage" not in payload:
+        return False
+    payload["usage"]["cache_read_input_tokens"] = -5
+    return True
+
+
+@mutation
+def positive_logprob(payload: dict[str, Any]) -> bool:
+    for choice in payload["choices"]:
+        if choice["logprobs"] and choice["logprobs"]["tokens"]:
+            choice["logprobs"]["top_logprobs"][-1]["x"] = 0.5
+            return True
+    return False
+
+
+@mutation
+def unequal_lengths(payload: dict[str, Any]) -> bool:
+    for choice in payload["choices"]:
+        if choice["logprobs"] and choice["logprobs"]["tokens"]:
+            choice["logprobs"]["tokens"].append("extra")
+            return True
+    return False
+
+
+@mutation
+def decreasing_offset(payload: dict[str, Any]) -> bool:
+    for choice in payload["choices"]:
+        if choice["logprobs"] and len(choice["logprobs"]["text_offset"]) > 1:
+            choice["logprobs"]["text_offset"][-1] = choice["logprobs"]["text_offset"][-2] - 1
+            return True
+    return False
+
+
+@mutation
+def duplicate_index(payload: dict[str, Any]) -> bool:
+    if len(payload["choices"]) < 2:
+        return False
+    payload["choices"][1]["index"] = payload["choices"][0]["index"]
+    return True
+
+
+@mutation
+def created_in_milliseconds(payload: dict[str, Any]) -> bool:
+    payload["created"] *= 1000
+    return True
+
+
+@mutation
+def empty_id(payload: dict[str, Any]) -> bool:
+    payload["id"] = ""
+    return True
+
+
+@mutation
+def wrong_type(payload: dict[str, Any]) -> bool:
+    payload["model"] = 7
+    return True
+
+
+@mutation
+def null_fingerprint(payload: dict[str, Any]) -> bool:
+    payload["system_fingerprint"] = None
+    return True
+
+
+@given(payload=completions(), name=st.sampled_from(sorted(MUTATIONS)), indent=st.sampled_from([None, 2]))
+def test_a_planted_problem_is_never_called_clean(payload: dict[str, Any], name: str, indent: int | None) -> None:
+    raw = json.dumps(payload, indent=indent).encode()
+    assert _checker(Settings())(raw), "a generated valid payload should take the fast path"
+    mutated = copy.deepcopy(payload)
+    if not MUTATIONS[name](mutated):
+        return
+    raw = json.dumps(mutated, indent=indent).encode()
+    assert not _reference_finds_nothing(raw, Settings())
+    assert not _checker(Settings())(raw)
+
+
+HEAD = '"object": "text_completion", "created": 1698216442, "model": "m"'
+LOGPROBS = '"tokens": ["a"], "token_logprobs": [-1], "top_logprobs": [{"a": -1, "a": -2}], "text_offset": [0]'
+USAGE = '"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2, "total_tokens": 2'
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{"id": "a", "id": "b", ' + HEAD + ', "choices": []}',
+        '{"id": "a", ' + HEAD + ', "choices": [], "id" : "a"}',
+        '{"id": "a\\":", ' + HEAD + ', "model" : "m", "choices": []}',
+        '{"id": "x", '
+        + HEAD
+        + ', "choices": [{"text": "t", "index": 0, "finish_reason": "stop", "logprobs": {'
+        + LOGPROBS
+        + "}}]}",
+        '{"id": "x", ' + HEAD + ', "choices": [], "usage": {' + USAGE + "}}",
+        '{"id": "x", ' + HEAD + ', "choices": [], "vendor": {"a": {"b": 1, "b"\n: 2}}}',
+        '{"id": ":x", ' + HEAD + ', "choices": [], "id": ":x"}',
+    ],
+    ids=[
+        "top",
+        "spaced-colon",
+        "quote-colon-in-string",
+        "inside-top-logprobs",
+        "usage",
+        "nested-vendor-newline",
+        "colon-string",
+    ],
+)
+def test_duplicate_keys_are_never_called_clean(text: str) -> None:
+    assert not _checker(Settings())(text.encode())
+    assert not is_valid_json(text)
+
+
+@given(
+    completions(),
+    st.dictionaries(
+        st.text(max_size=4),
+        st.recursive(
+            st.none() | st.integers(), lambda inner: st.lists(inner) | st.dictionaries(st.text(max_size=3), inner)
+        ),
+    ),
+)
+def test_shape_key_count_equals_the_generic_count(payload: dict[str, Any], vendor: dict[str, Any]) -> None:
+    payload["vendor"] = vendor
+    if payload["choices"]:
+        payload["choices"][0]["vendor"] = vendor
+    assert count_response_keys(payload) == count_keys(payload)
+
+
+def test_is_valid_json_matches_is_valid_for_text_bytes_and_bad_input() -> None:
+    good = (REPO / "tests/examples/valid/v01_openai_spec_example_nonstream.json").read_bytes()
+    assert is_valid_json(good)
+    assert is_valid_json(good.decode())
+    assert is_valid_json((REPO / "tests/examples/valid/v18_tgi_single_prompt.json").read_bytes())  # a warning only
+    assert not is_valid_json((REPO / "tests/examples/invalid/e03_tgi_eos_token.json").read_bytes())
+    assert not is_valid_json(b"{")
+    assert not is_valid_json(b"\xff")
+    assert is_valid_json((REPO / "tests/examples/invalid/n01_vllm_nulls.json").read_bytes(), lenient=True)
+
+
+@pytest.mark.parametrize("folder", ["valid", "invalid", "streams/valid", "streams/invalid"])
+def test_cli_output_is_the_same_with_the_reference_engine(folder: str) -> None:
+    path = str(REPO / "tests/examples" / folder)
+    fast = cli("--format", "json", path)
+    reference = cli("--format", "json", "--engine", "reference", path)
+    assert fast.stdout == reference.stdout
+    assert fast.returncode == reference.returncode
+
+
+def test_cli_output_is_the_same_whatever_the_number_of_jobs(tmp_path: Path) -> None:
+    lines = [p.read_bytes().replace(b"\n", b"") for p in CORPUS if p.parent.name != "malformed"]
+    log = tmp_path / "log.jsonl"
+    log.write_bytes(b"\n".join(lines * 300) + b"\n{broken\n")  # several batches, every kind of line
+    runs = [cli("--format", "json", "--jobs", jobs, str(log)) for jobs in ("1", "2", "3")]
+    runs.append(cli("--format", "json", "--jobs", "2", "--engine", "reference", str(log)))
+    assert len({run.stdout for run in runs}) == 1
+    assert json.loads(runs[0].stdout)["summary"]["documents"] == len(lines) * 300
