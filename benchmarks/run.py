@@ -1,0 +1,332 @@
+"""The benchmark suite: our API and CLI against the alternatives, every figure with its baseline.
+
+Machines are noisy, so every number is a median over repeats and is shown next to a baseline
+measured in the same run (the `orjson.loads` floor, check-jsonschema, a bare Python start-up).
+Nothing here is asserted: the suite reports, and benchmarks/README.md keeps the figures.
+
+    python -m benchmarks            # everything (a few minutes)
+    python -m benchmarks --quick    # fewer repeats and a 20k-line JSONL file
+    python -m benchmarks --big      # also the peak memory over a 1 GB JSONL file
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import platform
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+import timeit
+from collections.abc import Callable
+from functools import partial
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from benchmarks.payloads import invalid, response, sizes, write_jsonl
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = Path(__file__).resolve().parent / "data"
+BIN = Path(sys.executable).parent
+
+
+def median_seconds(function: Callable[[], object], repeats: int) -> float:
+    """The median time of one call, from `repeats` timeit runs sized to ~0.2 s each."""
+    timer = timeit.Timer(function)
+    number, _ = timer.autorange()
+    return statistics.median(timer.repeat(repeat=repeats, number=number)) / number
+
+
+def median_wall(command: list[str], repeats: int) -> float:
+    """The median wall time of a whole command, in seconds."""
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def peak_rss_mib(command: list[str]) -> float:
+    """The peak resident memory of a command (its largest process), in MiB."""
+    probe = "import resource, subprocess, sys; subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL);"
+    probe += "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)"
+    output = subprocess.run([sys.executable, "-c", probe, *command], capture_output=True, text=True, check=True)
+    return int(output.stdout) / 1024
+
+
+def bundled_schema() -> Path:
+    """Our schemas as one file, the others embedded under $defs with their $ids, for check-jsonschema."""
+    files = {path.name: json.loads(path.read_text()) for path in (ROOT / "schemas").glob("*.schema.json")}
+    root = files.pop("completion.schema.json")
+    root["$defs"] = files
+    path = DATA / "bundled.schema.json"
+    path.write_text(json.dumps(root))
+    return path
+
+
+def machine() -> str:
+    """One line on what this ran on."""
+    model = "unknown CPU"
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.exists():
+        for line in cpuinfo.read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    versions = []
+    for package in ("jsonschema", "jsonschema-rs", "orjson", "check-jsonschema", "openai", "pydantic"):
+        try:
+            versions.append(f"{package} {metadata.version(package)}")
+        except metadata.PackageNotFoundError:
+            versions.append(f"{package} (not installed)")
+    return (
+        f"{model}, {cores} cores, {memory:.0f} GiB, {platform.system()} {platform.release()}, "
+        f"Python {platform.python_version()}; " + ", ".join(versions)
+    )
+
+
+def table(title: str, header: list[str], rows: list[list[str]]) -> str:
+    """A Markdown table."""
+    lines = [f"### {title}", "", "| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return "\n".join(lines) + "\n"
+
+
+def _us(seconds: float) -> str:
+    return f"{seconds * 1e6:,.1f} µs" if seconds < 1e-3 else f"{seconds * 1e3:,.2f} ms"
+
+
+def _all_errors(validator: Any, instance: object) -> int:
+    return len(list(validator.iter_errors(instance)))
+
+
+def payload_benchmarks(repeats: int) -> str:
+    """Per payload: the floor, our API (valid and invalid paths), and the alternatives."""
+    import jsonschema_rs
+    import orjson
+    from jsonschema import Draft202012Validator
+
+    from completion_validator.profiles import STRICT
+    from completion_validator.readers import Document, read_json_bytes
+    from completion_validator.registry import schema_set
+    from completion_validator.settings import Settings
+    from completion_validator.validation import check, is_valid_json
+
+    schemas = schema_set(STRICT)
+    plain = Draft202012Validator(schemas.root, registry=schemas.registry)
+    files = {path.name: json.loads(path.read_text()) for path in (ROOT / "schemas").glob("*.schema.json")}
+    registry = jsonschema_rs.Registry([(contents["$id"], contents) for contents in files.values()])
+    compiled = jsonschema_rs.Draft202012Validator(files["completion.schema.json"], registry=registry, offline=True)
+    completion_model: Any = None
+    with contextlib.suppress(ImportError):  # the bench dependency group brings it
+        from openai.types import Completion as completion_model
+    settings = Settings()
+
+    def explain(raw: bytes) -> int:
+        """What the CLI does for an invalid document: strict parse, every record, every position."""
+        [document] = read_json_bytes(raw)
+        assert isinstance(document, Document)
+        errors = check(document.value, settings)
+        return len([document.locate(error.instance_path, error.keyword) for error in errors])
+
+    rows = []
+    for name, raw in sizes().items():
+        parsed = orjson.loads(raw)
+        bad = invalid(raw)
+        bad_parsed = orjson.loads(bad)
+        assert is_valid_json(raw)
+        assert not is_valid_json(bad)
+        few = max(3, repeats // 2)
+        floor = median_seconds(partial(orjson.loads, raw), repeats)
+        figures = {
+            "orjson.loads (floor)": floor,
+            "ours: is_valid_json(bytes), valid": median_seconds(partial(is_valid_json, raw), repeats),
+            "jsonschema (plain) on a dict, valid": median_seconds(partial(_all_errors, plain, parsed), few),
+            "jsonschema-rs on a dict, valid": median_seconds(partial(compiled.is_valid, parsed), repeats),
+        }
+        if completion_model is not None:
+            figures["openai-python Completion.model_validate_json"] = median_seconds(
+                partial(completion_model.model_validate_json, raw), repeats
+            )
+        plain_invalid = median_seconds(partial(_all_errors, plain, bad_parsed), few)
+        ours_invalid = median_seconds(partial(explain, bad), few)
+        for label, seconds in figures.items():
+            rows.append([name, f"{len(raw):,} B", label, _us(seconds), f"{seconds / floor:.2f}×"])
+        rows.append(
+            [
+                name,
+                f"{len(raw):,} B",
+                "jsonschema (plain), invalid",
+                _us(plain_invalid),
+                f"{plain_invalid / floor:.1f}×",
+            ]
+        )
+        rows.append(
+            [
+                name,
+                f"{len(raw):,} B",
+                "ours: records + positions, invalid",
+                _us(ours_invalid),
+                f"{ours_invalid / floor:.1f}× ({ours_invalid / plain_invalid:.2f}× plain jsonschema)",
+            ]
+        )
+    return table(
+        "Per payload (medians; ratio to orjson.loads of the same bytes)",
+        ["payload", "size", "what", "median", "ratio"],
+        rows,
+    )
+
+
+def jsonl_benchmarks(lines: int, repeats: int) -> str:
+    """A mixed JSONL log through the CLI, against a loop that only reads lines and parses them."""
+    import orjson
+
+    path = write_jsonl(DATA / f"mixed-{lines}.jsonl", lines)
+
+    def floor_loop() -> None:
+        with path.open("rb") as stream:
+            for line in stream:
+                orjson.loads(line)
+
+    floor = median_seconds(floor_loop, max(3, repeats // 2))
+    script = str(BIN / "completion-validator")
+    rows = [["read lines + orjson.loads (floor)", f"{floor:.2f} s", f"{lines / floor:,.0f}", "100%", "—"]]
+    for jobs in (1, 2):
+        command = [script, "-qq", "--jobs", str(jobs), str(path)]
+        seconds = median_wall(command, max(3, repeats // 2))
+        rows.append(
+            [
+                f"completion-validator --jobs {jobs}",
+                f"{seconds:.2f} s",
+                f"{lines / seconds:,.0f}",
+                f"{floor / seconds:.0%}",
+                f"{peak_rss_mib(command):.0f} MiB",
+            ]
+        )
+    reference = [script, "-qq", "--jobs", "1", "--engine", "reference", str(path)]
+    seconds = median_wall(reference, 1)
+    rows.append(
+        [
+            "completion-validator --engine reference --jobs 1",
+            f"{seconds:.2f} s",
+            f"{lines / seconds:,.0f}",
+            f"{floor / seconds:.0%}",
+            "—",
+        ]
+    )
+    size = path.stat().st_size / 2**20
+    return table(
+        f"JSONL: {lines:,} lines ({size:.0f} MiB, ~1% invalid), whole command wall time (medians)",
+        ["what", "time", "lines/s", "throughput vs floor", "peak RSS (largest process)"],
+        rows,
+    )
+
+
+def startup_benchmarks(repeats: int) -> str:
+    """One small valid file: our whole command against check-jsonschema and a bare interpreter."""
+    small = DATA / "small.json"
+    small.write_bytes(sizes()["small"])
+    commands = {
+        "python -c pass": [sys.executable, "-c", "pass"],
+        "completion-validator small.json": [str(BIN / "completion-validator"), str(small)],
+        "check-jsonschema --schemafile bundled small.json": [
+            str(BIN / "check-jsonschema"),
+            "--schemafile",
+            str(bundled_schema()),
+            str(small),
+        ],
+    }
+    figures = {label: median_wall(command, repeats) for label, command in commands.items() if Path(command[0]).exists()}
+    baseline = figures.get("check-jsonschema --schemafile bundled small.json")
+    rows = [
+        [label, f"{seconds * 1e3:.0f} ms", f"{seconds / baseline:.2f}× check-jsonschema" if baseline else "—"]
+        for label, seconds in figures.items()
+    ]
+    return table("Start-up: one small file, whole process (medians)", ["command", "wall time", "ratio"], rows)
+
+
+def many_files_benchmarks(count: int, repeats: int) -> str:
+    """`count` JSON files in one call: our CLI, check-jsonschema, and a plain jsonschema loop."""
+    import random
+
+    folder = DATA / f"files-{count}"
+    if folder.exists():
+        shutil.rmtree(folder)
+    folder.mkdir(parents=True)
+    rng = random.Random(7)
+    for number in range(count):
+        shape = (
+            {"choices": 1, "tokens": 0, "alternatives": 0}
+            if number % 10
+            else {"choices": 2, "tokens": 16, "alternatives": 3}
+        )
+        (folder / f"{number:04d}.json").write_text(json.dumps(response(rng, **shape), indent=2))
+    files = sorted(str(path) for path in folder.glob("*.json"))
+    loop = (
+        "import json, sys\nfrom jsonschema import Draft202012Validator\n"
+        "from completion_validator.profiles import STRICT\nfrom completion_validator.registry import schema_set\n"
+        "s = schema_set(STRICT); v = Draft202012Validator(s.root, registry=s.registry)\n"
+        "for name in sys.argv[1:]:\n    list(v.iter_errors(json.load(open(name))))\n"
+    )
+    commands = {
+        "completion-validator DIR": [str(BIN / "completion-validator"), "-q", str(folder)],
+        "check-jsonschema --schemafile bundled FILES": [
+            str(BIN / "check-jsonschema"),
+            "--schemafile",
+            str(bundled_schema()),
+            *files,
+        ],
+        "python: jsonschema loop over FILES": [sys.executable, "-c", loop, *files],
+    }
+    figures = {label: median_wall(command, repeats) for label, command in commands.items() if Path(command[0]).exists()}
+    baseline = figures.get("check-jsonschema --schemafile bundled FILES")
+    rows = [
+        [label, f"{seconds:.2f} s", f"{baseline / seconds:.1f}× faster than check-jsonschema" if baseline else "—"]
+        for label, seconds in figures.items()
+    ]
+    return table(f"{count:,} JSON files in one call (whole command, medians)", ["command", "wall time", "ratio"], rows)
+
+
+def big_file_memory() -> str:
+    """Peak memory over a ~1 GB JSONL file (generated once, kept in benchmarks/data)."""
+    path = DATA / "big.jsonl"
+    if not path.exists() or path.stat().st_size < 2**30:
+        write_jsonl(path, 1_650_000)
+    command = [str(BIN / "completion-validator"), "-qq", "--jobs", "2", str(path)]
+    start = time.perf_counter()
+    peak = peak_rss_mib(command)
+    seconds = time.perf_counter() - start
+    size = path.stat().st_size / 2**30
+    rows = [[f"completion-validator --jobs 2 big.jsonl ({size:.2f} GiB)", f"{peak:.0f} MiB", f"{seconds:.0f} s"]]
+    return table("Memory over a large file", ["command", "peak RSS (largest process)", "wall time"], rows)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the suite and print Markdown tables."""
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--quick", action="store_true", help="fewer repeats and a 20k-line JSONL file")
+    parser.add_argument("--big", action="store_true", help="also measure peak memory over a 1 GB JSONL file")
+    arguments = parser.parse_args(argv)
+    DATA.mkdir(exist_ok=True)
+    repeats = 5 if arguments.quick else 9
+    print(f"Machine: {machine()}\n")
+    print(payload_benchmarks(repeats))
+    print(jsonl_benchmarks(20_000 if arguments.quick else 100_000, repeats))
+    print(startup_benchmarks(5 if arguments.quick else 15))
+    print(many_files_benchmarks(1000, 3 if arguments.quick else 5))
+    if arguments.big:
+        print(big_file_memory())
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    print(f"(suite's own peak RSS: {usage.ru_maxrss / 1024:.0f} MiB)")
+    return 0
