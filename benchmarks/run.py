@@ -12,7 +12,7 @@ Nothing here is asserted: the suite reports, and benchmarks/README.md keeps the 
 from __future__ import annotations
 
 import argparse
-import contextlib
+import importlib
 import json
 import os
 import platform
@@ -105,6 +105,14 @@ def _us(seconds: float) -> str:
     return f"{seconds * 1e6:,.1f} µs" if seconds < 1e-3 else f"{seconds * 1e3:,.2f} ms"
 
 
+def _openai_completion_model() -> Any:
+    """openai-python's `Completion` model, if the bench dependency group is installed."""
+    try:
+        return importlib.import_module("openai.types").Completion
+    except ImportError:
+        return None
+
+
 def _all_errors(validator: Any, instance: object) -> int:
     return len(list(validator.iter_errors(instance)))
 
@@ -126,9 +134,7 @@ def payload_benchmarks(repeats: int) -> str:
     files = {path.name: json.loads(path.read_text()) for path in (ROOT / "schemas").glob("*.schema.json")}
     registry = jsonschema_rs.Registry([(contents["$id"], contents) for contents in files.values()])
     compiled = jsonschema_rs.Draft202012Validator(files["completion.schema.json"], registry=registry, offline=True)
-    completion_model: Any = None
-    with contextlib.suppress(ImportError):  # the bench dependency group brings it
-        from openai.types import Completion as completion_model
+    completion_model = _openai_completion_model()
     settings = Settings()
 
     def explain(raw: bytes) -> int:

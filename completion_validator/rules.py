@@ -67,7 +67,11 @@ STREAM_RULES: dict[str, tuple[Severity, str]] = {
         "warning",
         "Only the include_usage chunk carries usage; every other chunk has usage null or absent.",
     ),
-    "stream-finish-reason": ("error", "Each choice index gets exactly one chunk with a non-null finish_reason."),
+    "stream-finish-reason": (
+        "error",
+        "Each choice index gets a non-null finish_reason, and no different one later "
+        "(OpenAI repeats the same one in a last, empty chunk).",
+    ),
     "stream-text-after-finish": ("error", "No text for a choice follows the chunk that finished it."),
     "stream-consistent": ("error", "id and model are the same on every chunk of one stream."),
     "stream-created-changed": ("warning", "created is expected to be the same on every chunk."),

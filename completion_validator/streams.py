@@ -145,11 +145,13 @@ def _read_chunk(event: Event, start: Position, findings: list[StreamFinding]) ->
         payload = parse_json(event.data)
     except JsonSyntaxError as error:
         where = locator.map(LineIndex(event.data).position(error.offset))
-        findings.append(
-            _stream_finding(
-                "stream-chunk-json", f"event {event.number}: data is not JSON: {error.message}", where, event.number
+        message = f"event {event.number}: data is not JSON: {error.message}"
+        if _separate_payloads(event):
+            message += (
+                f" (its {len(event.data_lines)} data lines are one event, joined by the SSE standard:"
+                " is a blank line missing between two events?)"
             )
-        )
+        findings.append(_stream_finding("stream-chunk-json", message, where, event.number))
         return None
     if not isinstance(payload, dict):
         findings.append(
@@ -163,11 +165,11 @@ def _read_chunk(event: Event, start: Position, findings: list[StreamFinding]) ->
         return None
     if "error" in payload and "choices" not in payload:
         problem = payload["error"]
-        message = problem.get("message") if isinstance(problem, Mapping) else problem
+        said = problem.get("message") if isinstance(problem, Mapping) else problem
         findings.append(
             _stream_finding(
                 "stream-error-event",
-                f"the server sent an error in event {event.number}: {message}",
+                f"the server sent an error in event {event.number}: {said}",
                 start,
                 event.number,
                 ("error",),
@@ -176,6 +178,20 @@ def _read_chunk(event: Event, start: Position, findings: list[StreamFinding]) ->
         )
         return None
     return _Chunk(event, payload, locator)
+
+
+def _separate_payloads(event: Event) -> bool:
+    """Whether each data line of a multi-line event is a payload of its own (a missing blank line)."""
+    if len(event.data_lines) < 2:
+        return False
+    for line in event.data.split("\n"):
+        if line.strip() == DONE:
+            continue
+        try:
+            parse_json(line)
+        except JsonSyntaxError:
+            return False
+    return True
 
 
 def _json_type(value: object) -> str:
@@ -248,7 +264,7 @@ def _usage_chunk(chunks: list[_Chunk]) -> Iterator[StreamFinding]:
 
 
 def _finish_reasons(chunks: list[_Chunk]) -> Iterator[StreamFinding]:
-    finished: dict[int, int] = {}  # choice index -> event number that finished it
+    finished: dict[int, tuple[int, object]] = {}  # choice index -> (event that finished it, its reason)
     last_seen: dict[int, tuple[_Chunk, int]] = {}
     for chunk in chunks:
         for position, index, choice in _choice_entries(chunk):
@@ -257,7 +273,7 @@ def _finish_reasons(chunks: list[_Chunk]) -> Iterator[StreamFinding]:
                 yield _stream_finding(
                     "stream-text-after-finish",
                     f"choice {index} gets text in event {chunk.event.number} "
-                    f"after it finished in event {finished[index]}",
+                    f"after it finished in event {finished[index][0]}",
                     chunk.locator.locate(("choices", position, "text"), ""),
                     chunk.event.number,
                     ("choices", position, "text"),
@@ -266,17 +282,20 @@ def _finish_reasons(chunks: list[_Chunk]) -> Iterator[StreamFinding]:
             if choice.get("finish_reason") in (None, ""):  # TGI's "" means not yet (the schema reports it)
                 continue
             if index in finished:
+                first_event, first_reason = finished[index]
+                if choice["finish_reason"] == first_reason:
+                    continue  # OpenAI's own streams repeat it in a last, empty chunk
                 yield _stream_finding(
                     "stream-finish-reason",
-                    f"choice {index} gets a second finish_reason in event {chunk.event.number} "
-                    f"(first in event {finished[index]})",
+                    f"choice {index} gets finish_reason {choice['finish_reason']!r} in event {chunk.event.number} "
+                    f"after {first_reason!r} in event {first_event}",
                     chunk.locator.locate(("choices", position, "finish_reason"), ""),
                     chunk.event.number,
                     ("choices", position, "finish_reason"),
                     choice["finish_reason"],
                 )
             else:
-                finished[index] = chunk.event.number
+                finished[index] = (chunk.event.number, choice["finish_reason"])
     for index, (chunk, position) in sorted(last_seen.items()):
         if index not in finished:
             yield _stream_finding(

@@ -198,3 +198,11 @@ def test_a_valid_response_split_into_chunks_is_a_valid_stream_that_reassembles(
         assert assembled is None or assembled["choices"] == []
         return
     assert assembled == response
+
+
+def test_a_missing_blank_line_between_events_is_named_as_the_likely_cause() -> None:
+    capture = (STREAMS / "invalid/i15_missing_blank_line_before_done.sse").read_text()
+    [message] = [e.message for e in iter_stream_errors(capture) if e.keyword == "stream-chunk-json"]
+    assert message.endswith(
+        "(its 2 data lines are one event, joined by the SSE standard: is a blank line missing between two events?)"
+    )
