@@ -180,7 +180,18 @@ def _lowercase_first(message: str) -> str:
     return message[:1].lower() + message[1:]
 
 
+_UTF16_BOMS = {b"\xff\xfe": "UTF-16 (little-endian)", b"\xfe\xff": "UTF-16 (big-endian)"}
+
+
 def _decode(data: bytes, first_line: int = 1) -> str | ReadProblem:
+    for bom, name in _UTF16_BOMS.items():
+        if data.startswith(bom):
+            return ReadProblem(
+                f"the file is {name}; JSON exchanged between systems must be UTF-8 (RFC 8259 §8.1): "
+                "re-save it as UTF-8",
+                "encoding",
+                LineIndex("", first_line).position(0),
+            )
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as error:

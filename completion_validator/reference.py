@@ -40,27 +40,33 @@ def schema_errors(payload: object, profile: Profile) -> list[FieldError]:
 
 
 def _not_json(value: object, path: InstancePath) -> Iterator[FieldError]:
-    """Python values that JSON cannot hold: they would otherwise pass or fail for the wrong reason."""
-    if isinstance(value, Mapping):
-        for key, item in value.items():
-            if not isinstance(key, str):
-                yield FieldError(
-                    path,
-                    "not-json",
-                    f"object key {key!r} is not a string ({type(key).__name__}); JSON keys are strings",
-                    "string keys",
-                    repr(key),
-                )
-                continue
-            yield from _not_json(item, (*path, key))
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            yield from _not_json(item, (*path, index))
-    elif isinstance(value, float) and not math.isfinite(value):
-        yield FieldError(path, "not-json", f"{value!r} is not a JSON number", "a finite number", repr(value))
-    elif value is not None and not isinstance(value, (str, int, float, bool)):
-        kind = type(value).__name__
-        yield FieldError(path, "not-json", f"a Python {kind} is not a JSON value", "a JSON value", repr(value))
+    """Python values that JSON cannot hold: they would otherwise pass or fail for the wrong reason.
+
+    Walks with an explicit stack, not recursion: vendor members can nest deeper than Python's
+    recursion limit allows.
+    """
+    stack: list[tuple[object, InstancePath]] = [(value, path)]
+    while stack:
+        node, where = stack.pop()
+        if isinstance(node, Mapping):
+            for key, item in reversed(list(node.items())):
+                if isinstance(key, str):
+                    stack.append((item, (*where, key)))
+                else:
+                    yield FieldError(
+                        where,
+                        "not-json",
+                        f"object key {key!r} is not a string ({type(key).__name__}); JSON keys are strings",
+                        "string keys",
+                        repr(key),
+                    )
+        elif isinstance(node, list):
+            stack.extend((item, (*where, index)) for index, item in reversed(list(enumerate(node))))
+        elif isinstance(node, float) and not math.isfinite(node):
+            yield FieldError(where, "not-json", f"{node!r} is not a JSON number", "a finite number", repr(node))
+        elif node is not None and not isinstance(node, str | int | float | bool):
+            kind = type(node).__name__
+            yield FieldError(where, "not-json", f"a Python {kind} is not a JSON value", "a JSON value", repr(node))
 
 
 def _drop_explained(errors: list[FieldError]) -> list[FieldError]:

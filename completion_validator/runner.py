@@ -88,8 +88,11 @@ def expand(paths: list[str]) -> Iterator[tuple[str, Path | None, str | None]]:
             continue
         path = Path(raw)
         if path.is_dir():
-            found = sorted(_payload_files(path))
-            if not found:
+            problems: list[tuple[Path, str]] = []
+            found = sorted(_payload_files(path, problems, set()))
+            for folder, problem in problems:
+                yield str(folder), folder, problem
+            if not found and not problems:
                 suffixes = ", ".join(sorted(FORMAT_BY_SUFFIX))
                 yield raw, path, f"no files ending in {suffixes} in this directory"
             for file in found:
@@ -98,12 +101,22 @@ def expand(paths: list[str]) -> Iterator[tuple[str, Path | None, str | None]]:
             yield raw, path, None
 
 
-def _payload_files(folder: Path) -> Iterator[Path]:
-    for entry in folder.iterdir():
+def _payload_files(folder: Path, problems: list[tuple[Path, str]], seen: set[Path]) -> Iterator[Path]:
+    """Payload files below `folder`; hidden entries skipped, symlink loops and unreadable folders reported."""
+    real = folder.resolve()
+    if real in seen:
+        return  # a symbolic link back to a folder already searched
+    seen.add(real)
+    try:
+        entries = sorted(folder.iterdir())
+    except OSError as error:
+        problems.append((folder, f"cannot list this directory: {os_message(error)}"))
+        return
+    for entry in entries:
         if entry.name.startswith("."):
             continue
         if entry.is_dir():
-            yield from _payload_files(entry)
+            yield from _payload_files(entry, problems, seen)
         elif entry.suffix.lower() in FORMAT_BY_SUFFIX:
             yield entry
 

@@ -241,3 +241,35 @@ def test_large_jsonl_is_streamed_with_flat_memory(tmp_path: Path) -> None:
         peaks[path.name] = int(peak_kib) // 1024
     assert peaks["large.jsonl"] < 150, peaks
     assert peaks["large.jsonl"] <= peaks["small.jsonl"] + 15, peaks
+
+
+def test_symlink_loops_in_a_directory_are_followed_once(tmp_path: Path) -> None:
+    (tmp_path / "a.json").write_bytes(VALID.read_bytes())
+    (tmp_path / "loop").symlink_to(tmp_path)
+    result = cli(str(tmp_path))
+    assert result.returncode == 0
+    assert result.stdout.splitlines()[-1] == "1 file, 1 document checked: 0 invalid, 0 errors"
+
+
+def test_utf16_files_are_named_as_such(tmp_path: Path) -> None:
+    utf16 = tmp_path / "windows.json"
+    utf16.write_bytes(VALID.read_text().encode("utf-16"))
+    result = cli(str(utf16))
+    assert result.returncode == 2
+    assert (
+        "windows.json:1:1: error: the file is UTF-16 (little-endian); JSON exchanged between systems must be UTF-8"
+        in result.stdout
+    )
+
+
+def test_deeply_nested_vendor_data_is_checked_not_crashed_on(tmp_path: Path) -> None:
+    payload = json.loads(VALID.read_text())
+    deep = tmp_path / "deep.json"
+    deep.write_text(json.dumps(payload)[:-1] + ', "vendor": ' + "[" * 950 + "]" * 950 + "}")
+    result = cli("--engine", "reference", str(deep))
+    assert (result.returncode, result.stderr) == (0, "")
+    too_deep = tmp_path / "too-deep.json"
+    too_deep.write_text('{"a": ' + "[" * 100_000 + "]" * 100_000 + "}")
+    result = cli(str(too_deep))
+    assert result.returncode == 2
+    assert "nested too deeply" in result.stdout

@@ -238,3 +238,30 @@ def test_cli_output_is_the_same_whatever_the_number_of_jobs(tmp_path: Path) -> N
     runs.append(cli("--format", "json", "--jobs", "2", "--engine", "reference", str(log)))
     assert len({run.stdout for run in runs}) == 1
     assert json.loads(runs[0].stdout)["summary"]["documents"] == len(lines) * 300
+
+
+WITHOUT_COMPILED = """
+import sys
+sys.modules["orjson"] = None  # makes `import orjson` raise ImportError, as on a platform without wheels
+sys.modules["jsonschema_rs"] = None
+from completion_validator.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+@pytest.mark.parametrize("folder", ["valid", "invalid", "streams/invalid"])
+def test_without_the_compiled_libraries_the_results_are_the_same(folder: str) -> None:
+    import subprocess
+    import sys
+
+    path = str(REPO / "tests/examples" / folder)
+    fallback = subprocess.run(
+        [sys.executable, "-c", WITHOUT_COMPILED, "--format", "json", path], capture_output=True, text=True, check=False
+    )
+    assert fallback.stderr == ""
+    normal = cli("--format", "json", path)
+    assert (fallback.stdout, fallback.returncode) == (normal.stdout, normal.returncode)
+    version = subprocess.run(
+        [sys.executable, "-c", WITHOUT_COMPILED, "--version"], capture_output=True, text=True, check=False
+    )
+    assert "fast path unavailable: jsonschema only (slower)" in version.stdout

@@ -206,3 +206,10 @@ def test_a_missing_blank_line_between_events_is_named_as_the_likely_cause() -> N
     assert message.endswith(
         "(its 2 data lines are one event, joined by the SSE standard: is a blank line missing between two events?)"
     )
+
+
+def test_every_stream_rule_is_exercised_by_the_capture_corpus() -> None:
+    from completion_validator.rules import STREAM_RULES
+
+    expected = {finding["keyword"] for path in CAPTURES for finding in _expected(path)["strict"]}
+    assert set(STREAM_RULES) <= expected
