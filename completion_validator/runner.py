@@ -14,10 +14,10 @@ import os
 import sys
 import traceback
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from completion_validator.readers import (
     FORMAT_BY_SUFFIX,
@@ -38,6 +38,9 @@ from completion_validator.readers import (
 from completion_validator.reporters import Reporter
 from completion_validator.results import FileResult, LocatedError, Summary
 from completion_validator.settings import Settings
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future, ProcessPoolExecutor
 
 STDIN = "-"
 BATCH_LINES = 2_000
@@ -303,6 +306,8 @@ class _Workers:
                 yield check(batch, name, options)
             return
         if self._pool is None:
+            from concurrent.futures import ProcessPoolExecutor  # only a long JSON Lines input needs it
+
             _clean_check(options)  # build the compiled validator once, before the workers fork
             self._pool = ProcessPoolExecutor(max_workers=self._jobs)
         in_flight: list[Future[Tally]] = [self._pool.submit(check, first, name, options)]
