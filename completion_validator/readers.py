@@ -320,7 +320,7 @@ def read_path(
         return
     if chosen is None or (chosen == "json" and input_format is None and looks_like_sse(data)):
         chosen = sniff_format(data)  # a stream saved as .json is still a stream
-    yield from READERS[chosen](data, is_clean)
+    yield from read_bytes(data, chosen, is_clean)
 
 
 def sniff_stream(stream: IO[bytes], input_format: InputFormat | None = None) -> tuple[InputFormat, Iterator[bytes]]:
@@ -347,7 +347,12 @@ def read_stream(
     if chosen == "jsonl":
         yield from read_jsonl_lines(lines, is_clean)
     else:
-        yield from READERS[chosen](b"".join(lines), is_clean)
+        yield from read_bytes(b"".join(lines), chosen, is_clean)
+
+
+def read_bytes(data: bytes, input_format: InputFormat, is_clean: CleanCheck | None = None) -> Iterator[Item]:
+    """Every document in `data`, read as `input_format`."""
+    return READERS[input_format](data, is_clean)
 
 
 def os_message(error: OSError) -> str:

@@ -30,9 +30,9 @@ from completion_validator.readers import (
     ReadProblem,
     format_of,
     os_message,
+    read_bytes,
     read_jsonl_line,
     read_path,
-    read_stream,
     sniff_stream,
 )
 from completion_validator.reporters import Reporter
@@ -153,35 +153,28 @@ def run(paths: list[str], options: RunOptions, reporter: Reporter) -> Summary:
 def _tallies(
     name: str, path: Path | None, problem: str | None, options: RunOptions, workers: _Workers
 ) -> Iterator[Tally]:
+    """What one input holds: JSON Lines in batches (possibly in workers), anything else in one go."""
     if problem is not None:
         yield Tally(read_problems=1, located=[LocatedError(name, None, None, "no-input", problem)])
         return
     is_clean = _clean_check(options)
     if path is None:
         chosen, lines = sniff_stream(sys.stdin.buffer, options.input_format)
-        if chosen != "jsonl":
-            yield check_items(name, read_stream_of(chosen, lines, is_clean), options)
-            return
-    elif (options.input_format or format_of(path)) == "jsonl":
-        try:
-            stream = path.open("rb")
-        except OSError as error:
-            yield Tally(read_problems=1, located=[LocatedError(name, None, None, "io", os_message(error))])
-            return
-        with stream:
-            yield from _jsonl_tallies(name, stream, options, workers)
+        if chosen == "jsonl":
+            yield from _jsonl_tallies(name, lines, options, workers)
+        else:
+            yield check_items(name, read_bytes(b"".join(lines), chosen, is_clean), options)
         return
-    else:
+    if (options.input_format or format_of(path)) != "jsonl":
         yield check_items(name, read_path(path, options.input_format, is_clean), options)
         return
-    yield from _jsonl_tallies(name, lines, options, workers)
-
-
-def read_stream_of(chosen: InputFormat, lines: Iterable[bytes], is_clean: CleanCheck | None) -> Iterator[Item]:
-    """The items of an already sniffed stream."""
-    from io import BytesIO
-
-    yield from read_stream(BytesIO(b"".join(lines)), chosen, is_clean)
+    try:
+        stream = path.open("rb")
+    except OSError as error:
+        yield Tally(read_problems=1, located=[LocatedError(name, None, None, "io", os_message(error))])
+        return
+    with stream:
+        yield from _jsonl_tallies(name, stream, options, workers)
 
 
 def _jsonl_tallies(name: str, lines: Iterable[bytes], options: RunOptions, workers: _Workers) -> Iterator[Tally]:

@@ -67,6 +67,13 @@ def _stream_finding(
     return StreamFinding(FieldError(path, rule_id, message, None, actual, None, severity, event), position)
 
 
+def _chunk_finding(
+    rule_id: str, chunk: _Chunk, path: InstancePath, message: str, actual: object = None
+) -> StreamFinding:
+    """A stream finding about the value at `path` in one chunk, located there."""
+    return _stream_finding(rule_id, message, chunk.locator.locate(path, ""), chunk.event.number, path, actual)
+
+
 @dataclass
 class _Chunk:
     event: Event
@@ -227,12 +234,11 @@ def _consistency(chunks: list[_Chunk]) -> Iterator[StreamFinding]:
             previous[name] = (value, chunk.event.number)
             if value != expected:
                 rule_id = "stream-created-changed" if name == "created" else "stream-consistent"
-                yield _stream_finding(
+                yield _chunk_finding(
                     rule_id,
-                    f"{name} is {value!r} in event {chunk.event.number} but {expected!r} in event {origin}",
-                    chunk.locator.locate((name,), ""),
-                    chunk.event.number,
+                    chunk,
                     (name,),
+                    f"{name} is {value!r} in event {chunk.event.number} but {expected!r} in event {origin}",
                     value,
                 )
 
@@ -244,22 +250,20 @@ def _usage_chunk(chunks: list[_Chunk]) -> Iterator[StreamFinding]:
             continue
         if choices == [] and number < len(chunks) - 1:
             following = len(chunks) - 1 - number
-            yield _stream_finding(
+            yield _chunk_finding(
                 "stream-usage-last",
+                chunk,
+                ("usage",),
                 f"the usage chunk (event {chunk.event.number}) is followed by "
                 f"{following} more chunk{'s' * (following > 1)}",
-                chunk.locator.locate(("usage",), ""),
-                chunk.event.number,
-                ("usage",),
             )
         elif choices:
-            yield _stream_finding(
+            yield _chunk_finding(
                 "stream-usage-placement",
+                chunk,
+                ("usage",),
                 f"event {chunk.event.number} carries usage alongside choices; "
                 "only the include_usage chunk (choices: []) should",
-                chunk.locator.locate(("usage",), ""),
-                chunk.event.number,
-                ("usage",),
             )
 
 
@@ -270,13 +274,12 @@ def _finish_reasons(chunks: list[_Chunk]) -> Iterator[StreamFinding]:
         for position, index, choice in _choice_entries(chunk):
             last_seen[index] = (chunk, position)
             if index in finished and isinstance(choice.get("text"), str) and choice["text"]:
-                yield _stream_finding(
+                yield _chunk_finding(
                     "stream-text-after-finish",
+                    chunk,
+                    ("choices", position, "text"),
                     f"choice {index} gets text in event {chunk.event.number} "
                     f"after it finished in event {finished[index][0]}",
-                    chunk.locator.locate(("choices", position, "text"), ""),
-                    chunk.event.number,
-                    ("choices", position, "text"),
                     choice["text"],
                 )
             if choice.get("finish_reason") in (None, ""):  # TGI's "" means not yet (the schema reports it)
@@ -285,25 +288,23 @@ def _finish_reasons(chunks: list[_Chunk]) -> Iterator[StreamFinding]:
                 first_event, first_reason = finished[index]
                 if choice["finish_reason"] == first_reason:
                     continue  # OpenAI's own streams repeat it in a last, empty chunk
-                yield _stream_finding(
+                yield _chunk_finding(
                     "stream-finish-reason",
+                    chunk,
+                    ("choices", position, "finish_reason"),
                     f"choice {index} gets finish_reason {choice['finish_reason']!r} in event {chunk.event.number} "
                     f"after {first_reason!r} in event {first_event}",
-                    chunk.locator.locate(("choices", position, "finish_reason"), ""),
-                    chunk.event.number,
-                    ("choices", position, "finish_reason"),
                     choice["finish_reason"],
                 )
             else:
                 finished[index] = (chunk.event.number, choice["finish_reason"])
     for index, (chunk, position) in sorted(last_seen.items()):
         if index not in finished:
-            yield _stream_finding(
+            yield _chunk_finding(
                 "stream-finish-reason",
-                f"choice {index} never gets a finish_reason (last seen in event {chunk.event.number})",
-                chunk.locator.locate(("choices", position, "finish_reason"), ""),
-                chunk.event.number,
+                chunk,
                 ("choices", position, "finish_reason"),
+                f"choice {index} never gets a finish_reason (last seen in event {chunk.event.number})",
             )
 
 
