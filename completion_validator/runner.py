@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from completion_validator.readers import (
     FORMAT_BY_SUFFIX,
@@ -43,7 +43,8 @@ if TYPE_CHECKING:
     from concurrent.futures import Future, ProcessPoolExecutor
 
 STDIN = "-"
-BATCH_LINES = 2_000
+BATCH_LINES = 2_000  # lines per batch read by the main process (stdin, --jobs 1)
+SPAN_BYTES = 1 << 20  # bytes per range a worker reads itself (files, --jobs > 1)
 
 
 @dataclass(frozen=True)
@@ -174,12 +175,38 @@ def _tallies(
         yield Tally(read_problems=1, located=[LocatedError(name, None, None, "io", os_message(error))])
         return
     with stream:
-        yield from _jsonl_tallies(name, stream, options, workers)
+        if workers.jobs > 1:  # workers read their own byte ranges: no line crosses a pipe
+            yield from workers.map(check_jsonl_span, _spans(stream), name, options, str(path))
+        else:
+            yield from _jsonl_tallies(name, stream, options, workers)
 
 
 def _jsonl_tallies(name: str, lines: Iterable[bytes], options: RunOptions, workers: _Workers) -> Iterator[Tally]:
     batches = _batched(enumerate(lines, start=1), BATCH_LINES)
     yield from workers.map(check_jsonl_batch, batches, name, options)
+
+
+def _spans(stream: BinaryIO, size: int = SPAN_BYTES) -> Iterator[tuple[int, int, int]]:
+    """(offset, length, first line number) of consecutive whole-line ranges of about `size` bytes."""
+    offset, line = 0, 1
+    while block := stream.read(size):
+        if not block.endswith(b"\n"):
+            block += stream.readline()
+        yield offset, len(block), line
+        offset += len(block)
+        line += block.count(b"\n")
+
+
+def check_jsonl_span(span: tuple[int, int, int], name: str, options: RunOptions, path: str) -> Tally:
+    """Check one byte range of whole lines of a JSON Lines file (runs in a worker process)."""
+    offset, length, first_line = span
+    with open(path, "rb") as stream:  # noqa: PTH123 - a worker's own handle
+        stream.seek(offset)
+        block = stream.read(length)
+    lines = block.split(b"\n")
+    if block.endswith(b"\n"):
+        lines.pop()  # the empty string after the last line end
+    return check_jsonl_batch(list(enumerate(lines, start=first_line)), name, options)
 
 
 def _batched(numbered: Iterator[tuple[int, bytes]], size: int) -> Iterator[list[tuple[int, bytes]]]:
@@ -272,7 +299,7 @@ class _Workers:
     """Worker processes for JSON Lines batches, started only when a second batch turns up."""
 
     def __init__(self, jobs: int) -> None:
-        self._jobs = jobs
+        self.jobs = jobs
         self._pool: ProcessPoolExecutor | None = None
 
     def __enter__(self) -> _Workers:
@@ -283,30 +310,27 @@ class _Workers:
             self._pool.shutdown(cancel_futures=True)
 
     def map(
-        self,
-        check: Callable[[list[tuple[int, bytes]], str, RunOptions], Tally],
-        batches: Iterator[list[tuple[int, bytes]]],
-        name: str,
-        options: RunOptions,
+        self, check: Callable[..., Tally], batches: Iterator[Any], name: str, options: RunOptions, *extra: str
     ) -> Iterator[Tally]:
-        """`check` over the batches, in order; in parallel when there are jobs and more than one batch."""
+        """`check(batch, name, options, *extra)` over the batches, in order; in workers when there are jobs."""
+        args = (name, options, *extra)
         first = next(batches, None)
         if first is None:
             return
-        if self._jobs <= 1:
-            yield check(first, name, options)
+        if self.jobs <= 1:
+            yield check(first, *args)
             for batch in batches:
-                yield check(batch, name, options)
+                yield check(batch, *args)
             return
         if self._pool is None:
             from concurrent.futures import ProcessPoolExecutor  # only a long JSON Lines input needs it
 
             _clean_check(options)  # build the compiled validator once, before the workers fork
-            self._pool = ProcessPoolExecutor(max_workers=self._jobs)
-        in_flight: list[Future[Tally]] = [self._pool.submit(check, first, name, options)]
+            self._pool = ProcessPoolExecutor(max_workers=self.jobs)
+        in_flight: list[Future[Tally]] = [self._pool.submit(check, first, *args)]
         for batch in batches:
-            in_flight.append(self._pool.submit(check, batch, name, options))
-            if len(in_flight) >= 2 * self._jobs:  # bounded: a huge file never piles up in memory
+            in_flight.append(self._pool.submit(check, batch, *args))
+            if len(in_flight) >= 2 * self.jobs:  # bounded: a huge file never piles up in memory
                 yield in_flight.pop(0).result()
         for future in in_flight:
             yield future.result()
