@@ -19,8 +19,8 @@ DESCRIPTION = """\
 Check OpenAI-style text-completion responses (POST /v1/completions) against the spec's
 JSON Schemas and report every problem at file:line:column.
 
-PATH may be a file, a directory (searched for .json, .jsonl, .ndjson, .yaml, .yml) or - for
-standard input. .jsonl/.ndjson hold one response per line; .yaml may hold several documents;
+PATH may be a file, a directory (searched for .json, .jsonl, .ndjson, .yaml, .yml, .sse) or -
+for standard input. .jsonl/.ndjson hold one response per line; .yaml may hold several documents;
 .sse is a captured stream (data: events ending with data: [DONE]), checked chunk by chunk, by the
 stream rules, and reassembled.
 """
