@@ -339,17 +339,6 @@ def sniff_stream(stream: IO[bytes], input_format: InputFormat | None = None) -> 
     return sniff_format(b"".join(head)), itertools.chain(head, stream)
 
 
-def read_stream(
-    stream: IO[bytes], input_format: InputFormat | None = None, is_clean: CleanCheck | None = None
-) -> Iterator[Item]:
-    """Every document in a binary stream such as stdin; JSONL is read line by line."""
-    chosen, lines = sniff_stream(stream, input_format)
-    if chosen == "jsonl":
-        yield from read_jsonl_lines(lines, is_clean)
-    else:
-        yield from read_bytes(b"".join(lines), chosen, is_clean)
-
-
 def read_bytes(data: bytes, input_format: InputFormat, is_clean: CleanCheck | None = None) -> Iterator[Item]:
     """Every document in `data`, read as `input_format`."""
     return READERS[input_format](data, is_clean)
