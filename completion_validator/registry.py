@@ -18,6 +18,7 @@ from referencing.exceptions import Unresolvable
 from referencing.jsonschema import DRAFT202012
 
 from completion_validator._schema_files import ROOT_SCHEMA, load_schema_files
+from completion_validator.errors import to_pointer
 from completion_validator.profiles import Profile, derive_schema
 
 
@@ -65,7 +66,7 @@ class SchemaSet:
                 node = node[part]
             else:
                 node = None
-            pointer += "/" + str(part).replace("~", "~0").replace("/", "~1")
+            pointer += to_pointer((part,))
         return f"{self.file_names.get(uri, uri)}#{pointer}"
 
 
