@@ -9,19 +9,32 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from completion_validator.errors import FieldError, InvalidCompletion
-    from completion_validator.validation import is_valid, is_valid_json, iter_errors, validate
+    from completion_validator._api import is_valid, is_valid_json, iter_errors, iter_stream_errors, validate
+    from completion_validator.errors import FieldError, Finding, InvalidCompletion, UnknownRule
 
-__all__ = ["FieldError", "InvalidCompletion", "is_valid", "is_valid_json", "iter_errors", "validate"]
+__all__ = [
+    "FieldError",
+    "Finding",
+    "InvalidCompletion",
+    "UnknownRule",
+    "is_valid",
+    "is_valid_json",
+    "iter_errors",
+    "iter_stream_errors",
+    "validate",
+]
 __version__ = "0.1.0"
 
 _HOMES = {
     "FieldError": "completion_validator.errors",
+    "Finding": "completion_validator.errors",
     "InvalidCompletion": "completion_validator.errors",
-    "is_valid": "completion_validator.validation",
-    "is_valid_json": "completion_validator.validation",
-    "iter_errors": "completion_validator.validation",
-    "validate": "completion_validator.validation",
+    "UnknownRule": "completion_validator.errors",
+    "is_valid": "completion_validator._api",
+    "is_valid_json": "completion_validator._api",
+    "iter_errors": "completion_validator._api",
+    "iter_stream_errors": "completion_validator._api",
+    "validate": "completion_validator._api",
 }
 
 

@@ -19,7 +19,7 @@ DESCRIPTION = """\
 Check OpenAI-style text-completion responses (POST /v1/completions) against the spec's
 JSON Schemas and report every problem at file:line:column.
 
-PATH may be a file, a directory (searched for .json, .jsonl, .ndjson, .yaml, .yml, .sse) or -
+PATH may be a file, a directory (searched for {suffixes}) or -
 for standard input. .jsonl/.ndjson hold one response per line; .yaml may hold several documents;
 .sse is a captured stream (data: events ending with data: [DONE]), checked chunk by chunk, by the
 stream rules, and reassembled.
@@ -40,7 +40,7 @@ class _Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> None:  # type: ignore[override]
         if self.wants_json:
-            from completion_validator.reporters import usage_error_document
+            from completion_validator._reporters import usage_error_document
 
             sys.stdout.write(usage_error_document(message))
         self.print_usage(sys.stderr)
@@ -63,10 +63,13 @@ def _positive(text: str) -> int:
 
 
 def build_parser() -> _Parser:
-    """The argument parser (also what `--help` prints)."""
+    """The argument parser (also what `--help` prints); format choices come from the format and reporter tables."""
+    from completion_validator._inputs import FORMATS, SUFFIXES
+    from completion_validator._reporters import REPORTERS
+
     parser = _Parser(
         prog="completion-validator",
-        description=DESCRIPTION,
+        description=DESCRIPTION.format(suffixes=", ".join(SUFFIXES)),
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -99,14 +102,12 @@ def build_parser() -> _Parser:
     inputs = parser.add_argument_group("input")
     inputs.add_argument(
         "--input-format",
-        choices=["json", "jsonl", "yaml", "sse"],
+        choices=list(FORMATS),
         help="read every PATH as this format instead of going by file suffix (stdin: SSE detected by its "
         "first field, JSONL when the first of several lines is an object, else JSON)",
     )
     output = parser.add_argument_group("output")
-    output.add_argument(
-        "--format", choices=["text", "json", "github"], default="text", help="output format (default: text)"
-    )
+    output.add_argument("--format", choices=list(REPORTERS), default="text", help="output format (default: text)")
     output.add_argument("--max-errors", type=_positive, metavar="N", help="show at most N problems per document")
     output.add_argument(
         "-q",
@@ -150,13 +151,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     parser.wants_json = _asks_for_json(argv)
     arguments = parser.parse_args(argv)
-    from completion_validator.reporters import make_reporter
-    from completion_validator.rules import UnknownRule
-    from completion_validator.runner import RunOptions, default_jobs, run
-    from completion_validator.settings import Settings
+    from completion_validator._reporters import make_reporter
+    from completion_validator._runner import RunOptions, default_jobs, run
+    from completion_validator._settings import Settings
+    from completion_validator.errors import UnknownRule
 
     if arguments.version:
-        from completion_validator.fastpath import available
+        from completion_validator._fastpath import available
 
         engine = (
             "fast path: orjson + jsonschema-rs" if available() else "fast path unavailable: jsonschema only (slower)"
@@ -164,7 +165,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stdout.write(f"completion-validator {__version__} ({engine})\n")
         return 0
     if arguments.list_rules:
-        from completion_validator.reporters import list_rules
+        from completion_validator._reporters import list_rules
 
         sys.stdout.write(list_rules(arguments.format))
         return 0

@@ -1,8 +1,11 @@
-"""The values validation produces: one `FieldError` per problem, and the exception that carries them.
+"""The one record of the package: a `Finding` is a problem found at a place.
 
-Errors are plain frozen data. Turning them into text, JSON or GitHub annotations is the
-reporters' job; the only rendering here is the one-line form `str(InvalidCompletion)` shows,
-because that is what pytest and unittest print for a failed `validate()`.
+A finding names the field it concerns (`instance_path`, or None when it concerns no field: input
+that could not be read), what failed (`keyword`: a JSON Schema keyword, a rule id, or one of the
+`NON_RULE_KEYWORDS` below), the evidence, and — when it came from a file — where in the file.
+The API returns findings without a place; the command fills the place in. Rendering them as
+text, JSON or annotations is the reporters' job; the one rendering here is `str()`, because that
+is what pytest and unittest print for a failed `validate()`.
 """
 
 from __future__ import annotations
@@ -10,7 +13,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import KW_ONLY, dataclass
 from typing import Literal
 
 Severity = Literal["error", "warning"]
@@ -18,6 +21,23 @@ InstancePath = tuple[str | int, ...]
 
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 DISPLAY_LIMIT = 80
+
+# Keywords a finding can carry that are neither a JSON Schema keyword of the schema files nor a
+# rule id. `--list-rules` prints them in their own section; a test holds every finding to
+# "rule, schema keyword, or one of these".
+NON_RULE_KEYWORDS: dict[str, str] = {
+    "parse": "The input is not well-formed JSON, YAML or event-stream text.",
+    "encoding": "The input is not UTF-8 (or holds text UTF-8 cannot encode).",
+    "bom": "The input starts with a byte order mark, which JSON text must not.",
+    "duplicate-key": "An object gives the same key twice; parsers silently keep only one.",
+    "not-json": "A value JSON cannot hold: NaN, Infinity, a number too large to read, a Python object.",
+    "limit": "The input exceeds a documented limit (size, depth, alias expansion).",
+    "io": "The file could not be opened or read.",
+    "no-input": "A path that holds nothing to check, or was skipped (not a regular file).",
+    "internal": "completion-validator itself failed on this document; the other documents are still checked.",
+    "max-errors": "More findings in this document than --max-errors shows.",
+    "usage": "The command line could not be understood.",
+}
 
 
 def to_pointer(parts: InstancePath) -> str:
@@ -42,18 +62,26 @@ def display_value(value: object, limit: int | None = DISPLAY_LIMIT) -> str:
     """A JSON value the way messages quote it: strings in single quotes, everything else as JSON.
 
     Long values are shortened with an ellipsis; this is for display only, the `actual` field of
-    a `FieldError` always holds the whole value.
+    a finding always holds the whole value.
     """
     if isinstance(value, str):
         text = "'" + json.dumps(value, ensure_ascii=False)[1:-1].replace('\\"', '"') + "'"
     else:
         try:
             text = json.dumps(value, ensure_ascii=False, separators=(", ", ": "), allow_nan=False)
-        except (TypeError, ValueError):
-            text = repr(value)
+        except (TypeError, ValueError, RecursionError):
+            text = safe_repr(value)
     if limit is not None and len(text) > limit:
         text = text[: limit - 1] + "…"
     return text
+
+
+def safe_repr(value: object) -> str:
+    """`repr(value)`, or its type's name where Python cannot spell it (a huge int, a deep structure)."""
+    try:
+        return repr(value)
+    except (ValueError, RecursionError):  # an int past the str-conversion limit, a deep structure
+        return f"<{type(value).__name__}>"
 
 
 def display_list(values: Iterable[object]) -> str:
@@ -62,18 +90,20 @@ def display_list(values: Iterable[object]) -> str:
 
 
 @dataclass(frozen=True)
-class FieldError:
-    """One problem found in a payload, located at the field it concerns.
+class Finding:
+    """One problem, at the field it concerns and, when it came from a file, at its place there.
 
-    `instance_path` is the path to the offending value; for a missing required property it is
-    the path of the missing property itself. `keyword` is the JSON Schema keyword that failed
-    (`type`, `enum`, `required`, `additionalProperties`, ...) or the id of a rule
-    (`usage-total`, `stream-terminator`, ...). `expected` says in words what would have been
-    valid; `actual` is the value found (None for a missing property). `schema` names the schema
-    file and the JSON Pointer inside it that the value failed, for schema errors.
+    `instance_path` is the path to the offending value (for a missing required property, the
+    path of the property itself), or None when the finding concerns no field (input that could
+    not be read). `keyword` is the JSON Schema keyword that failed (`type`, `enum`, `required`,
+    ...), a rule id (`usage-total`, `stream-terminator`, ...) or one of `NON_RULE_KEYWORDS`.
+    `expected` says in words what would have been valid; `actual` is the value found (None for
+    a missing property). `schema` is `file#pointer` of the schema keyword that failed. `event`
+    is the stream event the finding concerns. `file`, `line`, `column` (1-based) and `document`
+    (JSONL line, YAML document, stream event) locate it in the input, when there is one.
     """
 
-    instance_path: InstancePath
+    instance_path: InstancePath | None
     keyword: str
     message: str
     expected: str | None = None
@@ -81,23 +111,33 @@ class FieldError:
     schema: str | None = None
     severity: Severity = "error"
     event: int | None = None
+    _: KW_ONLY
+    file: str | None = None
+    line: int | None = None
+    column: int | None = None
+    document: int | None = None
 
     @property
-    def pointer(self) -> str:
+    def pointer(self) -> str | None:
         """The RFC 6901 JSON Pointer of the offending value, e.g. `/choices/0/finish_reason`."""
-        return to_pointer(self.instance_path)
+        return None if self.instance_path is None else to_pointer(self.instance_path)
 
     @property
-    def path(self) -> str:
+    def path(self) -> str | None:
         """The JSONPath of the offending value, e.g. `$.choices[0].finish_reason`."""
-        return to_json_path(self.instance_path)
+        return None if self.instance_path is None else to_json_path(self.instance_path)
 
     def __str__(self) -> str:
-        return f"{self.path}: {self.message} [{self.keyword}]"
+        where = "" if self.path is None else f"{self.path}: "
+        return f"{where}{self.message} [{self.keyword}]"
 
     def as_dict(self) -> dict[str, object]:
-        """The error as JSON-ready data (the fields of `--format json`, minus source positions)."""
+        """The finding as `--format json` writes it (a contract: these names never change)."""
         return {
+            "file": self.file,
+            "line": self.line,
+            "column": self.column,
+            "document": self.document,
             "pointer": self.pointer,
             "path": self.path,
             "keyword": self.keyword,
@@ -110,14 +150,18 @@ class FieldError:
         }
 
 
+# The name the API has always returned its findings under.
+FieldError = Finding
+
+
 class InvalidCompletion(ValueError):
     """Raised by `validate()`: the payload is not a valid completion response.
 
-    `errors` holds every `FieldError` found (warnings included); `str()` lists them one a line.
+    `errors` holds every finding (warnings included); `str()` lists them one a line.
     """
 
-    def __init__(self, errors: Iterable[FieldError]) -> None:
-        self.errors: tuple[FieldError, ...] = tuple(errors)
+    def __init__(self, errors: Iterable[Finding]) -> None:
+        self.errors: tuple[Finding, ...] = tuple(errors)
         super().__init__(self._describe())
 
     def _describe(self) -> str:
@@ -126,3 +170,7 @@ class InvalidCompletion(ValueError):
         lines = [f"invalid completion response: {count} field {noun}"]
         lines.extend(f"  {error}" for error in self.errors)
         return "\n".join(lines)
+
+
+class UnknownRule(ValueError):
+    """A rule id in `select` or `ignore` that matches no rule."""

@@ -10,20 +10,20 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from completion_validator.errors import FieldError, display_value
+from completion_validator.errors import Finding, display_value
 
 
 class CompletionAssertionError(AssertionError):
     """The payload is not a valid completion response; `errors` holds every field error."""
 
-    def __init__(self, report: str, errors: Sequence[FieldError] = ()) -> None:
+    def __init__(self, report: str, errors: Sequence[Finding] = ()) -> None:
         super().__init__(report)
         self.errors = tuple(errors)
 
 
 def to_payload(obj: object) -> Any:
     """The JSON data behind what a test holds: parsed text, a pydantic model's dump, a response's body."""
-    from completion_validator.readers import parse_json
+    from completion_validator._jsontext import parse_json
 
     if isinstance(obj, bytes | bytearray):
         obj = bytes(obj).decode("utf-8")
@@ -41,7 +41,7 @@ def to_payload(obj: object) -> Any:
 
 def _stream_capture(obj: object) -> str | None:
     """The SSE text of a captured stream (text, bytes, or an event-stream HTTP response), else None."""
-    from completion_validator.readers import looks_like_sse
+    from completion_validator._inputs import looks_like_sse
 
     headers = getattr(obj, "headers", None)
     if headers is not None and "text/event-stream" in str(getattr(headers, "get", lambda *_: "")("content-type", "")):
@@ -53,7 +53,7 @@ def _stream_capture(obj: object) -> str | None:
     return None
 
 
-def format_failure(errors: Sequence[FieldError]) -> str:
+def format_failure(errors: Sequence[Finding]) -> str:
     """A multi-line report of field errors: path and keyword, then message, expected and actual."""
     failing = [error for error in errors if error.severity == "error"]
     noun = "error" if len(failing) == 1 else "errors"
@@ -74,16 +74,16 @@ def format_failure(errors: Sequence[FieldError]) -> str:
 def assert_valid_completion(payload: object, *, lenient: bool = False, forbid_unknown_fields: bool = False) -> None:
     """Fail with a report of every field error unless `payload` is a valid completion response."""
     __tracebackhide__ = True
-    from completion_validator.positions import JsonSyntaxError
-    from completion_validator.validation import iter_errors
+    from completion_validator._api import iter_errors
+    from completion_validator._jsontext import JsonSyntaxError
 
     capture = _stream_capture(payload)
     if capture is not None:
-        from completion_validator.settings import Settings
+        from completion_validator._settings import Settings
         from completion_validator.streams import check_stream
 
         settings = Settings(lenient=lenient, forbid_unknown_fields=forbid_unknown_fields)
-        errors = [finding.error for finding in check_stream(capture, settings)]
+        errors = check_stream(capture, settings)
     else:
         try:
             data = to_payload(payload)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from completion_validator.readers import Document, read_path
+from completion_validator._inputs import Document, read_path
 
 EXAMPLES = Path(__file__).parent / "examples"
 PROFILES = ("strict", "lenient", "forbid_unknown_fields")

@@ -1,16 +1,19 @@
-"""The command as users run it: the real console script in a subprocess."""
+"""The command as users run it: mostly in-process through `main(argv)`, a few times as the real console script."""
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
-from tests.cli_helpers import SCRIPT, cli
+from completion_validator._inputs import FORMATS, SUFFIXES
+from tests.cli_helpers import SCRIPT, cli, script
 from tests.conftest import REPO
 
 HERE = Path(__file__).parent / "cli"
@@ -29,6 +32,39 @@ GOLDEN_RUN = [
 
 def test_console_script_is_installed() -> None:
     assert SCRIPT.is_file()
+
+
+@pytest.mark.parametrize(
+    ("args", "stdin", "status", "first_line"),
+    [
+        pytest.param([str(VALID)], None, 0, "1 file, 1 document checked: 0 invalid, 0 errors", id="valid"),
+        pytest.param([str(INVALID)], None, 1, f"{INVALID}:12:24: error: $.choices[0].finish_reason", id="invalid"),
+        pytest.param(["-"], INVALID.read_bytes(), 1, "<stdin>:12:24: error: $.choices[0].finish_reason", id="stdin"),
+        pytest.param(["--format", "xml", str(VALID)], None, 2, "", id="usage-error"),
+    ],
+)
+def test_the_real_console_script(args: list[str], stdin: bytes | None, status: int, first_line: str) -> None:
+    result = script(*args, stdin=stdin)
+    assert (result.returncode, "Traceback" in result.stderr) == (status, False), result.stderr
+    assert result.stdout.startswith(first_line)
+
+
+def test_in_process_and_console_script_give_the_same_bytes() -> None:
+    run = ["--format", "json", *GOLDEN_RUN]
+    in_process, real = cli(*run, cwd=HERE), script(*run, cwd=HERE)
+    assert (in_process.stdout, in_process.returncode) == (real.stdout, real.returncode)
+
+
+def test_input_formats_suffixes_and_the_hook_pattern_come_from_one_table() -> None:
+    help_text = cli("--help").stdout
+    assert "{" + ",".join(FORMATS) + "}" in help_text
+    assert ", ".join(SUFFIXES) in " ".join(help_text.split())
+    hook = yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text())[0]
+    pattern = re.compile(hook["files"])
+    for suffix in SUFFIXES:
+        assert pattern.search(f"fixtures/reply.completion{suffix}"), suffix
+        assert not pattern.search(f"fixtures/reply{suffix}"), suffix
+    assert not pattern.search("fixtures/reply.completion.txt")
 
 
 @pytest.mark.parametrize(

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from completion_validator import InvalidCompletion, is_valid, iter_errors, validate
-from completion_validator.rules import RULES
-from completion_validator.settings import Options
+from completion_validator._rules import RULES
+from completion_validator._settings import Options
 from tests.examples import Case, cases
 
 OPTIONS: dict[str, Options] = {
@@ -17,7 +17,7 @@ OPTIONS: dict[str, Options] = {
 ALL = cases("valid") + cases("invalid")
 
 
-def _reported(case: Case, profile: str) -> list[tuple[str, str]]:
+def _reported(case: Case, profile: str) -> list[tuple[str | None, str]]:
     return [(error.pointer, error.keyword) for error in iter_errors(case.document.value, **OPTIONS[profile])]
 
 

@@ -16,10 +16,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from completion_validator.fastpath import clean_json_checker, count_keys, count_response_keys
-from completion_validator.readers import parse_json
-from completion_validator.settings import Settings
-from completion_validator.validation import check, is_valid_json
+from completion_validator import is_valid_json
+from completion_validator._check import check
+from completion_validator._fastpath import clean_json_checker
+from completion_validator._fastpath._keys import count_keys, count_response_keys
+from completion_validator._jsontext import parse_json
+from completion_validator._settings import Settings
 from tests.cli_helpers import cli
 from tests.conftest import REPO
 from tests.strategies import completions
@@ -230,14 +232,26 @@ def test_cli_output_is_the_same_with_the_reference_engine(folder: str) -> None:
     assert fast.returncode == reference.returncode
 
 
-def test_cli_output_is_the_same_whatever_the_number_of_jobs(tmp_path: Path) -> None:
+def _jobs_runs(tmp_path: Path, copies: int, *extra: str) -> list[str]:
     lines = [p.read_bytes().replace(b"\n", b"") for p in CORPUS if p.parent.name != "malformed"]
     log = tmp_path / "log.jsonl"
-    log.write_bytes(b"\n".join(lines * 300) + b"\n{broken\n")  # several batches, every kind of line
-    runs = [cli("--format", "json", "--jobs", jobs, str(log)) for jobs in ("1", "2", "3")]
-    runs.append(cli("--format", "json", "--jobs", "2", "--engine", "reference", str(log)))
-    assert len({run.stdout for run in runs}) == 1
-    assert json.loads(runs[0].stdout)["summary"]["documents"] == len(lines) * 300
+    log.write_bytes(b"\n".join(lines * copies) + b"\n{broken\n")  # every kind of line
+    runs = [cli("--format", "json", "--jobs", jobs, *extra, str(log)).stdout for jobs in ("1", "2", "3")]
+    assert json.loads(runs[0])["summary"]["documents"] == len(lines) * copies
+    return runs
+
+
+def test_cli_output_is_the_same_whatever_the_number_of_jobs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("completion_validator._runner.SPAN_BYTES", 4096)  # many spans from a small file
+    monkeypatch.setattr("completion_validator._runner.BATCH_LINES", 16)
+    assert len(set(_jobs_runs(tmp_path, 3))) == 1
+
+
+@pytest.mark.slow
+def test_cli_output_is_the_same_whatever_the_number_of_jobs_on_a_long_log(tmp_path: Path) -> None:
+    runs = _jobs_runs(tmp_path, 300)
+    runs += _jobs_runs(tmp_path, 300, "--engine", "reference")[:1]
+    assert len(set(runs)) == 1
 
 
 WITHOUT_COMPILED = """

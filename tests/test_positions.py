@@ -13,7 +13,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from completion_validator import iter_errors
-from completion_validator.readers import Document, ReadProblem, read_json_bytes, read_jsonl_lines, read_yaml_bytes
+from completion_validator._inputs import Document
+from completion_validator._inputs.read_json import read as read_json_bytes
+from completion_validator._inputs.read_jsonl import read_lines as read_jsonl_lines
+from completion_validator._inputs.read_yaml import read as read_yaml_bytes
+from completion_validator.errors import Finding
 from tests.strategies import completions
 
 # A value the spec never allows at these places, and how its text begins in each dump.
@@ -133,10 +137,10 @@ def test_jsonl_positions_use_the_file_line_and_the_column_in_it() -> None:
 )
 def test_problems_reading_json_are_located(source: bytes, line: int, column: int, keyword: str) -> None:
     [problem] = list(read_json_bytes(source))
-    assert isinstance(problem, ReadProblem)
+    assert isinstance(problem, Finding)
+    assert problem.pointer is None
     assert problem.keyword == keyword
-    assert problem.position is not None
-    assert (problem.position.line, problem.position.column) == (line, column)
+    assert (problem.line, problem.column) == (line, column)
 
 
 @pytest.mark.parametrize(
@@ -171,6 +175,5 @@ def test_yaml_is_read_by_the_1_2_core_schema(source: bytes, value: object) -> No
 )
 def test_problems_reading_yaml_are_located(source: bytes, keyword: str, line: int, column: int) -> None:
     problem = list(read_yaml_bytes(source))[-1]
-    assert isinstance(problem, ReadProblem)
-    assert problem.position is not None
-    assert (problem.keyword, problem.position.line, problem.position.column) == (keyword, line, column)
+    assert isinstance(problem, Finding)
+    assert (problem.keyword, problem.line, problem.column) == (keyword, line, column)

@@ -10,9 +10,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from completion_validator import is_valid, iter_errors
+from completion_validator._profiles import STRICT
+from completion_validator._registry import schema_set
 from completion_validator.errors import InstancePath, to_pointer
-from completion_validator.profiles import STRICT
-from completion_validator.registry import schema_set
 from tests.strategies import completions
 
 JSON_SAMPLES: tuple[object, ...] = ("x", 7, 1.5, True, None, [], {})

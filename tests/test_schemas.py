@@ -8,9 +8,8 @@ from typing import Any
 import pytest
 from jsonschema import Draft202012Validator
 
-from completion_validator._schema_files import load_schema_files, schema_dir
-from completion_validator.profiles import RELAXATIONS, STRICT, Profile, derive_schema
-from completion_validator.registry import SchemaLoadError, schema_set
+from completion_validator._profiles import RELAXATIONS, STRICT, Profile, derive_schema
+from completion_validator._registry import SchemaLoadError, load_schema_files, schema_dir, schema_set
 
 FILES = load_schema_files()
 NAMESPACE = "https://completion-validator.invalid/schemas/"
@@ -69,7 +68,7 @@ def test_every_reference_resolves_and_an_unknown_one_fails_at_load(monkeypatch: 
     assert schema_set(STRICT).root["$id"] == NAMESPACE + "completion.schema.json"
     broken = json.loads(json.dumps(FILES))
     broken["choice.schema.json"]["properties"]["text"] = {"$ref": "missing.schema.json"}
-    monkeypatch.setattr("completion_validator.registry.load_schema_files", lambda: broken)
+    monkeypatch.setattr("completion_validator._registry.load_schema_files", lambda: broken)
     with pytest.raises(SchemaLoadError, match=r"choice\.schema\.json: \$ref 'missing\.schema\.json'"):
         schema_set.__wrapped__(Profile(lenient=True))
 

@@ -12,8 +12,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from completion_validator.settings import Settings
-from completion_validator.sse import DataLine, parse_events
+from completion_validator._settings import Settings
+from completion_validator._sse import DataLine, parse_events
 from completion_validator.streams import assemble, check_stream, iter_stream_errors
 from completion_validator.testing import CompletionAssertionError, assert_valid_completion
 from tests.cli_helpers import cli
@@ -33,11 +33,11 @@ def _expected(path: Path) -> dict[str, list[dict[str, Any]]]:
 def _found(path: Path, settings: Settings) -> list[dict[str, Any]]:
     rows = []
     for finding in check_stream(path.read_bytes().decode(), settings):
-        row: dict[str, Any] = {"keyword": finding.error.keyword, "pointer": finding.error.pointer}
-        if finding.error.event is not None:
-            row["event"] = finding.error.event
-        assert finding.position is not None
-        row |= {"line": finding.position.line, "column": finding.position.column}
+        row: dict[str, Any] = {"keyword": finding.keyword, "pointer": finding.pointer}
+        if finding.event is not None:
+            row["event"] = finding.event
+        assert finding.line is not None
+        row |= {"line": finding.line, "column": finding.column}
         rows.append(row)
     return rows
 
@@ -50,7 +50,7 @@ def test_capture_gives_exactly_the_expected_findings(path: Path, profile: str) -
 
 @pytest.mark.parametrize("path", CAPTURES, ids=lambda path: f"{path.parent.name}/{path.name}")
 def test_folder_says_whether_the_capture_has_errors(path: Path) -> None:
-    errors = [f for f in check_stream(path.read_bytes().decode(), Settings()) if f.error.severity == "error"]
+    errors = [f for f in check_stream(path.read_bytes().decode(), Settings()) if f.severity == "error"]
     assert (not errors) is (path.parent.name == "valid")
 
 
@@ -192,7 +192,7 @@ def test_a_valid_response_split_into_chunks_is_a_valid_stream_that_reassembles(
     response: dict[str, Any], data: st.DataObject
 ) -> None:
     chunks = _split(response, data)
-    assert [(f.error.keyword, f.error.pointer, f.error.event) for f in check_stream(_capture(chunks), Settings())] == []
+    assert [(f.keyword, f.pointer, f.event) for f in check_stream(_capture(chunks), Settings())] == []
     assembled = assemble(copy.deepcopy(chunks))
     if not response["choices"] and "usage" not in response:
         assert assembled is None or assembled["choices"] == []
@@ -209,7 +209,7 @@ def test_a_missing_blank_line_between_events_is_named_as_the_likely_cause() -> N
 
 
 def test_every_stream_rule_is_exercised_by_the_capture_corpus() -> None:
-    from completion_validator.rules import STREAM_RULES
+    from completion_validator._rules import RULES
 
     expected = {finding["keyword"] for path in CAPTURES for finding in _expected(path)["strict"]}
-    assert set(STREAM_RULES) <= expected
+    assert {rule.id for rule in RULES.values() if rule.scope == "stream"} <= expected

@@ -16,7 +16,7 @@ PROBE = """
 import json, sys
 import completion_validator
 from completion_validator import iter_errors
-from completion_validator._schema_files import schema_dir
+from completion_validator._registry import schema_dir
 payload = json.loads(sys.argv[1])
 print(json.dumps({
     "module": completion_validator.__file__,

@@ -1,8 +1,6 @@
-"""What a run found: located errors, one outcome per file, and the totals.
+"""What a run found: one outcome per file, and the totals with the exit status they imply.
 
-These are the values reporters render; nothing here prints. A `LocatedError` is either a
-`FieldError` found in a document or a problem reading the input, each with the file, line and
-column it concerns.
+These are the values reporters render beside the findings; nothing here prints.
 """
 
 from __future__ import annotations
@@ -10,42 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-from completion_validator.errors import FieldError, Severity
-from completion_validator.positions import Position
-
 FileStatus = Literal["valid", "invalid", "error"]
-
-
-@dataclass(frozen=True)
-class LocatedError:
-    """A problem with its place in the input: file, line, column and the document it belongs to."""
-
-    file: str
-    position: Position | None
-    document: int | None
-    keyword: str
-    message: str
-    severity: Severity = "error"
-    field: FieldError | None = None
-
-    def as_dict(self) -> dict[str, object]:
-        """The error as `--format json` writes it."""
-        source = self.field.as_dict() if self.field else {}
-        return {
-            "file": self.file,
-            "line": self.position.line if self.position else None,
-            "column": self.position.column if self.position else None,
-            "document": self.document,
-            "pointer": source.get("pointer"),
-            "path": source.get("path"),
-            "keyword": self.keyword,
-            "severity": self.severity,
-            "message": self.message,
-            "expected": source.get("expected"),
-            "actual": source.get("actual"),
-            "schema": source.get("schema"),
-            "event": source.get("event"),
-        }
 
 
 @dataclass

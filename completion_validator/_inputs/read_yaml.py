@@ -1,16 +1,16 @@
-"""Reading YAML files into documents, with each node's line and column kept for error reports."""
+"""`.yaml` / `.yml`: one or more documents, read by the YAML 1.2 core rules, each node's position kept."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 import yaml
 from yaml.nodes import MappingNode, Node, SequenceNode
 
+from completion_validator._inputs._items import CleanCheck, Document, Item, decode, problem
+from completion_validator._inputs._yaml_loader import CoreSchemaLoader
+from completion_validator._jsontext import Locator, Position
 from completion_validator.errors import InstancePath
-from completion_validator.positions import Position
-from completion_validator.readers import Document, Item, Locator, ReadProblem
-from completion_validator.yaml_loader import CoreSchemaLoader
 
 
 class YamlLocator(Locator):
@@ -50,10 +50,10 @@ def _position(node: Node) -> Position:
     return Position(node.start_mark.line + 1, node.start_mark.column + 1)
 
 
-def read(data: bytes, decode: Callable[[bytes], str | ReadProblem]) -> Iterator[Item]:
-    """Every document of a YAML stream, then a `ReadProblem` if the stream breaks off."""
+def read(data: bytes, is_clean: CleanCheck | None = None) -> Iterator[Item]:
+    """Every document of a YAML stream, then a problem if the stream breaks off."""
     text = decode(data)
-    if isinstance(text, ReadProblem):
+    if not isinstance(text, str):
         yield text
         return
     loader = CoreSchemaLoader(text)
@@ -69,12 +69,12 @@ def read(data: bytes, decode: Callable[[bytes], str | ReadProblem]) -> Iterator[
         where = Position(mark.line + 1, mark.column + 1) if mark else None
         message = " ".join(part for part in (error.context, error.problem) if part)
         keyword = "duplicate-key" if "duplicate key" in message else "parse"
-        yield ReadProblem(message or "invalid YAML", keyword, where, index)
+        yield problem(message or "invalid YAML", keyword, where, index)
         return
     except yaml.YAMLError as error:
-        yield ReadProblem(str(error), "parse", None, index)
+        yield problem(str(error), "parse", None, index)
         return
     finally:
         loader.dispose()
     if index == 0:
-        yield ReadProblem("no YAML document in the input", "parse", Position(1, 1))
+        yield problem("no YAML document in the input", "parse", Position(1, 1))

@@ -1,10 +1,10 @@
 """Running a check over files, directories and stdin, and feeding what it finds to a reporter.
 
 Every input is read and checked in turn; a problem with one file (missing, unreadable, bad
-syntax) is reported and the run goes on with the next, so no result is lost. JSON Lines are
-read in batches of lines, which worker processes check when `--jobs` allows (a bounded number of
-batches in flight, so memory stays flat); results are merged in input order, so the output is
-the same whatever the number of jobs.
+syntax) is reported and the run goes on with the next, so no result is lost. Line-based inputs
+(JSON Lines) are read in batches of lines, which worker processes check when `--jobs` allows (a
+bounded number of batches in flight, so memory stays flat); results are merged in input order,
+so the output is the same whatever the number of jobs.
 """
 
 from __future__ import annotations
@@ -14,35 +14,33 @@ import os
 import sys
 import traceback
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
-from completion_validator.readers import (
-    FORMAT_BY_SUFFIX,
+from completion_validator._inputs import (
+    FORMATS,
     Capture,
     Clean,
     CleanCheck,
     Document,
     InputFormat,
     Item,
-    ReadProblem,
     format_of,
-    os_message,
     read_bytes,
-    read_jsonl_line,
     read_path,
     sniff_stream,
 )
-from completion_validator.reporters import Reporter
-from completion_validator.results import FileResult, LocatedError, Summary
-from completion_validator.settings import Settings
+from completion_validator._inputs._items import os_message, problem
+from completion_validator._inputs.files import Source, expand
+from completion_validator._reporters import Reporter
+from completion_validator._results import FileResult, Summary
+from completion_validator._settings import Settings
+from completion_validator.errors import Finding
 
 if TYPE_CHECKING:
     from concurrent.futures import Future, ProcessPoolExecutor
 
-STDIN = "-"
 BATCH_LINES = 2_000  # lines per batch read by the main process (stdin, --jobs 1)
 SPAN_BYTES = 1 << 20  # bytes per range a worker reads itself (files, --jobs > 1)
 
@@ -53,7 +51,7 @@ class RunOptions:
 
     settings: Settings = field(default_factory=Settings)
     max_errors: int | None = None
-    input_format: InputFormat | None = None
+    input_format: str | None = None
     debug: bool = False
     jobs: int = 1
     fast: bool = True
@@ -68,7 +66,7 @@ class Tally:
     errors: int = 0
     warnings: int = 0
     read_problems: int = 0
-    located: list[LocatedError] = field(default_factory=list)
+    located: list[Finding] = field(default_factory=list)
 
     def add_to(self, result: FileResult) -> None:
         """Add the counts to a file's result."""
@@ -84,53 +82,12 @@ def default_jobs() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
-def expand(paths: list[str]) -> Iterator[tuple[str, Path | None, str | None]]:
-    """Each input as (name to show, path or None for stdin, problem if it cannot be used)."""
-    for raw in paths:
-        if raw == STDIN:
-            yield "<stdin>", None, None
-            continue
-        path = Path(raw)
-        if path.is_dir():
-            problems: list[tuple[Path, str]] = []
-            found = sorted(_payload_files(path, problems, set()))
-            for folder, problem in problems:
-                yield str(folder), folder, problem
-            if not found and not problems:
-                suffixes = ", ".join(sorted(FORMAT_BY_SUFFIX))
-                yield raw, path, f"no files ending in {suffixes} in this directory"
-            for file in found:
-                yield str(file), file, None
-        else:
-            yield raw, path, None
-
-
-def _payload_files(folder: Path, problems: list[tuple[Path, str]], seen: set[Path]) -> Iterator[Path]:
-    """Payload files below `folder`; hidden entries skipped, symlink loops and unreadable folders reported."""
-    real = folder.resolve()
-    if real in seen:
-        return  # a symbolic link back to a folder already searched
-    seen.add(real)
-    try:
-        entries = sorted(folder.iterdir())
-    except OSError as error:
-        problems.append((folder, f"cannot list this directory: {os_message(error)}"))
-        return
-    for entry in entries:
-        if entry.name.startswith("."):
-            continue
-        if entry.is_dir():
-            yield from _payload_files(entry, problems, seen)
-        elif entry.suffix.lower() in FORMAT_BY_SUFFIX:
-            yield entry
-
-
 @cache
 def _clean_check(options: RunOptions) -> CleanCheck | None:
     """The fast verdict for these options (built once per process; None without the libraries)."""
     if not options.fast:
         return None
-    from completion_validator.fastpath import clean_json_checker
+    from completion_validator._fastpath import clean_json_checker
 
     return clean_json_checker(options.settings)
 
@@ -139,51 +96,58 @@ def run(paths: list[str], options: RunOptions, reporter: Reporter) -> Summary:
     """Check every input, report as results come, and return the totals."""
     summary = Summary()
     with _Workers(options.jobs) as workers:
-        for name, path, problem in expand(paths):
-            result = FileResult(name)
-            for tally in _tallies(name, path, problem, options, workers):
+        for source in expand(paths):
+            result = FileResult(source.name)
+            for tally in _tallies(source, options, workers):
                 tally.add_to(result)
                 for located in tally.located:
-                    reporter.error(located)
+                    reporter.finding(replace(located, file=source.name))
             summary.files.append(result)
             reporter.file(result)
     reporter.finish(summary)
     return summary
 
 
-def _tallies(
-    name: str, path: Path | None, problem: str | None, options: RunOptions, workers: _Workers
-) -> Iterator[Tally]:
-    """What one input holds: JSON Lines in batches (possibly in workers), anything else in one go."""
-    if problem is not None:
-        yield Tally(read_problems=1, located=[LocatedError(name, None, None, "no-input", problem)])
+def _chosen_format(options: RunOptions) -> InputFormat | None:
+    return FORMATS[options.input_format] if options.input_format else None
+
+
+def _tallies(source: Source, options: RunOptions, workers: _Workers) -> Iterator[Tally]:
+    """What one input holds: line-based inputs in batches (possibly in workers), anything else in one go."""
+    if source.problem is not None:
+        yield Tally(read_problems=1, located=[problem(source.problem, "no-input")])
         return
     is_clean = _clean_check(options)
+    chosen = _chosen_format(options)
+    path = source.path
     if path is None:
-        chosen, lines = sniff_stream(sys.stdin.buffer, options.input_format)
-        if chosen == "jsonl":
-            yield from _jsonl_tallies(name, lines, options, workers)
+        chosen, lines = sniff_stream(sys.stdin.buffer, chosen)
+        if chosen.line_based:
+            yield from _line_tallies(lines, chosen, options, workers)
         else:
-            yield check_items(name, read_bytes(b"".join(lines), chosen, is_clean), options)
+            yield check_items(read_bytes(b"".join(lines), chosen, is_clean), options)
         return
-    if (options.input_format or format_of(path)) != "jsonl":
-        yield check_items(name, read_path(path, options.input_format, is_clean), options)
+    named = chosen or format_of(path)
+    if named is None or not named.line_based:
+        yield check_items(read_path(path, chosen, is_clean), options)
         return
     try:
         stream = path.open("rb")
     except OSError as error:
-        yield Tally(read_problems=1, located=[LocatedError(name, None, None, "io", os_message(error))])
+        yield Tally(read_problems=1, located=[problem(os_message(error), "io")])
         return
     with stream:
         if workers.jobs > 1:  # workers read their own byte ranges: no line crosses a pipe
-            yield from workers.map(check_jsonl_span, _spans(stream), name, options, str(path))
+            yield from workers.map(check_line_span, _spans(stream), options, named.name, str(path))
         else:
-            yield from _jsonl_tallies(name, stream, options, workers)
+            yield from _line_tallies(stream, named, options, workers)
 
 
-def _jsonl_tallies(name: str, lines: Iterable[bytes], options: RunOptions, workers: _Workers) -> Iterator[Tally]:
+def _line_tallies(
+    lines: Iterable[bytes], chosen: InputFormat, options: RunOptions, workers: _Workers
+) -> Iterator[Tally]:
     batches = _batched(enumerate(lines, start=1), BATCH_LINES)
-    yield from workers.map(check_jsonl_batch, batches, name, options)
+    yield from workers.map(check_line_batch, batches, options, chosen.name)
 
 
 def _spans(stream: BinaryIO, size: int = SPAN_BYTES) -> Iterator[tuple[int, int, int]]:
@@ -197,8 +161,8 @@ def _spans(stream: BinaryIO, size: int = SPAN_BYTES) -> Iterator[tuple[int, int,
         line += block.count(b"\n")
 
 
-def check_jsonl_span(span: tuple[int, int, int], name: str, options: RunOptions, path: str) -> Tally:
-    """Check one byte range of whole lines of a JSON Lines file (runs in a worker process)."""
+def check_line_span(span: tuple[int, int, int], options: RunOptions, format_name: str, path: str) -> Tally:
+    """Check one byte range of whole lines of a line-based file (runs in a worker process)."""
     offset, length, first_line = span
     with open(path, "rb") as stream:  # noqa: PTH123 - a worker's own handle
         stream.seek(offset)
@@ -206,7 +170,7 @@ def check_jsonl_span(span: tuple[int, int, int], name: str, options: RunOptions,
     lines = block.split(b"\n")
     if block.endswith(b"\n"):
         lines.pop()  # the empty string after the last line end
-    return check_jsonl_batch(list(enumerate(lines, start=first_line)), name, options)
+    return check_line_batch(list(enumerate(lines, start=first_line)), options, format_name)
 
 
 def _batched(numbered: Iterator[tuple[int, bytes]], size: int) -> Iterator[list[tuple[int, bytes]]]:
@@ -214,38 +178,35 @@ def _batched(numbered: Iterator[tuple[int, bytes]], size: int) -> Iterator[list[
         yield batch
 
 
-def check_jsonl_batch(batch: list[tuple[int, bytes]], name: str, options: RunOptions) -> Tally:
-    """Check some numbered lines of a JSON Lines input (runs in a worker process with --jobs)."""
+def check_line_batch(batch: list[tuple[int, bytes]], options: RunOptions, format_name: str) -> Tally:
+    """Check some numbered lines of a line-based input (runs in a worker process with --jobs)."""
     is_clean = _clean_check(options)
-    items = (read_jsonl_line(number, raw, is_clean) for number, raw in batch)
-    return check_items(name, (item for item in items if item is not None), options)
+    line_format = FORMATS[format_name]
+    items = (line_format.read_line(number, raw, is_clean) for number, raw in batch)
+    return check_items((item for item in items if item is not None), options)
 
 
-def check_items(name: str, items: Iterable[Item], options: RunOptions) -> Tally:
+def check_items(items: Iterable[Item], options: RunOptions) -> Tally:
     """Check read items: count clean ones, explain the rest, report what could not be read."""
     tally = Tally()
     for item in items:
         if isinstance(item, Clean):
             tally.documents += 1
             continue
-        if isinstance(item, ReadProblem):
+        if isinstance(item, Finding):
             tally.read_problems += 1
-            tally.located.append(LocatedError(name, item.position, item.index, item.keyword, item.message))
+            tally.located.append(item)
             continue
         tally.documents += 1
         try:
-            found = (
-                _check_capture(name, item, options)
-                if isinstance(item, Capture)
-                else _check_document(name, item, options)
-            )
+            found = _check_capture(item, options) if isinstance(item, Capture) else _check_document(item, options)
         except Exception as failure:  # a bug of ours must not lose the other documents' results
             if options.debug:
                 raise
             tally.read_problems += 1
             where = "".join(traceback.format_exception_only(failure)).strip()
             message = f"internal error while checking this document: {where} (rerun with --debug for the traceback)"
-            tally.located.append(LocatedError(name, None, item.index, "internal", message))
+            tally.located.append(Finding(None, "internal", message, document=item.index))
             continue
         errors = sum(error.severity == "error" for error in found)
         tally.errors += errors
@@ -257,42 +218,34 @@ def check_items(name: str, items: Iterable[Item], options: RunOptions) -> Tally:
             first = shown[-1] if shown else found[0]
             hidden = len(found) - len(shown)
             message = f"{hidden} more problems in this document not shown (--max-errors)"
-            tally.located.append(LocatedError(name, first.position, item.index, "max-errors", message, "warning"))
+            tally.located.append(
+                Finding(
+                    None,
+                    "max-errors",
+                    message,
+                    severity="warning",
+                    line=first.line,
+                    column=first.column,
+                    document=item.index,
+                )
+            )
     return tally
 
 
-def _check_document(name: str, document: Document, options: RunOptions) -> list[LocatedError]:
-    from completion_validator.validation import check  # jsonschema is imported only to explain
+def _check_document(document: Document, options: RunOptions) -> list[Finding]:
+    from completion_validator._check import check  # jsonschema is imported only to explain
 
-    return [
-        LocatedError(
-            name,
-            document.locate(error.instance_path, error.keyword),
-            document.index,
-            error.keyword,
-            error.message,
-            error.severity,
-            error,
-        )
-        for error in check(document.value, options.settings)
-    ]
+    located = []
+    for error in check(document.value, options.settings):
+        position = document.locate(error.instance_path, error.keyword)
+        located.append(replace(error, line=position.line, column=position.column, document=document.index))
+    return located
 
 
-def _check_capture(name: str, capture: Capture, options: RunOptions) -> list[LocatedError]:
+def _check_capture(capture: Capture, options: RunOptions) -> list[Finding]:
     from completion_validator.streams import check_stream
 
-    return [
-        LocatedError(
-            name,
-            found.position,
-            found.error.event,
-            found.error.keyword,
-            found.error.message,
-            found.error.severity,
-            found.error,
-        )
-        for found in check_stream(capture.text, options.settings)
-    ]
+    return [replace(finding, document=finding.event) for finding in check_stream(capture.text, options.settings)]
 
 
 class _Workers:
@@ -310,10 +263,10 @@ class _Workers:
             self._pool.shutdown(cancel_futures=True)
 
     def map(
-        self, check: Callable[..., Tally], batches: Iterator[Any], name: str, options: RunOptions, *extra: str
+        self, check: Callable[..., Tally], batches: Iterator[Any], options: RunOptions, *extra: str
     ) -> Iterator[Tally]:
-        """`check(batch, name, options, *extra)` over the batches, in order; in workers when there are jobs."""
-        args = (name, options, *extra)
+        """`check(batch, options, *extra)` over the batches, in order; in workers when there are jobs."""
+        args = (options, *extra)
         first = next(batches, None)
         if first is None:
             return

@@ -1,15 +1,20 @@
-"""The schema registry: every schema file loaded once into a `referencing.Registry`.
+"""The schema files, and the registry each profile builds from them.
 
-Nothing is ever fetched. Every `$ref` is resolved when the registry is built, so a schema that
-points at a file we do not ship fails at load time with the reference named, not halfway
-through validating someone's payload.
+The repository's top-level `schemas/` folder is the only copy in git. A wheel carries it as
+`completion_validator/schemas` (hatchling force-include); a checkout or an editable install
+reads it from beside the package. Each profile loads the files once into a
+`referencing.Registry`. Nothing is ever fetched: every `$ref` is resolved when the registry is
+built, so a schema that points at a file we do not ship fails at load time with the reference
+named, not halfway through validating someone's payload.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cache
+from pathlib import Path
 from typing import Any
 from urllib.parse import urldefrag, urljoin
 
@@ -17,13 +22,65 @@ from referencing import Registry, Resource
 from referencing.exceptions import Unresolvable
 from referencing.jsonschema import DRAFT202012
 
-from completion_validator._schema_files import ROOT_SCHEMA, load_schema_files
+from completion_validator._profiles import Profile, derive_schema
 from completion_validator.errors import to_pointer
-from completion_validator.profiles import Profile, derive_schema
+
+ROOT_SCHEMA = "completion.schema.json"
+SCHEMA_SUFFIX = ".schema.json"
+# Members whose values are data, not subschemas: they hold no keyword and no reference.
+_DATA_MEMBERS = frozenset({"examples", "enum", "const", "default"})
 
 
 class SchemaLoadError(RuntimeError):
     """A schema file is broken: no `$id`, or a `$ref` that resolves to nothing we ship."""
+
+
+class SchemaFilesNotFound(SchemaLoadError):
+    """The package was installed without its schema files."""
+
+
+def schema_dir() -> Path:
+    """The folder holding the schema files, in a wheel install or in a checkout."""
+    package = Path(__file__).resolve().parent
+    for candidate in (package / "schemas", package.parent / "schemas"):
+        if (candidate / ROOT_SCHEMA).is_file():
+            return candidate
+    raise SchemaFilesNotFound(
+        f"no {ROOT_SCHEMA} beside {package}: the installation is incomplete; reinstall the package"
+    )
+
+
+@cache
+def load_schema_files() -> dict[str, dict[str, Any]]:
+    """Every schema file's contents by file name, read once per process."""
+    folder = schema_dir()
+    return {
+        path.name: json.loads(path.read_text(encoding="utf-8")) for path in sorted(folder.glob("*" + SCHEMA_SUFFIX))
+    }
+
+
+@cache
+def schema_keywords() -> frozenset[str]:
+    """Every JSON Schema keyword the schema files use: the keywords a schema finding can carry."""
+    found: set[str] = set()
+
+    def walk(node: Any) -> None:
+        if isinstance(node, Mapping):
+            for key, value in node.items():
+                found.add(key)
+                if key == "properties" and isinstance(value, Mapping):
+                    for subschema in value.values():
+                        walk(subschema)
+                elif key not in _DATA_MEMBERS:
+                    walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    for contents in load_schema_files().values():
+        walk(contents)
+    # additionalProperties is what forbid_unknown_fields adds; a finding names the keyword that failed.
+    return frozenset({*found, "additionalProperties"} - {"$schema", "$id", "title", "description", "examples"})
 
 
 @dataclass(frozen=True)
@@ -102,7 +159,7 @@ def _references(node: Any) -> Iterator[str]:
         for key, value in node.items():
             if key == "$ref" and isinstance(value, str):
                 yield value
-            elif key not in ("examples", "enum", "const", "default"):
+            elif key not in _DATA_MEMBERS:
                 yield from _references(value)
     elif isinstance(node, list):
         for item in node:

@@ -1,37 +1,24 @@
-"""The validation engine: `iter_errors` yields, `is_valid` answers, `validate` raises.
+"""The public API: `iter_errors` yields, `is_valid` answers, `validate` raises, and their JSON and stream twins.
 
 A payload is a parsed JSON value (what `json.loads` returns). Every problem comes back as a
-`FieldError` at its own path, all of them, in document order.
+`Finding` at its own path, all of them, in document order.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import replace
 from typing import Unpack
 
-from completion_validator.errors import FieldError, InvalidCompletion
-from completion_validator.fastpath import clean_json_checker
-from completion_validator.positions import JsonSyntaxError
-from completion_validator.readers import parse_json
-from completion_validator.rules import run_rules
-from completion_validator.settings import Options, Settings, settings_from
+from completion_validator._check import check
+from completion_validator._fastpath import clean_json_checker
+from completion_validator._jsontext import JsonSyntaxError, parse_json
+from completion_validator._settings import Options, Settings, settings_from
+from completion_validator.errors import Finding, InvalidCompletion
+from completion_validator.streams import iter_stream_errors
+
+__all__ = ["is_valid", "is_valid_json", "iter_errors", "iter_stream_errors", "validate"]
 
 _DEFAULTS = Settings()
-
-
-def check(payload: object, settings: Settings, *, chunk: bool = False) -> list[FieldError]:
-    """Schema errors and rule findings for one payload (or one stream chunk), in document order."""
-    from completion_validator.reference import in_document_order, schema_errors
-
-    found = schema_errors(payload, settings.profile(stream=chunk))
-    selected = settings.selected_rules()
-    if selected:
-        found.extend(run_rules(payload, selected, chunk=chunk))
-        found = in_document_order(payload, found)
-    if settings.warnings_as_errors:
-        found = [replace(error, severity="error") for error in found]
-    return found
 
 
 def iter_errors(
@@ -43,10 +30,10 @@ def iter_errors(
     select: Iterable[str] | None = None,
     ignore: Iterable[str] = (),
     warnings_as_errors: bool = False,
-) -> Iterator[FieldError]:
+) -> Iterator[Finding]:
     """Yield every problem in a completion response, each at the path of the field concerned.
 
-    Schema errors come with the failed keyword (`type`, `enum`, `required`, ...); cross-field
+    Schema findings come with the failed keyword (`type`, `enum`, `required`, ...); cross-field
     rule findings with the rule's id and severity (`error` or `warning`). `lenient` also
     accepts the nulls real servers send; `forbid_unknown_fields` reports every property the spec
     does not define; `select` / `ignore` choose rules by id or prefix, `rules=False` runs the

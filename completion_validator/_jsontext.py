@@ -1,9 +1,14 @@
-"""Source positions: which line and column of a JSON text holds the value at a given path.
+"""Strict JSON text: parsing it, and finding the line and column of a value in it.
+
+The bottom layer: everything that reads JSON text (the input readers, the stream checker, the
+API's `is_valid_json`) parses it here, and nothing here knows of schemas or rules. Parsing is
+strict — a duplicate key, NaN or Infinity is an error — because a validator that lets the
+parser silently pick one of two keys checks a document nobody sent.
 
 Validation works on parsed values, which have forgotten where they came from. Only a document
-with errors needs positions, so this scanner runs on the error path alone: it walks the text
-once and records where every value (and every member's key) starts. It also finds what the
-standard library's parser will not locate: a duplicate key, and a NaN or Infinity literal.
+with errors needs positions, so the scanner runs on the error path alone: it walks the text
+once and records where every value (and every member's key) starts, and it locates what the
+standard library's parser will not: a duplicate key, and a NaN or Infinity literal.
 """
 
 from __future__ import annotations
@@ -12,6 +17,8 @@ import bisect
 import json
 import re
 from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
 
 from completion_validator.errors import InstancePath
 
@@ -208,3 +215,109 @@ def _scan_array(
             raise JsonSyntaxError("expected ',' or ']'", offset)
         offset = _skip(text, offset + 1)
         index += 1
+
+
+class _DuplicateKey(ValueError):
+    pass
+
+
+class _NonFiniteNumber(ValueError):
+    pass
+
+
+def _pairs_to_dict(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result = dict(pairs)
+    if len(result) != len(pairs):
+        raise _DuplicateKey
+    return result
+
+
+def _reject_constant(name: str) -> Any:
+    raise _NonFiniteNumber(name)
+
+
+def parse_json(text: str) -> Any:
+    """Parse strict JSON: duplicate keys, NaN and Infinity are errors. Raises `JsonSyntaxError`."""
+    try:
+        return json.loads(text, object_pairs_hook=_pairs_to_dict, parse_constant=_reject_constant)
+    except json.JSONDecodeError as error:
+        raise _explain(text, error.pos, _lowercase_first(error.msg)) from None
+    except (_DuplicateKey, _NonFiniteNumber):
+        scan(text)  # raises, located at the duplicate key or the constant
+        raise JsonSyntaxError("duplicate key or non-finite number", 0) from None
+    except RecursionError:
+        raise JsonSyntaxError("the document is nested too deeply to read", 0) from None
+
+
+def _explain(text: str, offset: int, fallback: str) -> JsonSyntaxError:
+    """The scanner's wording when it fails at the same place as the parser (it knows the context)."""
+    if not text.strip():
+        return JsonSyntaxError("no JSON value: the input is empty", offset)
+    try:
+        scan(text)
+    except JsonSyntaxError as located:
+        if located.offset == offset:
+            return located
+    except RecursionError:
+        pass
+    return JsonSyntaxError(fallback, offset)
+
+
+def _lowercase_first(message: str) -> str:
+    return message[:1].lower() + message[1:]
+
+
+# Keywords whose finding is best shown at the member's key rather than at its value.
+_AT_KEY = frozenset({"additionalProperties"})
+
+
+class Locator:
+    """Finds the line and column of a path in one document's source, on demand."""
+
+    def value_at(self, path: InstancePath) -> Position | None:  # pragma: no cover - interface
+        """Where the value at `path` starts."""
+        raise NotImplementedError
+
+    def key_at(self, path: InstancePath) -> Position | None:
+        """Where the key of the member at `path` starts (default: its value)."""
+        return self.value_at(path)
+
+    def locate(self, path: InstancePath, keyword: str) -> Position:
+        """The position to report for a finding at `path`: the value, or for a missing member its object."""
+        if keyword == "required":
+            path = path[:-1]
+        while True:
+            found = self.key_at(path) if keyword in _AT_KEY else self.value_at(path)
+            if found is not None or not path:
+                return found or Position(1, 1)
+            path, keyword = path[:-1], ""
+
+
+class JsonLocator(Locator):
+    """Positions in a JSON text, found by walking only along the paths asked for."""
+
+    def __init__(self, text: str, first_line: int = 1) -> None:
+        self._text = text
+        self._first_line = first_line
+
+    @cached_property
+    def _lines(self) -> LineIndex:
+        return LineIndex(self._text, self._first_line)
+
+    def _find(self, path: InstancePath) -> tuple[int | None, int] | None:
+        try:
+            return find(self._text, path)
+        except (ValueError, IndexError):  # not strict JSON after all: report no position rather than fail
+            return None
+
+    def value_at(self, path: InstancePath) -> Position | None:
+        """Where the value at `path` starts."""
+        found = self._find(path)
+        return self._lines.position(found[1]) if found else None
+
+    def key_at(self, path: InstancePath) -> Position | None:
+        """Where the key of the member at `path` starts."""
+        found = self._find(path)
+        if not found:
+            return None
+        return self._lines.position(found[0] if found[0] is not None else found[1])

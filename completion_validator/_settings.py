@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from functools import cache
 from typing import TypedDict, Unpack
 
-from completion_validator.profiles import Profile
-from completion_validator.rules import select_rules
+from completion_validator._profiles import Profile
+from completion_validator._rules import select_rules
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,151 @@
+"""Input formats: one table of every format we read, and reading a file or a stream by it.
+
+Each format is a module beside this one with a `read(data, is_clean)` function (line-based
+formats also `read_line`), imported only when an input of that format turns up: a pre-commit run
+over three JSON files never imports PyYAML. The CLI's `--input-format` choices, the suffixes a
+directory scan looks for and the pre-commit hook's `files:` pattern all come from (or are tested
+against) `FORMATS`; a new format is a module here and a row in the table.
+"""
+
+from __future__ import annotations
+
+import importlib
+import itertools
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+from typing import IO
+
+from completion_validator._inputs._items import (
+    UTF8_BOM,
+    Capture,
+    Clean,
+    CleanCheck,
+    Document,
+    Item,
+    os_message,
+    problem,
+)
+from completion_validator._inputs.read_sse import SSE_PREFIXES
+
+__all__ = [
+    "FORMATS",
+    "SUFFIXES",
+    "Capture",
+    "Clean",
+    "CleanCheck",
+    "Document",
+    "InputFormat",
+    "Item",
+    "format_of",
+    "looks_like_sse",
+    "read_bytes",
+    "read_path",
+    "sniff_format",
+    "sniff_stream",
+]
+
+
+@dataclass(frozen=True)
+class InputFormat:
+    """A format we read: its name (`--input-format`), file suffixes, reader module, and how it is read."""
+
+    name: str
+    suffixes: tuple[str, ...]
+    description: str
+    # Read line by line, each line a document (memory stays flat; workers can share the lines).
+    line_based: bool = False
+
+    def reader(self) -> ModuleType:
+        """The module that reads this format (imported on first use)."""
+        return importlib.import_module(f"completion_validator._inputs.read_{self.name}")
+
+    def read(self, data: bytes, is_clean: CleanCheck | None = None) -> Iterator[Item]:
+        """Every item in `data`, read as this format."""
+        items: Iterator[Item] = self.reader().read(data, is_clean)
+        return items
+
+    def read_line(self, number: int, raw: bytes, is_clean: CleanCheck | None = None) -> Item | None:
+        """Line `number` of a line-based input (None for a blank line)."""
+        item: Item | None = self.reader().read_line(number, raw, is_clean)
+        return item
+
+
+FORMATS: dict[str, InputFormat] = {
+    entry.name: entry
+    for entry in (
+        InputFormat("json", (".json",), "one response per file"),
+        InputFormat("jsonl", (".jsonl", ".ndjson"), "one response per line", line_based=True),
+        InputFormat("yaml", (".yaml", ".yml"), "one or more documents (---), YAML 1.2 core rules"),
+        InputFormat("sse", (".sse",), "a captured stream: data: events ending with data: [DONE]"),
+    )
+}
+SUFFIXES: dict[str, InputFormat] = {suffix: entry for entry in FORMATS.values() for suffix in entry.suffixes}
+
+
+def format_of(path: Path) -> InputFormat | None:
+    """The format a file name says, if it says one."""
+    return SUFFIXES.get(path.suffix.lower())
+
+
+def looks_like_sse(data: bytes) -> bool:
+    """Whether input starts the way an event stream does: `data:`, `event:`, `id:`, `retry:` or a `:` comment."""
+    return data.removeprefix(UTF8_BOM).lstrip(b"\r\n").startswith(SSE_PREFIXES)
+
+
+def sniff_format(data: bytes) -> InputFormat:
+    """Guess the format of unnamed input: SSE by its first field, JSONL when the first of several lines is an object."""
+    if looks_like_sse(data):
+        return FORMATS["sse"]
+    lines = (line.strip() for line in data.splitlines())
+    non_blank = [line for line in lines if line][:2]
+    if len(non_blank) == 2 and non_blank[0].startswith(b"{"):
+        try:
+            json.loads(non_blank[0])
+        except ValueError:
+            return FORMATS["json"]
+        return FORMATS["jsonl"]
+    return FORMATS["json"]
+
+
+def sniff_stream(stream: IO[bytes], chosen: InputFormat | None = None) -> tuple[InputFormat, Iterator[bytes]]:
+    """The format of a stream such as stdin, and all of its lines.
+
+    To guess the format only the first two non-blank lines are read ahead, so a JSONL stream of
+    any length is still read with flat memory.
+    """
+    if chosen is not None:
+        return chosen, iter(stream)
+    head: list[bytes] = []
+    for line in stream:
+        head.append(line)
+        if sum(bool(part.strip()) for part in head) == 2:
+            break
+    return sniff_format(b"".join(head)), itertools.chain(head, stream)
+
+
+def read_bytes(data: bytes, chosen: InputFormat, is_clean: CleanCheck | None = None) -> Iterator[Item]:
+    """Every item in `data`, read as `chosen`."""
+    return chosen.read(data, is_clean)
+
+
+def read_path(path: Path, chosen: InputFormat | None = None, is_clean: CleanCheck | None = None) -> Iterator[Item]:
+    """Every item in a file (line-based formats streamed line by line, so memory stays flat)."""
+    named = chosen or format_of(path)
+    try:
+        if named is not None and named.line_based:
+            with path.open("rb") as stream:
+                for number, raw in enumerate(stream, start=1):
+                    item = named.read_line(number, raw, is_clean)
+                    if item is not None:
+                        yield item
+            return
+        data = path.read_bytes()
+    except OSError as error:
+        yield problem(os_message(error), "io")
+        return
+    if named is None or (named.name == "json" and chosen is None and looks_like_sse(data)):
+        named = sniff_format(data)  # a stream saved as .json is still a stream
+    yield from named.read(data, is_clean)

@@ -1,0 +1,86 @@
+"""What reading an input yields, and the helpers every format shares.
+
+A reader yields, in input order, a `Document` for every payload it could parse, a `Capture` for
+a stream, `Clean` for a document the fast path vouched for, and a `Finding` (with no path) for
+everything it could not read — so one bad line in a log never hides the rest of the run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from completion_validator._jsontext import LineIndex, Locator, Position
+from completion_validator.errors import Finding, InstancePath
+
+UTF8_BOM = b"\xef\xbb\xbf"
+_UTF16_BOMS = {b"\xff\xfe": "UTF-16 (little-endian)", b"\xfe\xff": "UTF-16 (big-endian)"}
+# Tells whether raw JSON bytes certainly hold nothing to report (the fast path's verdict).
+CleanCheck = Callable[[bytes], bool]
+
+
+@dataclass(frozen=True)
+class Document:
+    """One parsed payload: its value, its index in the input (JSONL line, YAML document), its positions."""
+
+    value: Any
+    index: int | None
+    locator: Locator = field(repr=False, compare=False)
+
+    def locate(self, path: InstancePath | None, keyword: str) -> Position:
+        """The line and column to report for a finding at `path` with `keyword` (no path: the start)."""
+        return self.locator.locate(path or (), keyword)
+
+
+@dataclass(frozen=True)
+class Clean:
+    """A document the fast path found nothing to report in; it was never parsed any further."""
+
+    index: int | None = None
+
+
+@dataclass(frozen=True)
+class Capture:
+    """A captured server-sent-events stream, checked as a whole (see streams.py)."""
+
+    text: str
+    index: int | None = None
+
+
+Item = Document | Capture | Clean | Finding
+
+
+def problem(
+    message: str, keyword: str = "parse", position: Position | None = None, index: int | None = None
+) -> Finding:
+    """A finding about input that could not be read (no field to point at)."""
+    line, column = (position.line, position.column) if position else (None, None)
+    return Finding(None, keyword, message, line=line, column=column, document=index)
+
+
+def decode(data: bytes, first_line: int = 1, index: int | None = None) -> str | Finding:
+    """UTF-8 text, or a located `encoding` problem (UTF-16 named as such)."""
+    for bom, name in _UTF16_BOMS.items():
+        if data.startswith(bom):
+            return problem(
+                f"the file is {name}; JSON exchanged between systems must be UTF-8 (RFC 8259 §8.1): "
+                "re-save it as UTF-8",
+                "encoding",
+                LineIndex("", first_line).position(0),
+                index,
+            )
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        prefix = data[: error.start].decode("utf-8")
+        where = LineIndex(prefix, first_line).position(len(prefix))
+        return problem(
+            f"invalid UTF-8: byte 0x{data[error.start]:02x} cannot start a character here", "encoding", where, index
+        )
+
+
+def os_message(error: OSError) -> str:
+    """An OSError as a message: its reason, lower-cased (`no such file or directory`)."""
+    reason = error.strerror or str(error)
+    return reason[:1].lower() + reason[1:]

@@ -1,0 +1,32 @@
+"""`.json`: one response per file, strict JSON."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from completion_validator._inputs._items import UTF8_BOM, Clean, CleanCheck, Document, Item, decode, problem
+from completion_validator._jsontext import JsonLocator, JsonSyntaxError, LineIndex, Position, parse_json
+
+
+def read(data: bytes, is_clean: CleanCheck | None = None) -> Iterator[Item]:
+    """A whole file holding one JSON value (`Clean` if `is_clean` vouches for it)."""
+    if data.startswith(UTF8_BOM):
+        yield problem(
+            "the file starts with a UTF-8 byte order mark; JSON text must not (RFC 8259 §8.1): save it without BOM",
+            "bom",
+            Position(1, 1),
+        )
+        return
+    if is_clean is not None and is_clean(data):
+        yield Clean()
+        return
+    text = decode(data)
+    if not isinstance(text, str):
+        yield text
+        return
+    try:
+        value = parse_json(text)
+    except JsonSyntaxError as error:
+        yield problem(error.message, error.keyword, LineIndex(text).position(error.offset))
+        return
+    yield Document(value, None, JsonLocator(text))

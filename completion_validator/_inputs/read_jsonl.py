@@ -1,0 +1,45 @@
+"""`.jsonl` / `.ndjson`: one response per line, read lazily; blank lines skipped; `index` is the line number."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+
+from completion_validator._inputs._items import UTF8_BOM, Clean, CleanCheck, Document, Item, decode, problem
+from completion_validator._jsontext import JsonLocator, JsonSyntaxError, LineIndex, Position, parse_json
+
+
+def read(data: bytes, is_clean: CleanCheck | None = None) -> Iterator[Item]:
+    """Every line of a JSON Lines text held whole."""
+    return read_lines(data.splitlines(keepends=True), is_clean)
+
+
+def read_lines(lines: Iterable[bytes], is_clean: CleanCheck | None = None) -> Iterator[Item]:
+    """Every line of a JSON Lines stream, read as it comes."""
+    for number, raw in enumerate(lines, start=1):
+        item = read_line(number, raw, is_clean)
+        if item is not None:
+            yield item
+
+
+def read_line(number: int, raw: bytes, is_clean: CleanCheck | None = None) -> Item | None:
+    """Line `number` of a JSON Lines input (None for a blank line)."""
+    if number == 1 and raw.startswith(UTF8_BOM):
+        return problem(
+            "the file starts with a UTF-8 byte order mark; JSON Lines must not: save it without BOM",
+            "bom",
+            Position(1, 1),
+            number,
+        )
+    if is_clean is not None and is_clean(raw):
+        return Clean(number)
+    if not raw.strip():
+        return None
+    text = decode(raw, number, number)
+    if not isinstance(text, str):
+        return text
+    text = text.rstrip("\r\n")
+    try:
+        value = parse_json(text)
+    except JsonSyntaxError as error:
+        return problem(error.message, error.keyword, LineIndex(text, number).position(error.offset), number)
+    return Document(value, number, JsonLocator(text, number))

@@ -1,0 +1,65 @@
+"""Reporters render a run's findings: one module per output format, chosen from one table.
+
+Each receives the findings as they are found and the totals at the end, so text and GitHub
+output stream (a long JSONL log shows its first findings at once) while JSON collects one
+document. None of them finds anything; they only render. `--format`'s choices are `REPORTERS`.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from typing import IO, Protocol
+
+from completion_validator._reporters.github import GithubReporter
+from completion_validator._reporters.json_document import JsonReporter, usage_error_document
+from completion_validator._reporters.text import TextReporter, use_color
+from completion_validator._results import FileResult, Summary
+from completion_validator.errors import Finding
+
+__all__ = ["REPORTERS", "Reporter", "list_rules", "make_reporter", "usage_error_document"]
+
+
+class Reporter(Protocol):
+    """What the runner tells a reporter, in order: findings and files as they finish, then the summary."""
+
+    def finding(self, finding: Finding) -> None:
+        """One located finding (error or warning)."""
+
+    def file(self, result: FileResult) -> None:
+        """A file is done."""
+
+    def finish(self, summary: Summary) -> None:
+        """The run is done."""
+
+
+# --format NAME -> a reporter writing to a stream, given the colour choice and the quiet level.
+REPORTERS: dict[str, Callable[[IO[str], str, int], Reporter]] = {
+    "text": lambda stream, color, quiet: TextReporter(stream, color=use_color(color, stream), quiet=quiet),
+    "json": lambda stream, color, quiet: JsonReporter(stream),
+    "github": lambda stream, color, quiet: GithubReporter(stream),
+}
+
+
+def make_reporter(name: str, *, color: str = "auto", quiet: int = 0, stream: IO[str] | None = None) -> Reporter:
+    """The reporter for `--format NAME`."""
+    return REPORTERS[name](stream or sys.stdout, color, quiet)
+
+
+def list_rules(output_format: str = "text") -> str:
+    """Every rule with its id, severity and rationale, then the keywords that are not rules."""
+    from completion_validator._rules import RULES
+    from completion_validator.errors import NON_RULE_KEYWORDS
+
+    entries = [(rule.id, rule.severity, rule.rationale) for rule in RULES.values()]
+    if output_format == "json":
+        rows = [
+            {"id": rule_id, "severity": severity, "rationale": rationale} for rule_id, severity, rationale in entries
+        ]
+        return json.dumps(rows, indent=2) + "\n"
+    width = max(len(rule_id) for rule_id, _, _ in entries)
+    text = "".join(f"{rule_id:<{width}}  {severity:<7}  {rationale}\n" for rule_id, severity, rationale in entries)
+    text += "\nkeywords that are not rules (besides the JSON Schema keywords of the schema files):\n"
+    width = max(len(keyword) for keyword in NON_RULE_KEYWORDS)
+    return text + "".join(f"{keyword:<{width}}  {meaning}\n" for keyword, meaning in NON_RULE_KEYWORDS.items())

@@ -1,0 +1,52 @@
+"""`--format text`: `file:line:col: error: $.path: message [keyword]` lines, as compilers and linters print them."""
+
+from __future__ import annotations
+
+import os
+from typing import IO
+
+from completion_validator._reporters._lines import headline, location
+from completion_validator._results import FileResult, Summary
+from completion_validator.errors import Finding
+
+
+def use_color(choice: str, stream: IO[str]) -> bool:
+    """Colour for `--color auto|always|never`; auto means a terminal, unless NO_COLOR is set."""
+    if choice == "always":
+        return True
+    if choice == "never" or os.environ.get("NO_COLOR"):
+        return False
+    return bool(os.environ.get("FORCE_COLOR")) or stream.isatty()
+
+
+class TextReporter:
+    """One line per finding, then a one-line summary."""
+
+    def __init__(self, stream: IO[str], *, color: bool, quiet: int = 0) -> None:
+        self._stream = stream
+        self._quiet = quiet
+        bold, red, yellow, dim, reset = (
+            ("\033[1m", "\033[31m", "\033[33m", "\033[2m", "\033[0m") if color else ("",) * 5
+        )
+        self._styles = {"location": bold, "error": red + bold, "warning": yellow + bold, "keyword": dim, "reset": reset}
+
+    def finding(self, finding: Finding) -> None:
+        """Print one line for the finding."""
+        if self._quiet >= 2:
+            return
+        style = self._styles
+        self._stream.write(
+            f"{style['location']}{location(finding)}{style['reset']}: "
+            f"{style[finding.severity]}{finding.severity}{style['reset']}: {headline(finding)} "
+            f"{style['keyword']}[{finding.keyword}]{style['reset']}\n"
+        )
+
+    def file(self, result: FileResult) -> None:
+        """Nothing per file: the lines say it all."""
+
+    def finish(self, summary: Summary) -> None:
+        """Print the one-line summary (with -q only when something failed; never with -qq)."""
+        if self._quiet >= 2 or (self._quiet == 1 and summary.exit_status == 0):
+            return
+        self._stream.write(summary.describe() + "\n")
+        self._stream.flush()

@@ -1,0 +1,175 @@
+"""One registry for every rule, about a response or about a stream, each registered where its logic is.
+
+A rule checks what JSON Schema cannot say: arithmetic between fields, the spec's prose, the order
+of a stream's events. Each has a stable kebab-case id, a severity, and a rationale — the first
+line of its docstring, which `--list-rules` and the README's rule table show.
+
+- Response rules (`response.py`) are functions from a payload to findings, decorated with `@rule`.
+  They run after the schema and must tolerate payloads the schema rejected.
+- Stream rules (`stream.py`) are small classes decorated with `@stream_rule`: the stream checker
+  feeds each a stream's events in order, then its end, and they keep only the state they need
+  (per choice, not per event), so a capture of any length is checked in bounded memory.
+
+A finding's `keyword` is its rule's id and its `severity` the rule's: the registry stamps both,
+so a rule only says where and what.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, replace
+from typing import Any, ClassVar, Literal, TypeVar
+
+from completion_validator._jsontext import Position
+from completion_validator._sse import StreamEnd, StreamEvent
+from completion_validator.errors import Finding, InstancePath, Severity, UnknownRule
+
+ResponseCheck = Callable[[Mapping[str, Any]], Iterator[Finding]]
+Scope = Literal["response", "stream"]
+
+
+class StreamCheck:
+    """The state of one stream rule over one stream: fed every event in order, then the end.
+
+    Subclasses override `event` and/or `end` and report with `finding` / `finding_at`.
+    """
+
+    rule_id: ClassVar[str] = ""
+    severity: ClassVar[Severity] = "error"
+
+    def event(self, event: StreamEvent) -> Iterable[Finding]:
+        """Findings about this event, given the events before it."""
+        return ()
+
+    def end(self, end: StreamEnd) -> Iterable[Finding]:
+        """Findings that only the end of the stream shows."""
+        return ()
+
+    def finding(
+        self,
+        message: str,
+        position: Position,
+        event: int | None,
+        path: InstancePath = (),
+        actual: object = None,
+    ) -> Finding:
+        """A finding of this rule at a place in the capture."""
+        return Finding(
+            path,
+            self.rule_id,
+            message,
+            None,
+            actual,
+            None,
+            self.severity,
+            event,
+            line=position.line,
+            column=position.column,
+        )
+
+    def finding_at(self, event: StreamEvent, path: InstancePath, message: str, actual: object = None) -> Finding:
+        """A finding about the value at `path` of an event's chunk, located there."""
+        return self.finding(message, event.locate(path), event.number, path, actual)
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A registered rule: id, severity, what it applies to, its rationale and its logic."""
+
+    id: str
+    severity: Severity
+    scope: Scope
+    rationale: str
+    check: ResponseCheck | None = None
+    stream_check: type[StreamCheck] | None = None
+    # Response rules that only make sense for a whole response (not for one stream chunk).
+    whole_response_only: bool = False
+    # Stream rules reported even when deselected: they say that an event could not be read at all.
+    always: bool = False
+
+    def run(self, payload: Mapping[str, Any]) -> Iterator[Finding]:
+        """A response rule's findings, each stamped with the rule's id and severity."""
+        assert self.check is not None
+        for finding in self.check(payload):
+            yield replace(finding, keyword=self.id, severity=self.severity)
+
+
+RULES: dict[str, Rule] = {}
+_StreamCheckType = TypeVar("_StreamCheckType", bound=type[StreamCheck])
+
+
+def _rationale(documented: object) -> str:
+    """The first paragraph of a docstring, on one line."""
+    text = (getattr(documented, "__doc__", None) or "").strip()
+    return " ".join(line.strip() for line in text.split("\n\n")[0].splitlines())
+
+
+def rule(
+    rule_id: str, severity: Severity, *, whole_response_only: bool = False
+) -> Callable[[ResponseCheck], ResponseCheck]:
+    """Register a response check under `rule_id`."""
+
+    def register(check: ResponseCheck) -> ResponseCheck:
+        RULES[rule_id] = Rule(rule_id, severity, "response", _rationale(check), check, None, whole_response_only)
+        return check
+
+    return register
+
+
+def stream_rule(
+    rule_id: str, severity: Severity, *, always: bool = False
+) -> Callable[[_StreamCheckType], _StreamCheckType]:
+    """Register a stream check class under `rule_id`."""
+
+    def register(check: _StreamCheckType) -> _StreamCheckType:
+        check.rule_id, check.severity = rule_id, severity
+        RULES[rule_id] = Rule(rule_id, severity, "stream", _rationale(check), None, check, always=always)
+        return check
+
+    return register
+
+
+def finding(path: InstancePath, message: str, expected: str | None = None, actual: object = None) -> Finding:
+    """What a response rule yields: the registry fills in its id and severity."""
+    return Finding(path, "", message, expected, actual)
+
+
+def select_rules(select: Iterable[str] | None = None, ignore: Iterable[str] = ()) -> frozenset[str]:
+    """The rule ids to run: `select` (ids or id prefixes such as `usage`; default all) minus `ignore`."""
+    known = sorted(RULES)
+
+    def expand(names: Iterable[str]) -> set[str]:
+        chosen: set[str] = set()
+        for name in names:
+            matches = {rule_id for rule_id in known if rule_id == name or rule_id.startswith(name + "-")}
+            if not matches:
+                raise UnknownRule(f"unknown rule {name!r}; known rules: {', '.join(known)}")
+            chosen |= matches
+        return chosen
+
+    chosen = expand(select) if select is not None else set(known)
+    return frozenset(chosen - expand(ignore))
+
+
+def run_rules(payload: object, selected: frozenset[str], *, chunk: bool = False) -> Iterator[Finding]:
+    """Every finding of the selected response rules on `payload` (a stream chunk skips whole-response rules)."""
+    if not isinstance(payload, Mapping):
+        return
+    for rule_id, registered in RULES.items():
+        if registered.check is not None and rule_id in selected and not (chunk and registered.whole_response_only):
+            yield from registered.run(payload)
+
+
+def new_stream_checks() -> list[StreamCheck]:
+    """A fresh state for every stream rule, in registry order (all run; selection applies to what they report)."""
+    return [registered.stream_check() for registered in RULES.values() if registered.stream_check is not None]
+
+
+def wanted(finding: Finding, selected: frozenset[str]) -> bool:
+    """Whether a stream finding is reported under this selection."""
+    registered = RULES.get(finding.keyword)
+    return registered is None or registered.scope != "stream" or registered.always or finding.keyword in selected
+
+
+# Registration happens on import: the rule modules come last, after what they use.
+from completion_validator._rules import response, stream  # noqa: E402, F401
