@@ -15,15 +15,15 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urldefrag, urljoin
-
-from referencing import Registry, Resource
-from referencing.exceptions import Unresolvable
-from referencing.jsonschema import DRAFT202012
 
 from completion_validator._profiles import Profile, derive_schema
 from completion_validator.errors import to_pointer
+
+if TYPE_CHECKING:
+    from referencing import Registry
+
 
 ROOT_SCHEMA = "completion.schema.json"
 SCHEMA_SUFFIX = ".schema.json"
@@ -129,7 +129,10 @@ class SchemaSet:
 
 @cache
 def schema_set(profile: Profile) -> SchemaSet:
-    """The schemas for `profile`, built once per process and profile."""
+    """The schemas for `profile`, built once per process and profile (referencing is imported only here)."""
+    from referencing import Registry, Resource
+    from referencing.jsonschema import DRAFT202012
+
     resources: list[tuple[str, Resource[Any]]] = []
     file_names: dict[str, str] = {}
     for name, contents in load_schema_files().items():
@@ -145,6 +148,8 @@ def schema_set(profile: Profile) -> SchemaSet:
 
 
 def _check_references(registry: Registry[Any], file_names: Mapping[str, str]) -> None:
+    from referencing.exceptions import Unresolvable
+
     for uri, name in file_names.items():
         resolver = registry.resolver(uri)
         for ref in _references(registry.contents(uri)):

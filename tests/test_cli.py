@@ -309,3 +309,21 @@ def test_deeply_nested_vendor_data_is_checked_not_crashed_on(tmp_path: Path) -> 
     result = cli(str(too_deep))
     assert result.returncode == 2
     assert "nested too deeply" in result.stdout
+
+
+LEAN_START = """
+import sys
+from completion_validator.cli import main
+status = main(sys.argv[1:])
+heavy = sorted({name.split(".")[0] for name in sys.modules} & {"jsonschema", "referencing", "yaml", "concurrent"})
+print(status, heavy)
+"""
+
+
+def test_a_clean_run_imports_nothing_heavy() -> None:
+    # pre-commit starts the command on every commit: a clean JSON file must not pay for jsonschema,
+    # referencing, PyYAML or the process pool.
+    result = subprocess.run(
+        [sys.executable, "-c", LEAN_START, "-q", str(VALID)], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.split("\n")[0] == "0 []"
