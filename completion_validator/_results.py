@@ -46,6 +46,10 @@ class Summary:
     """Totals over the whole run, and the exit status they imply."""
 
     files: list[FileResult] = field(default_factory=list)
+    # Directory entries passed over (not regular files); each was reported as a warning.
+    skipped: int = 0
+    # The output's reader went away before the end (`| head`): the counts are what was found until then.
+    output_cut: bool = False
 
     @property
     def documents(self) -> int:
@@ -64,8 +68,8 @@ class Summary:
 
     @property
     def warnings(self) -> int:
-        """Warnings reported."""
-        return sum(result.warnings for result in self.files)
+        """Warnings reported (skipped directory entries included)."""
+        return sum(result.warnings for result in self.files) + self.skipped
 
     @property
     def unreadable_files(self) -> int:

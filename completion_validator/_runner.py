@@ -9,14 +9,14 @@ so the output is the same whatever the number of jobs.
 
 from __future__ import annotations
 
-import itertools
 import os
 import sys
 import traceback
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from functools import cache
-from typing import TYPE_CHECKING, Any, BinaryIO
+from pathlib import Path
+from typing import BinaryIO
 
 from completion_validator._inputs import (
     FORMATS,
@@ -26,23 +26,31 @@ from completion_validator._inputs import (
     Document,
     InputFormat,
     Item,
+    NumberedLines,
     format_of,
+    join_lines,
     read_bytes,
     read_path,
     sniff_stream,
 )
 from completion_validator._inputs._items import os_message, problem
+from completion_validator._inputs._limits import (
+    DEFAULT_MAX_DOCUMENT_SIZE,
+    TooLong,
+    line_too_long,
+    lines_limited,
+    too_large,
+)
 from completion_validator._inputs.files import Source, expand
 from completion_validator._reporters import Reporter
 from completion_validator._results import FileResult, Summary
 from completion_validator._settings import Settings
+from completion_validator._workers import Workers, available_cpus, internal_problem
 from completion_validator.errors import Finding
-
-if TYPE_CHECKING:
-    from concurrent.futures import Future, ProcessPoolExecutor
 
 BATCH_LINES = 2_000  # lines per batch read by the main process (stdin, --jobs 1)
 SPAN_BYTES = 1 << 20  # bytes per range a worker reads itself (files, --jobs > 1)
+Span = tuple[int, int, int]  # offset, length, number of the first line
 
 
 @dataclass(frozen=True)
@@ -55,6 +63,7 @@ class RunOptions:
     debug: bool = False
     jobs: int = 1
     fast: bool = True
+    max_document_size: int = DEFAULT_MAX_DOCUMENT_SIZE
 
 
 @dataclass
@@ -78,8 +87,8 @@ class Tally:
 
 
 def default_jobs() -> int:
-    """All the cores this process may use."""
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    """All the cores this process may use (also the most `--jobs` starts)."""
+    return available_cpus()
 
 
 @cache
@@ -95,16 +104,23 @@ def _clean_check(options: RunOptions) -> CleanCheck | None:
 def run(paths: list[str], options: RunOptions, reporter: Reporter) -> Summary:
     """Check every input, report as results come, and return the totals."""
     summary = Summary()
-    with _Workers(options.jobs) as workers:
-        for source in expand(paths):
-            result = FileResult(source.name)
-            for tally in _tallies(source, options, workers):
-                tally.add_to(result)
-                for located in tally.located:
-                    reporter.finding(replace(located, file=source.name))
-            summary.files.append(result)
-            reporter.file(result)
-    reporter.finish(summary)
+    try:
+        with Workers(options.jobs) as workers:
+            for source in expand(paths):
+                if source.skipped is not None:
+                    summary.skipped += 1
+                    reporter.finding(Finding(None, "no-input", source.skipped, severity="warning", file=source.name))
+                    continue
+                result = FileResult(source.name)
+                summary.files.append(result)
+                for tally in _tallies(source, options, workers):
+                    tally.add_to(result)
+                    for located in tally.located:
+                        reporter.finding(replace(located, file=source.name))
+                reporter.file(result)
+        reporter.finish(summary)
+    except BrokenPipeError:  # the reader of our output went away (`| head`): stop, keep what was found
+        summary.output_cut = True
     return summary
 
 
@@ -112,24 +128,29 @@ def _chosen_format(options: RunOptions) -> InputFormat | None:
     return FORMATS[options.input_format] if options.input_format else None
 
 
-def _tallies(source: Source, options: RunOptions, workers: _Workers) -> Iterator[Tally]:
+def _tallies(source: Source, options: RunOptions, workers: Workers) -> Iterator[Tally]:
     """What one input holds: line-based inputs in batches (possibly in workers), anything else in one go."""
     if source.problem is not None:
         yield Tally(read_problems=1, located=[problem(source.problem, "no-input")])
         return
     is_clean = _clean_check(options)
     chosen = _chosen_format(options)
+    limit = options.max_document_size
     path = source.path
     if path is None:
-        chosen, lines = sniff_stream(sys.stdin.buffer, chosen)
+        chosen, lines = sniff_stream(sys.stdin.buffer, chosen, limit)
         if chosen.line_based:
             yield from _line_tallies(lines, chosen, options, workers)
+            return
+        data = join_lines(lines, limit)
+        if data is None:
+            yield Tally(read_problems=1, located=[too_large(limit)])
         else:
-            yield check_items(read_bytes(b"".join(lines), chosen, is_clean), options)
+            yield check_items(read_bytes(data, chosen, is_clean), options)
         return
     named = chosen or format_of(path)
-    if named is None or not named.line_based:
-        yield check_items(read_path(path, chosen, is_clean), options)
+    if named is None or not named.line_based or not _is_regular(path):
+        yield check_items(read_path(path, chosen, is_clean, limit), options)
         return
     try:
         stream = path.open("rb")
@@ -137,45 +158,110 @@ def _tallies(source: Source, options: RunOptions, workers: _Workers) -> Iterator
         yield Tally(read_problems=1, located=[problem(os_message(error), "io")])
         return
     with stream:
-        if workers.jobs > 1:  # workers read their own byte ranges: no line crosses a pipe
-            yield from workers.map(check_line_span, _spans(stream), options, named.name, str(path))
+        if workers.jobs > 1:  # workers read their own byte ranges of the file this run opened
+            overlong: list[int] = []
+            opened = (os.getpid(), stream.fileno(), _identity(stream))
+            spans = _spans(stream, SPAN_BYTES, limit, overlong)
+            yield from workers.map(check_line_span, spans, _failed_span, options, named.name, str(path), opened)
+            if overlong:
+                yield Tally(read_problems=1, located=[line_too_long(overlong[0], limit)])
         else:
-            yield from _line_tallies(stream, named, options, workers)
+            yield from _line_tallies(lines_limited(stream, limit), named, options, workers)
 
 
-def _line_tallies(
-    lines: Iterable[bytes], chosen: InputFormat, options: RunOptions, workers: _Workers
-) -> Iterator[Tally]:
-    batches = _batched(enumerate(lines, start=1), BATCH_LINES)
-    yield from workers.map(check_line_batch, batches, options, chosen.name)
+def _is_regular(path: Path) -> bool:
+    try:
+        return path.is_file()
+    except OSError:
+        return False
 
 
-def _spans(stream: BinaryIO, size: int = SPAN_BYTES) -> Iterator[tuple[int, int, int]]:
-    """(offset, length, first line number) of consecutive whole-line ranges of about `size` bytes."""
+def _line_tallies(lines: NumberedLines, chosen: InputFormat, options: RunOptions, workers: Workers) -> Iterator[Tally]:
+    overlong: list[int] = []
+
+    def batches() -> Iterator[list[tuple[int, bytes]]]:
+        batch: list[tuple[int, bytes]] = []
+        for entry in lines:
+            if isinstance(entry, TooLong):
+                overlong.append(entry.number)
+                break
+            batch.append(entry)
+            if len(batch) >= BATCH_LINES:
+                yield batch
+                batch = []
+        if batch:
+            yield batch
+
+    yield from workers.map(check_line_batch, batches(), _failed_batch, options, chosen.name)
+    if overlong:
+        yield Tally(read_problems=1, located=[line_too_long(overlong[0], options.max_document_size)])
+
+
+def _spans(stream: BinaryIO, size: int, limit: int, overlong: list[int]) -> Iterator[Span]:
+    """Consecutive whole-line ranges of about `size` bytes; stops before a line over `limit` (noted in `overlong`)."""
     offset, line = 0, 1
     while block := stream.read(size):
         if not block.endswith(b"\n"):
-            block += stream.readline()
+            block += stream.readline(limit + 1)
+        if len(block) > limit:
+            too_long = _first_line_over(block, limit)
+            if too_long is not None:
+                cut = sum(len(part) + 1 for part in block.split(b"\n")[:too_long])
+                if cut:
+                    yield offset, cut, line
+                overlong.append(line + too_long)
+                return
         yield offset, len(block), line
         offset += len(block)
         line += block.count(b"\n")
 
 
-def check_line_span(span: tuple[int, int, int], options: RunOptions, format_name: str, path: str) -> Tally:
+def _first_line_over(block: bytes, limit: int) -> int | None:
+    """The 0-based index of the first line of `block` longer than `limit` (its LF not counted)."""
+    for index, part in enumerate(block.split(b"\n")):
+        if len(part) > limit:
+            return index
+    return None
+
+
+def _identity(stream: BinaryIO) -> tuple[int, int]:
+    status = os.fstat(stream.fileno())
+    return status.st_dev, status.st_ino
+
+
+def _open_what_the_run_opened(path: str, opened: tuple[int, int, tuple[int, int]]) -> BinaryIO:
+    """The file the main process opened, even if it has since been renamed, rotated or deleted.
+
+    On Linux the main process's descriptor is reachable as /proc/PID/fd/N; elsewhere the file is
+    opened by name and must still be the same file.
+    """
+    pid, descriptor, identity = opened
+    try:
+        return open(f"/proc/{pid}/fd/{descriptor}", "rb")  # noqa: PTH123 - a worker's own handle
+    except OSError:
+        stream = open(path, "rb")  # noqa: PTH123, SIM115
+        if _identity(stream) != identity:
+            stream.close()
+            raise OSError(f"{path} was replaced during the run (rotated or deleted)") from None
+        return stream
+
+
+def check_line_span(
+    span: Span, options: RunOptions, format_name: str, path: str, opened: tuple[int, int, tuple[int, int]]
+) -> Tally:
     """Check one byte range of whole lines of a line-based file (runs in a worker process)."""
     offset, length, first_line = span
-    with open(path, "rb") as stream:  # noqa: PTH123 - a worker's own handle
-        stream.seek(offset)
-        block = stream.read(length)
+    try:
+        with _open_what_the_run_opened(path, opened) as stream:
+            block = os.pread(stream.fileno(), length, offset)
+    except OSError as error:
+        return Tally(
+            read_problems=1, located=[problem(f"cannot read lines {first_line}ff.: {os_message(error)}", "io")]
+        )
     lines = block.split(b"\n")
     if block.endswith(b"\n"):
         lines.pop()  # the empty string after the last line end
     return check_line_batch(list(enumerate(lines, start=first_line)), options, format_name)
-
-
-def _batched(numbered: Iterator[tuple[int, bytes]], size: int) -> Iterator[list[tuple[int, bytes]]]:
-    while batch := list(itertools.islice(numbered, size)):
-        yield batch
 
 
 def check_line_batch(batch: list[tuple[int, bytes]], options: RunOptions, format_name: str) -> Tally:
@@ -184,6 +270,15 @@ def check_line_batch(batch: list[tuple[int, bytes]], options: RunOptions, format
     line_format = FORMATS[format_name]
     items = (line_format.read_line(number, raw, is_clean) for number, raw in batch)
     return check_items((item for item in items if item is not None), options)
+
+
+def _failed_batch(batch: list[tuple[int, bytes]], why: str) -> Tally:
+    first, last = batch[0][0], batch[-1][0]
+    return Tally(read_problems=1, located=[internal_problem(f"{why} (lines {first}-{last})", first, first)])
+
+
+def _failed_span(span: Span, why: str) -> Tally:
+    return Tally(read_problems=1, located=[internal_problem(f"{why} (lines from {span[2]})", span[2], span[2])])
 
 
 def check_items(items: Iterable[Item], options: RunOptions) -> Tally:
@@ -206,7 +301,7 @@ def check_items(items: Iterable[Item], options: RunOptions) -> Tally:
             tally.read_problems += 1
             where = "".join(traceback.format_exception_only(failure)).strip()
             message = f"internal error while checking this document: {where} (rerun with --debug for the traceback)"
-            tally.located.append(Finding(None, "internal", message, document=item.index))
+            tally.located.append(internal_problem(message, item.index))
             continue
         errors = sum(error.severity == "error" for error in found)
         tally.errors += errors
@@ -246,44 +341,3 @@ def _check_capture(capture: Capture, options: RunOptions) -> list[Finding]:
     from completion_validator.streams import check_stream
 
     return [replace(finding, document=finding.event) for finding in check_stream(capture.text, options.settings)]
-
-
-class _Workers:
-    """Worker processes for JSON Lines batches, started only when a second batch turns up."""
-
-    def __init__(self, jobs: int) -> None:
-        self.jobs = jobs
-        self._pool: ProcessPoolExecutor | None = None
-
-    def __enter__(self) -> _Workers:
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(cancel_futures=True)
-
-    def map(
-        self, check: Callable[..., Tally], batches: Iterator[Any], options: RunOptions, *extra: str
-    ) -> Iterator[Tally]:
-        """`check(batch, options, *extra)` over the batches, in order; in workers when there are jobs."""
-        args = (options, *extra)
-        first = next(batches, None)
-        if first is None:
-            return
-        if self.jobs <= 1:
-            yield check(first, *args)
-            for batch in batches:
-                yield check(batch, *args)
-            return
-        if self._pool is None:
-            from concurrent.futures import ProcessPoolExecutor  # only a long JSON Lines input needs it
-
-            _clean_check(options)  # build the compiled validator once, before the workers fork
-            self._pool = ProcessPoolExecutor(max_workers=self.jobs)
-        in_flight: list[Future[Tally]] = [self._pool.submit(check, first, *args)]
-        for batch in batches:
-            in_flight.append(self._pool.submit(check, batch, *args))
-            if len(in_flight) >= 2 * self.jobs:  # bounded: a huge file never piles up in memory
-                yield in_flight.pop(0).result()
-        for future in in_flight:
-            yield future.result()

@@ -7,9 +7,13 @@ input could not be read or parsed (the other inputs are still checked and report
 from __future__ import annotations
 
 import argparse
+import contextlib
 import itertools
+import os
+import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from dataclasses import replace
 
 from completion_validator import __version__
 
@@ -62,6 +66,15 @@ def _positive(text: str) -> int:
     return value
 
 
+def _size(text: str) -> int:
+    from completion_validator._inputs._limits import parse_size
+
+    try:
+        return parse_size(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
 def build_parser() -> _Parser:
     """The argument parser (also what `--help` prints); format choices come from the format and reporter tables."""
     from completion_validator._inputs import FORMATS, SUFFIXES
@@ -101,6 +114,13 @@ def build_parser() -> _Parser:
     )
     inputs = parser.add_argument_group("input")
     inputs.add_argument(
+        "--max-document-size",
+        type=_size,
+        metavar="SIZE",
+        help="largest document read (a whole .json/.yaml/.sse input, or one line of a .jsonl); more is "
+        "reported and not read (default: 256M; units k, M, G)",
+    )
+    inputs.add_argument(
         "--input-format",
         choices=list(FORMATS),
         help="read every PATH as this format instead of going by file suffix (stdin: SSE detected by its "
@@ -127,7 +147,7 @@ def build_parser() -> _Parser:
         "--jobs",
         type=_positive,
         metavar="N",
-        help="worker processes for JSON Lines input (default: all cores; 1 for none)",
+        help="worker processes for JSON Lines input (default and most: the cores this process may use; 1 for none)",
     )
     parser.add_argument(
         "--engine",
@@ -188,19 +208,61 @@ def main(argv: Sequence[str] | None = None) -> int:
         max_errors=arguments.max_errors,
         input_format=arguments.input_format,
         debug=arguments.debug,
-        jobs=arguments.jobs or default_jobs(),
+        jobs=min(arguments.jobs or default_jobs(), default_jobs()),  # more workers than cores only cost memory
         fast=arguments.engine == "auto",
     )
+    if arguments.max_document_size is not None:
+        options = replace(options, max_document_size=arguments.max_document_size)
     reporter = make_reporter(arguments.format, color=arguments.color, quiet=arguments.quiet)
     try:
-        summary = run(arguments.paths, options, reporter)
+        with _ending_on_signals():
+            summary = run(arguments.paths, options, reporter)
     except KeyboardInterrupt:
         sys.stderr.write("completion-validator: interrupted\n")
         return 130
-    except BrokenPipeError:
-        sys.stderr.close()  # the reader went away (e.g. `| head`): nothing more to say
-        return 1
+    except _Ended as ended:
+        sys.stderr.write(f"completion-validator: ended by {ended.name}\n")
+        return 128 + ended.number
+    if summary.output_cut:  # the reader went away (`| head`): the status says what was found until then
+        _silence_stdout()
     return summary.exit_status
+
+
+class _Ended(BaseException):
+    """SIGTERM or SIGHUP: end the run the way Ctrl-C does, so that worker processes end with it."""
+
+    def __init__(self, number: int) -> None:
+        self.number = number
+        self.name = signal.Signals(number).name
+        super().__init__(self.name)
+
+
+@contextlib.contextmanager
+def _ending_on_signals() -> Iterator[None]:
+    main_process = os.getpid()
+
+    def end(number: int, _: object) -> None:
+        if os.getpid() != main_process:  # a forked worker that has not reset its handlers yet
+            signal.signal(number, signal.SIG_DFL)
+            os.kill(os.getpid(), number)
+            return
+        raise _Ended(number)
+
+    previous = {number: signal.signal(number, end) for number in (signal.SIGTERM, signal.SIGHUP)}
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+
+
+def _silence_stdout() -> None:
+    """After a broken pipe: point stdout at /dev/null so that Python's exit flush does not complain."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
 
 
 if __name__ == "__main__":

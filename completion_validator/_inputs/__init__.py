@@ -10,13 +10,12 @@ against) `FORMATS`; a new format is a module here and a row in the table.
 from __future__ import annotations
 
 import importlib
-import itertools
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
-from typing import IO
+from typing import BinaryIO
 
 from completion_validator._inputs._items import (
     UTF8_BOM,
@@ -28,7 +27,17 @@ from completion_validator._inputs._items import (
     os_message,
     problem,
 )
+from completion_validator._inputs._limits import (
+    DEFAULT_MAX_DOCUMENT_SIZE,
+    TooLong,
+    line_too_long,
+    lines_limited,
+    read_limited,
+    too_large,
+)
 from completion_validator._inputs.read_sse import SSE_PREFIXES
+
+NumberedLines = Iterator[tuple[int, bytes] | TooLong]
 
 __all__ = [
     "FORMATS",
@@ -40,8 +49,10 @@ __all__ = [
     "InputFormat",
     "Item",
     "format_of",
+    "join_lines",
     "looks_like_sse",
     "read_bytes",
+    "read_numbered_lines",
     "read_path",
     "sniff_format",
     "sniff_stream",
@@ -110,20 +121,48 @@ def sniff_format(data: bytes) -> InputFormat:
     return FORMATS["json"]
 
 
-def sniff_stream(stream: IO[bytes], chosen: InputFormat | None = None) -> tuple[InputFormat, Iterator[bytes]]:
-    """The format of a stream such as stdin, and all of its lines.
+def sniff_stream(
+    stream: BinaryIO, chosen: InputFormat | None = None, limit: int = DEFAULT_MAX_DOCUMENT_SIZE
+) -> tuple[InputFormat, NumberedLines]:
+    """The format of a stream such as stdin, and all of its lines, numbered, each read within `limit`.
 
     To guess the format only the first two non-blank lines are read ahead, so a JSONL stream of
     any length is still read with flat memory.
     """
+    lines = lines_limited(stream, limit)
     if chosen is not None:
-        return chosen, iter(stream)
-    head: list[bytes] = []
-    for line in stream:
-        head.append(line)
-        if sum(bool(part.strip()) for part in head) == 2:
+        return chosen, lines
+    head: list[tuple[int, bytes] | TooLong] = []
+    for item in lines:
+        head.append(item)
+        if isinstance(item, TooLong) or sum(bool(line.strip()) for _, line in _numbered(head)) == 2:
             break
-    return sniff_format(b"".join(head)), itertools.chain(head, stream)
+    sniffed = sniff_format(b"".join(line for _, line in _numbered(head)))
+    return sniffed, _chain(head, lines)
+
+
+def _numbered(items: list[tuple[int, bytes] | TooLong]) -> list[tuple[int, bytes]]:
+    return [item for item in items if not isinstance(item, TooLong)]
+
+
+def _chain(head: list[tuple[int, bytes] | TooLong], rest: NumberedLines) -> NumberedLines:
+    yield from head
+    if not (head and isinstance(head[-1], TooLong)):
+        yield from rest
+
+
+def join_lines(lines: NumberedLines, limit: int) -> bytes | None:
+    """The whole of a stream's lines as one document, or None if it is over `limit`."""
+    parts: list[bytes] = []
+    total = 0
+    for item in lines:
+        if isinstance(item, TooLong):
+            return None
+        parts.append(item[1])
+        total += len(item[1])
+        if total > limit:
+            return None
+    return b"".join(parts)
 
 
 def read_bytes(data: bytes, chosen: InputFormat, is_clean: CleanCheck | None = None) -> Iterator[Item]:
@@ -131,21 +170,42 @@ def read_bytes(data: bytes, chosen: InputFormat, is_clean: CleanCheck | None = N
     return chosen.read(data, is_clean)
 
 
-def read_path(path: Path, chosen: InputFormat | None = None, is_clean: CleanCheck | None = None) -> Iterator[Item]:
-    """Every item in a file (line-based formats streamed line by line, so memory stays flat)."""
+def read_path(
+    path: Path,
+    chosen: InputFormat | None = None,
+    is_clean: CleanCheck | None = None,
+    limit: int = DEFAULT_MAX_DOCUMENT_SIZE,
+) -> Iterator[Item]:
+    """Every item in a file (line-based formats streamed line by line, so memory stays flat).
+
+    Any file can be named, FIFOs and devices too (`<(curl ...)`): nothing is read past `limit`.
+    """
     named = chosen or format_of(path)
     try:
-        if named is not None and named.line_based:
-            with path.open("rb") as stream:
-                for number, raw in enumerate(stream, start=1):
-                    item = named.read_line(number, raw, is_clean)
-                    if item is not None:
-                        yield item
-            return
-        data = path.read_bytes()
+        with path.open("rb") as stream:
+            if named is not None and named.line_based:
+                yield from read_numbered_lines(lines_limited(stream, limit), named, is_clean, limit)
+                return
+            data = read_limited(stream, limit)
     except OSError as error:
         yield problem(os_message(error), "io")
+        return
+    if data is None:
+        yield too_large(limit)
         return
     if named is None or (named.name == "json" and chosen is None and looks_like_sse(data)):
         named = sniff_format(data)  # a stream saved as .json is still a stream
     yield from named.read(data, is_clean)
+
+
+def read_numbered_lines(
+    lines: NumberedLines, chosen: InputFormat, is_clean: CleanCheck | None, limit: int
+) -> Iterator[Item]:
+    """Every item of a line-based input given as numbered lines; a line over the limit ends it."""
+    for entry in lines:
+        if isinstance(entry, TooLong):
+            yield line_too_long(entry.number, limit)
+            return
+        item = chosen.read_line(entry[0], entry[1], is_clean)
+        if item is not None:
+            yield item

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +20,8 @@ class Source:
     name: str
     path: Path | None
     problem: str | None = None
+    # Why a directory scan passed over this entry (not a regular file): reported, never read.
+    skipped: str | None = None
 
 
 def expand(paths: list[str]) -> Iterator[Source]:
@@ -30,9 +33,12 @@ def expand(paths: list[str]) -> Iterator[Source]:
         path = Path(raw)
         if path.is_dir():
             problems: list[tuple[Path, str]] = []
-            found = sorted(_payload_files(path, problems, set()))
+            skipped: list[tuple[Path, str]] = []
+            found = sorted(_payload_files(path, problems, skipped, set()))
             for folder, problem in problems:
                 yield Source(str(folder), folder, problem)
+            for entry, reason in skipped:
+                yield Source(str(entry), entry, skipped=reason)
             if not found and not problems:
                 suffixes = ", ".join(sorted(SUFFIXES))
                 yield Source(raw, path, f"no files ending in {suffixes} in this directory")
@@ -42,8 +48,14 @@ def expand(paths: list[str]) -> Iterator[Source]:
             yield Source(raw, path)
 
 
-def _payload_files(folder: Path, problems: list[tuple[Path, str]], seen: set[Path]) -> Iterator[Path]:
-    """Payload files below `folder`; hidden entries skipped, symlink loops and unreadable folders reported."""
+def _payload_files(
+    folder: Path, problems: list[tuple[Path, str]], skipped: list[tuple[Path, str]], seen: set[Path]
+) -> Iterator[Path]:
+    """Payload files below `folder`; hidden entries skipped, symlink loops and unreadable folders reported.
+
+    Only regular files are taken: a FIFO or a device named like a payload would block the run or
+    never end. Name one on the command line to read it as a stream.
+    """
     real = folder.resolve()
     if real in seen:
         return  # a symbolic link back to a folder already searched
@@ -57,6 +69,23 @@ def _payload_files(folder: Path, problems: list[tuple[Path, str]], seen: set[Pat
         if entry.name.startswith("."):
             continue
         if entry.is_dir():
-            yield from _payload_files(entry, problems, seen)
+            yield from _payload_files(entry, problems, skipped, seen)
         elif entry.suffix.lower() in SUFFIXES:
-            yield entry
+            if entry.is_file():
+                yield entry
+            else:
+                skipped.append((entry, f"skipped: {_kind(entry)}, not a regular file (name it to read it as a stream)"))
+
+
+def _kind(entry: Path) -> str:
+    try:
+        mode = entry.stat().st_mode
+    except OSError:
+        return "a broken link"
+    if stat.S_ISFIFO(mode):
+        return "a FIFO"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    return "not a file"

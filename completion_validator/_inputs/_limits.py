@@ -1,0 +1,103 @@
+"""Reading with a bound: no input, however large or endless (`/dev/zero`, a FIFO), is held past the limit.
+
+The limit is per document: a whole `.json`, `.yaml` or `.sse` file, or one line of a line-based
+file. What is over it is reported (keyword `limit`) and not read further, so memory stays within
+the limit whatever the input, and an endless input ends.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import BinaryIO
+
+from completion_validator.errors import Finding
+
+DEFAULT_MAX_DOCUMENT_SIZE = 256 * 1024 * 1024  # a 100 MB response passes with room to spare
+_READ_BLOCK = 1 << 20
+_SIZE = re.compile(r"(?i)\s*(\d+(?:\.\d+)?)\s*([kmg]i?b?|b)?\s*")
+_UNITS = {"": 1, "b": 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30}
+
+
+def parse_size(text: str) -> int:
+    """`256M`, `1G`, `500k`, `1048576` → bytes (binary units: k = 1024). Raises ValueError."""
+    match = _SIZE.fullmatch(text)
+    if not match:
+        raise ValueError(f"expected a size such as 256M, 1G or 1048576, got {text!r}")
+    number, unit = float(match.group(1)), (match.group(2) or "").lower()[:1]
+    size = int(number * _UNITS[unit])
+    if size < 1:
+        raise ValueError(f"expected a size of at least 1 byte, got {text!r}")
+    return size
+
+
+def describe_size(size: int) -> str:
+    """A size as people write it: `256 MiB`, `1.5 GiB`, `900 bytes`."""
+    for unit, name in ((1 << 30, "GiB"), (1 << 20, "MiB"), (1 << 10, "KiB")):
+        if size >= unit:
+            value = size / unit
+            return f"{value:.0f} {name}" if value == int(value) else f"{value:.1f} {name}"
+    return f"{size} bytes"
+
+
+def too_large(limit: int) -> Finding:
+    """The finding for a whole document over the limit."""
+    return Finding(
+        None,
+        "limit",
+        f"the input is larger than {describe_size(limit)} (--max-document-size); it was not read",
+        line=1,
+        column=1,
+    )
+
+
+def line_too_long(number: int, limit: int) -> Finding:
+    """The finding for a line over the limit; reading stops there (an endless line never ends)."""
+    return Finding(
+        None,
+        "limit",
+        f"line {number} is longer than {describe_size(limit)} (--max-document-size); "
+        "it and the rest of the input were not read",
+        line=number,
+        column=1,
+        document=number,
+    )
+
+
+@dataclass(frozen=True)
+class TooLong:
+    """Stands in a stream of lines for the line that was over the limit (the last item)."""
+
+    number: int
+
+
+def read_limited(stream: BinaryIO, limit: int) -> bytes | None:
+    """All of `stream`, or None if it holds more than `limit` bytes (then at most limit + 1 were read)."""
+    blocks: list[bytes] = []
+    total = 0
+    while total <= limit:
+        block = stream.read(min(_READ_BLOCK, limit + 1 - total))
+        if not block:
+            return b"".join(blocks)
+        blocks.append(block)
+        total += len(block)
+    return None
+
+
+def lines_limited(stream: BinaryIO, limit: int, first: int = 1) -> Iterator[tuple[int, bytes] | TooLong]:
+    """(number, line) for each line of `stream`, ending with `TooLong` at a line over `limit` bytes.
+
+    A line is its bytes up to and including LF (JSON Lines ends lines at LF; a CR before it is
+    the line's own). Never reads more than `limit` + 1 bytes of one line.
+    """
+    number = first - 1
+    while True:
+        line = stream.readline(limit + 1)
+        if not line:
+            return
+        number += 1
+        if len(line) > limit and not (len(line) == limit + 1 and line.endswith(b"\n")):
+            yield TooLong(number)
+            return
+        yield number, line

@@ -1,0 +1,214 @@
+"""Reads are bounded: endless or huge inputs, FIFOs, worker processes, signals and pipes that close."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import psutil
+import pytest
+
+from completion_validator._runner import _open_what_the_run_opened
+from tests.cli_helpers import SCRIPT, cli
+from tests.hostile.harness import assert_sane, run_guarded
+from tests.hostile.inputs import VALID_LINE, jsonl
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        pytest.param(["/dev/zero"], id="json"),
+        pytest.param(["/dev/urandom"], id="urandom"),
+        pytest.param(["--input-format", "jsonl", "/dev/zero"], id="jsonl"),
+        pytest.param(["--input-format", "sse", "/dev/zero"], id="sse"),
+        pytest.param(["--input-format", "yaml", "/dev/zero"], id="yaml"),
+        pytest.param(["--jobs", "2", "--input-format", "jsonl", "/dev/zero"], id="jsonl-jobs"),
+    ],
+)
+def test_endless_devices_end_with_a_located_limit_error(args: list[str]) -> None:
+    text = assert_sane(run_guarded("--max-document-size", "8M", *args), 2)
+    assert ":1:1: error: " in text
+    assert "(--max-document-size)" in text
+    assert "[limit]" in text
+
+
+def test_the_default_limit_ends_an_endless_input() -> None:
+    text = assert_sane(run_guarded("/dev/zero"), 2)
+    assert "larger than 256 MiB" in text
+
+
+def test_zeros_on_stdin_and_an_endless_jsonl_line_without_newline() -> None:
+    zeros = b"\0" * (3 * 1024 * 1024)
+    assert "larger than 1 MiB" in assert_sane(run_guarded("--max-document-size", "1M", "-", stdin=zeros), 2)
+    endless_line = VALID_LINE + b"\n" + b"x" * (3 * 1024 * 1024)
+    text = assert_sane(run_guarded("--max-document-size", "1M", "--input-format", "jsonl", "-", stdin=endless_line), 2)
+    assert "<stdin>:2:1: error: line 2 is longer than 1 MiB" in text
+    assert "1 document checked" in text
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_a_line_over_the_limit_ends_a_jsonl_file_the_same_whatever_the_jobs(tmp_path: Path, jobs: str) -> None:
+    log = jsonl(tmp_path / "log.jsonl", 3000)
+    with log.open("ab") as out:
+        out.write(b'{"id": "' + b"x" * 5000 + b'"}\n' + VALID_LINE + b"\n")
+    text = assert_sane(run_guarded("--jobs", jobs, "--max-document-size", "4k", log), 2)
+    assert f"{log}:3001:1: error: line 3001 is longer than 4 KiB" in text
+    assert text.splitlines()[-1] == "1 file, 3000 documents checked: 0 invalid, 1 error, 1 unreadable"
+
+
+def test_a_document_just_under_the_limit_is_read() -> None:
+    assert_sane(run_guarded("--max-document-size", str(len(VALID_LINE)), "-", stdin=VALID_LINE), 0)
+    assert_sane(run_guarded("--max-document-size", str(len(VALID_LINE) - 1), "-", stdin=VALID_LINE), 2)
+
+
+@pytest.mark.parametrize("size", ["0", "-1", "lots", "1T"])
+def test_a_bad_size_is_a_usage_error(size: str) -> None:
+    result = cli("--max-document-size", size, "x.json")
+    assert result.returncode == 2
+    assert "--max-document-size" in result.stderr
+
+
+def test_a_fifo_in_a_scanned_directory_is_skipped_and_said(tmp_path: Path) -> None:
+    (tmp_path / "ok.json").write_bytes(VALID_LINE)
+    os.mkfifo(tmp_path / "x.json")
+    text = assert_sane(run_guarded(tmp_path, timeout=20), 0)
+    assert f"{tmp_path / 'x.json'}: warning: skipped: a FIFO, not a regular file" in text
+    assert text.splitlines()[-1] == "1 file, 1 document checked: 0 invalid, 0 errors, 1 warning"
+
+
+def test_a_fifo_named_on_the_command_line_is_read_as_a_stream(tmp_path: Path, start: Start) -> None:
+    fifo = tmp_path / "reply.json"
+    os.mkfifo(fifo)
+    command = start(fifo)
+    with fifo.open("wb") as writer:
+        writer.write(VALID_LINE)
+    stdout, _ = command.communicate(timeout=20)
+    assert command.returncode == 0, stdout
+
+
+def test_jobs_are_capped_at_the_cores_this_process_may_use(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    seen: list[int] = []
+
+    def fake_run(paths: list[str], options: object, reporter: object) -> object:
+        seen.append(options.jobs)  # type: ignore[attr-defined]
+        raise SystemExit(0)
+
+    monkeypatch.setattr("completion_validator._runner.run", fake_run)
+    cli("--jobs", "10000", str(tmp_path))
+    assert seen == [len(os.sched_getaffinity(0))]
+
+
+def test_ten_thousand_jobs_run_within_the_memory_guard(tmp_path: Path) -> None:
+    log = jsonl(tmp_path / "log.jsonl", 20_000, invalid_every=1000)
+    text = assert_sane(run_guarded("--jobs", "10000", log), 1)
+    assert text.splitlines()[-1] == "1 file, 20000 documents checked: 20 invalid, 20 errors"
+
+
+def test_a_worker_reads_the_file_the_run_opened_even_after_it_is_deleted(tmp_path: Path) -> None:
+    log = tmp_path / "log.jsonl"
+    log.write_bytes(b"line one\n")
+    with log.open("rb") as opened:
+        status = os.fstat(opened.fileno())
+        log.unlink()
+        log.write_bytes(b"another file\n")  # rotated: same name, other file
+        with _open_what_the_run_opened(
+            str(log), (os.getpid(), opened.fileno(), (status.st_dev, status.st_ino))
+        ) as again:
+            assert again.read() == b"line one\n"
+
+
+Start = Callable[..., subprocess.Popen[bytes]]
+
+
+@pytest.fixture
+def start() -> Iterator[Start]:
+    """Starts the console script in the background; whatever happens, each one is ended and waited for."""
+    started: list[subprocess.Popen[bytes]] = []
+
+    def launch(*args: str | Path) -> subprocess.Popen[bytes]:
+        command = subprocess.Popen([str(SCRIPT), *map(str, args)], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        started.append(command)
+        return command
+
+    yield launch
+    for command in started:
+        if command.poll() is None:
+            command.kill()
+        command.communicate(timeout=30)
+
+
+def _workers_of(command: subprocess.Popen[bytes], deadline: float = 20) -> list[psutil.Process]:
+    end = time.monotonic() + deadline
+    while time.monotonic() < end:
+        children: list[psutil.Process] = psutil.Process(command.pid).children()
+        if len(children) >= 2:
+            return children
+        time.sleep(0.02)
+    pytest.fail("no worker processes started")
+
+
+def _gone(processes: list[psutil.Process], deadline: float = 10) -> bool:
+    _, alive = psutil.wait_procs(processes, timeout=deadline)
+    return not [process for process in alive if process.status() != psutil.STATUS_ZOMBIE]
+
+
+@pytest.mark.slow
+def test_a_log_deleted_during_a_jobs_run_is_still_read_whole(tmp_path: Path, start: Start) -> None:
+    log = jsonl(tmp_path / "log.jsonl", 400_000, invalid_every=1000)
+    command = start("--jobs", "2", log)
+    _workers_of(command)
+    log.unlink()
+    stdout, stderr = command.communicate(timeout=120)
+    assert b"Traceback" not in stderr
+    assert stdout.decode().splitlines()[-1] == "1 file, 400000 documents checked: 400 invalid, 400 errors"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("sent", "status"), [(signal.SIGTERM, 143), (signal.SIGHUP, 129), (signal.SIGINT, 130)])
+def test_workers_end_with_the_main_process(tmp_path: Path, sent: signal.Signals, status: int, start: Start) -> None:
+    log = jsonl(tmp_path / "log.jsonl", 400_000, invalid_every=1000)
+    command = start("--jobs", "2", log)
+    workers = _workers_of(command)
+    command.send_signal(sent)
+    _, stderr = command.communicate(timeout=30)
+    assert command.returncode == status, stderr
+    assert b"Traceback" not in stderr
+    assert _gone(workers)
+
+
+@pytest.mark.slow
+def test_workers_end_even_when_the_main_process_is_killed(tmp_path: Path, start: Start) -> None:
+    log = jsonl(tmp_path / "log.jsonl", 400_000)
+    command = start("--jobs", "2", log)
+    workers = _workers_of(command)
+    command.kill()
+    command.communicate(timeout=30)
+    assert _gone(workers)
+
+
+@pytest.mark.slow
+def test_a_worker_that_dies_is_reported_and_the_run_goes_on(tmp_path: Path, start: Start) -> None:
+    log = jsonl(tmp_path / "log.jsonl", 400_000)
+    command = start("--jobs", "2", log)
+    _workers_of(command)[0].kill()
+    stdout, stderr = command.communicate(timeout=120)
+    text = stdout.decode()
+    assert b"Traceback" not in stderr
+    assert command.returncode == 2, text[-2000:]
+    assert "a worker process died while checking these lines" in text
+    assert text.splitlines()[-1].startswith("1 file, ")
+
+
+def test_a_reader_that_stops_early_gets_the_status_of_what_was_found(tmp_path: Path) -> None:
+    log = tmp_path / "log.jsonl"
+    log.write_bytes(b"{broken\n" + (b'{"id": 1}\n' * 20_000))
+    pipeline = f"set -o pipefail; {SCRIPT} {log} | head -1"
+    result = subprocess.run(["bash", "-c", pipeline], capture_output=True, text=True, timeout=60, check=False)
+    assert result.returncode == 2, result.stderr
+    assert result.stdout.startswith(f"{log}:1:2: error:")
+    assert "Traceback" not in result.stderr
+    assert "Exception ignored" not in result.stderr
