@@ -15,12 +15,13 @@ from completion_validator.errors import Finding
 
 def check(payload: object, settings: Settings, *, chunk: bool = False) -> list[Finding]:
     """Schema findings and rule findings for one payload (or one stream chunk), in document order."""
-    from completion_validator._engine import in_document_order, schema_errors  # jsonschema only to explain
+    from completion_validator._engine import examine, in_document_order, schema_errors_of  # jsonschema only to explain
 
-    found = schema_errors(payload, settings.profile(stream=chunk))
+    examined = examine(payload)  # rules, too, see the safe view: no cycle, no over-long integer
+    found = schema_errors_of(examined, payload, settings.profile(stream=chunk))
     selected = settings.selected_rules()
     if selected:
-        found.extend(run_rules(payload, selected, chunk=chunk))
+        found.extend(run_rules(examined.view, selected, chunk=chunk))
         found = in_document_order(payload, found)
     if settings.warnings_as_errors:
         found = [replace(error, severity="error") for error in found]

@@ -64,10 +64,15 @@ class Workers:
 
     def _stop_pool(self) -> None:
         assert self._pool is not None
-        processes = list(getattr(self._pool, "_processes", {}).values())
+        processes = list((getattr(self._pool, "_processes", None) or {}).values())
+        manager = getattr(self._pool, "_executor_manager_thread", None)
         self._pool.shutdown(wait=False, cancel_futures=True)
         for process in processes:
             process.terminate()
+        # Join the pool's manager thread now that nothing is left to wait for: left running, it
+        # races the interpreter's exit hook (CPython 3.11), which then writes to a pipe it closed.
+        if manager is not None:
+            manager.join(timeout=10)
         self._pool = None
 
     def map(

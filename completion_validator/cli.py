@@ -168,6 +168,7 @@ def _split(values: list[str]) -> tuple[str, ...]:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command; returns the exit status."""
     argv = sys.argv[1:] if argv is None else list(argv)
+    _never_fail_to_print()
     parser = build_parser()
     parser.wants_json = _asks_for_json(argv)
     arguments = parser.parse_args(argv)
@@ -254,6 +255,14 @@ def _ending_on_signals() -> Iterator[None]:
     finally:
         for number, handler in previous.items():
             signal.signal(number, handler)
+
+
+def _never_fail_to_print() -> None:
+    """Whatever stdout's encoding, a character it cannot take is written escaped, never a crash."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            reconfigure(errors="backslashreplace")
 
 
 def _silence_stdout() -> None:

@@ -15,7 +15,13 @@ from completion_validator._jsontext import LineIndex, Locator, Position
 from completion_validator.errors import Finding, InstancePath
 
 UTF8_BOM = b"\xef\xbb\xbf"
-_UTF16_BOMS = {b"\xff\xfe": "UTF-16 (little-endian)", b"\xfe\xff": "UTF-16 (big-endian)"}
+# Longest first: a UTF-32 little-endian BOM starts with the UTF-16 one.
+_WIDE_BOMS = {
+    b"\xff\xfe\x00\x00": "UTF-32 (little-endian)",
+    b"\x00\x00\xfe\xff": "UTF-32 (big-endian)",
+    b"\xff\xfe": "UTF-16 (little-endian)",
+    b"\xfe\xff": "UTF-16 (big-endian)",
+}
 # Tells whether raw JSON bytes certainly hold nothing to report (the fast path's verdict).
 CleanCheck = Callable[[bytes], bool]
 
@@ -60,8 +66,8 @@ def problem(
 
 
 def decode(data: bytes, first_line: int = 1, index: int | None = None) -> str | Finding:
-    """UTF-8 text, or a located `encoding` problem (UTF-16 named as such)."""
-    for bom, name in _UTF16_BOMS.items():
+    """UTF-8 text, or a located `encoding` problem (UTF-16 and UTF-32 named as such)."""
+    for bom, name in _WIDE_BOMS.items():
         if data.startswith(bom):
             return problem(
                 f"the file is {name}; JSON exchanged between systems must be UTF-8 (RFC 8259 §8.1): "

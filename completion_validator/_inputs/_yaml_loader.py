@@ -15,6 +15,8 @@ import yaml
 from yaml.constructor import ConstructorError
 from yaml.nodes import MappingNode, Node, ScalarNode
 
+from completion_validator._jsontext import INT_DIGITS_LIMIT, TooLongNumber
+
 _Base: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 _NULL = re.compile(r"^(?:~|null|Null|NULL|)$")
@@ -44,13 +46,18 @@ class CoreSchemaLoader(_Base):  # type: ignore[misc]
                 seen.add(key_node.value)
         return dict(super().construct_mapping(node, deep=deep))
 
-    def construct_core_int(self, node: ScalarNode) -> int:
-        """An integer as YAML 1.2 reads it: decimal (leading zeros allowed), 0o octal, 0x hex."""
+    def construct_core_int(self, node: ScalarNode) -> int | TooLongNumber:
+        """An integer as YAML 1.2 reads it: decimal (leading zeros allowed), 0o octal, 0x hex.
+
+        One longer than Python reads is kept as text, for the engine to report at its place.
+        """
         text = str(self.construct_scalar(node))
         if text.startswith("0o"):
             return int(text[2:], 8)
         if text.startswith("0x"):
             return int(text[2:], 16)
+        if len(text.lstrip("+-")) > INT_DIGITS_LIMIT:
+            return TooLongNumber(text)
         return int(text, 10)
 
     def construct_core_float(self, node: ScalarNode) -> float:

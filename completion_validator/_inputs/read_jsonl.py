@@ -9,8 +9,10 @@ from completion_validator._jsontext import JsonLocator, JsonSyntaxError, LineInd
 
 
 def read(data: bytes, is_clean: CleanCheck | None = None) -> Iterator[Item]:
-    """Every line of a JSON Lines text held whole."""
-    return read_lines(data.splitlines(keepends=True), is_clean)
+    """Every line of a JSON Lines text held whole (lines end at LF: a lone CR is inside a line)."""
+    lines = [line + b"\n" for line in data.split(b"\n")]
+    lines[-1] = lines[-1][:-1]
+    return read_lines(lines if lines[-1] else lines[:-1], is_clean)
 
 
 def read_lines(lines: Iterable[bytes], is_clean: CleanCheck | None = None) -> Iterator[Item]:
@@ -37,9 +39,10 @@ def read_line(number: int, raw: bytes, is_clean: CleanCheck | None = None) -> It
     text = decode(raw, number, number)
     if not isinstance(text, str):
         return text
-    text = text.rstrip("\r\n")
+    text = text.removesuffix("\n").removesuffix("\r")
     try:
         value = parse_json(text)
     except JsonSyntaxError as error:
-        return problem(error.message, error.keyword, LineIndex(text, number).position(error.offset), number)
-    return Document(value, number, JsonLocator(text, number))
+        where = LineIndex(text, number, single_line=True).position(error.offset)
+        return problem(error.message, error.keyword, where, number)
+    return Document(value, number, JsonLocator(text, number, single_line=True))

@@ -8,6 +8,7 @@ import yaml
 from yaml.nodes import MappingNode, Node, SequenceNode
 
 from completion_validator._inputs._items import CleanCheck, Document, Item, decode, problem
+from completion_validator._inputs._yaml_graph import GraphProblem, alias_budget, check_graph
 from completion_validator._inputs._yaml_loader import CoreSchemaLoader
 from completion_validator._jsontext import Locator, Position
 from completion_validator.errors import InstancePath
@@ -57,13 +58,19 @@ def read(data: bytes, is_clean: CleanCheck | None = None) -> Iterator[Item]:
         yield text
         return
     loader = CoreSchemaLoader(text)
+    budget = alias_budget(len(text))
     index = 0
     try:
         while loader.check_node():
             node = loader.get_node()
+            check_graph(node, budget)
             value = loader.construct_document(node)
             yield Document(value, index, YamlLocator(node))
             index += 1
+    except GraphProblem as found:
+        keyword = "limit" if "expand" in found.message else "not-json"
+        yield problem(found.message, keyword, _position(found.node), index)
+        return
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         where = Position(mark.line + 1, mark.column + 1) if mark else None

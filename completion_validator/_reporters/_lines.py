@@ -1,13 +1,40 @@
-"""How a finding reads on one line: its location and its headline (shared by text and GitHub output)."""
+"""How a finding reads on one line: its location and its headline (shared by text and GitHub output).
+
+One finding is always one line: a newline in a server's message or a file name must not start
+a line that looks like another finding, and an escape sequence must not drive the terminal. So
+control characters, line separators and what stands for undecodable bytes are written escaped.
+"""
 
 from __future__ import annotations
 
+import re
+
 from completion_validator.errors import Finding
+
+_UNSAFE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
+_NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def _escape(match: re.Match[str]) -> str:
+    char = match.group()
+    if char in _NAMED:
+        return _NAMED[char]
+    code = ord(char)
+    if 0xDC80 <= code <= 0xDCFF:  # an undecodable byte of a file name (surrogateescape)
+        return f"\\x{code - 0xDC00:02x}"
+    return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
+
+
+def one_line(text: str) -> str:
+    """`text` with every character that could break or forge a line, or is not UTF-8, escaped."""
+    if text.isprintable():
+        return text
+    return _UNSAFE.sub(_escape, text)
 
 
 def location(finding: Finding) -> str:
     """`file:line:column`, or just the file when the position is not known."""
-    file = finding.file or ""
+    file = one_line(finding.file or "")
     if finding.line is None:
         return file
     return f"{file}:{finding.line}:{finding.column}"
@@ -16,5 +43,5 @@ def location(finding: Finding) -> str:
 def headline(finding: Finding) -> str:
     """The finding without its location: `$.path: message`, or the bare message where no field is concerned."""
     if finding.path is None or (not finding.instance_path and finding.keyword.startswith("stream-")):
-        return finding.message
-    return f"{finding.path}: {finding.message}"
+        return one_line(finding.message)
+    return one_line(f"{finding.path}: {finding.message}")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import IO
 
-from completion_validator._reporters._lines import headline
+from completion_validator._reporters._lines import headline, one_line
 from completion_validator._results import FileResult, Summary
 from completion_validator.errors import Finding
 
@@ -17,7 +17,7 @@ class GithubReporter:
 
     def finding(self, finding: Finding) -> None:
         """Print one workflow command for the finding."""
-        properties = [f"file={_escape_property(finding.file or '')}"]
+        properties = [f"file={_escape_property(one_line(finding.file or ''))}"]
         if finding.line is not None:
             properties += [f"line={finding.line}", f"col={finding.column}"]
         properties.append(f"title={_escape_property(f'completion-validator [{finding.keyword}]')}")

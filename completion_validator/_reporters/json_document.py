@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import IO
 
 from completion_validator._results import FileResult, Summary
@@ -33,8 +34,8 @@ class JsonReporter:
             "files": self._files,
             "errors": self._errors,
         }
-        json.dump(document, self._stream, ensure_ascii=False, indent=2, default=_unserialisable)
-        self._stream.write("\n")
+        text = json.dumps(document, ensure_ascii=False, indent=2, default=_unserialisable)
+        self._stream.write(utf8_safe(text) + "\n")
         self._stream.flush()
 
 
@@ -48,6 +49,14 @@ def usage_error_document(message: str) -> str:
         "errors": [Finding(None, "usage", message).as_dict()],
     }
     return json.dumps(document, indent=2) + "\n"
+
+
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+
+
+def utf8_safe(json_text: str) -> str:
+    """JSON text that encodes as UTF-8: a lone surrogate (a file name's undecodable byte) as its escape."""
+    return _SURROGATE.sub(lambda match: f"\\u{ord(match.group()):04x}", json_text)
 
 
 def _unserialisable(value: object) -> str:
