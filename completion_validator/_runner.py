@@ -340,4 +340,5 @@ def _check_document(document: Document, options: RunOptions) -> list[Finding]:
 def _check_capture(capture: Capture, options: RunOptions) -> list[Finding]:
     from completion_validator.streams import check_stream
 
-    return [replace(finding, document=finding.event) for finding in check_stream(capture.text, options.settings)]
+    found = check_stream(capture.text, options.settings, fast=options.fast)
+    return [replace(finding, document=finding.event) for finding in found]

@@ -17,7 +17,7 @@ the stream checker and the stream rules share these values.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -65,8 +65,22 @@ def _lines(text: str) -> Iterator[str]:
         yield text[start:]
 
 
-def iter_events(text: str) -> Iterator[Event]:
-    """The events of an event stream one by one, keeping nothing of those already given."""
+def _text_lines(text: str | Iterable[str]) -> Iterator[str]:
+    """The lines of a capture given whole or in pieces that each end at a line end (the last may not)."""
+    if isinstance(text, str):
+        yield from _lines(text.removeprefix("\ufeff"))
+        return
+    first = True
+    for piece in text:
+        yield from _lines(piece.removeprefix("\ufeff") if first else piece)
+        first = False
+
+
+def iter_events(text: str | Iterable[str]) -> Iterator[Event]:
+    """The events of an event stream one by one, keeping nothing of those already given.
+
+    `text` is the whole capture, or its lines with their line ends (a file read line by line).
+    """
     data: list[str] = []
     data_lines: list[DataLine] = []
     event_type: str | None = None
@@ -74,7 +88,7 @@ def iter_events(text: str) -> Iterator[Event]:
     first_line: int | None = None
     count = 0
     number = 0
-    for number, line in enumerate(_lines(text.removeprefix("\ufeff")), start=1):
+    for number, line in enumerate(_text_lines(text), start=1):
         if line == "":
             if data:
                 count += 1
@@ -140,14 +154,25 @@ class StreamEvent:
     after_done: bool = False
     value: Any = _UNPARSED
     problem: JsonSyntaxError | None = None
+    # The fast path vouched for this chunk: checking it would report nothing.
+    clean: bool = False
 
     @classmethod
-    def read(cls, event: Event, *, after_done: bool = False) -> StreamEvent:
-        """Read one event's data: `[DONE]`, or JSON (strict), or the syntax problem that stops it."""
+    def read(
+        cls, event: Event, *, after_done: bool = False, read_clean: Callable[[str], Any] | None = None
+    ) -> StreamEvent:
+        """Read one event's data: `[DONE]`, or JSON (strict), or the syntax problem that stops it.
+
+        `read_clean`, the fast path's chunk reader, returns the chunk when it is certainly clean.
+        """
         if after_done:
             return cls(event, after_done=True)
         if event.data.strip() == DONE:
             return cls(event, done=True)
+        if read_clean is not None:
+            value = read_clean(event.data)
+            if value is not None:
+                return cls(event, value=value, clean=True)
         try:
             return cls(event, value=parse_json(event.data))
         except JsonSyntaxError as problem:

@@ -213,3 +213,35 @@ def test_every_stream_rule_is_exercised_by_the_capture_corpus() -> None:
 
     expected = {finding["keyword"] for path in CAPTURES for finding in _expected(path)["strict"]}
     assert {rule.id for rule in RULES.values() if rule.scope == "stream"} <= expected
+
+
+@pytest.mark.parametrize("path", CAPTURES, ids=lambda path: f"{path.parent.name}/{path.name}")
+@pytest.mark.parametrize("settings", [Settings(), Settings(lenient=True), Settings(forbid_unknown_fields=True)])
+def test_the_chunk_fast_path_never_changes_a_finding(path: Path, settings: Settings) -> None:
+    text = path.read_text()
+    assert check_stream(text, settings, fast=True) == check_stream(text, settings, fast=False)
+
+
+FAULTS = [
+    ("choices", 0, "finish_reason", "eos"),
+    ("choices", 0, "index", "0"),
+    ("created", None, None, 1_700_000_000_000),
+    ("id", None, None, ""),
+    ("usage", None, None, {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 3}),
+]
+
+
+@given(response=completions(), data=st.data())
+def test_the_chunk_fast_path_agrees_on_generated_streams_with_a_fault(
+    response: dict[str, Any], data: st.DataObject
+) -> None:
+    chunks = _split(response, data)
+    if chunks:
+        chunk = chunks[data.draw(st.integers(0, len(chunks) - 1))]
+        name, position, member, value = data.draw(st.sampled_from(FAULTS))
+        if position is None:
+            chunk[name] = value
+        elif chunk["choices"]:
+            chunk["choices"][0][member] = value
+    text = _capture(chunks)
+    assert check_stream(text, Settings(), fast=True) == check_stream(text, Settings(), fast=False)

@@ -98,6 +98,23 @@ def compiled_validator(profile: Profile) -> Callable[[Any], bool] | None:
     return is_valid
 
 
+def _checks(settings: Settings, *, chunk: bool) -> tuple[Callable[[Any], bool], Callable[[Any], bool] | None] | None:
+    """The compiled schema check and the rule screen for `settings`, or None where the fast path cannot vouch."""
+    if orjson is None:
+        return None
+    validator = compiled_validator(settings.profile(stream=chunk))
+    if validator is None:
+        return None
+    response_rules = {rule_id for rule_id in settings.selected_rules() if RULES[rule_id].check is not None}
+    if response_rules - SCREENED_RULES:
+        return None  # a rule the screen does not know: it cannot vouch for it, so every document is explained
+    if not response_rules:
+        return validator, None
+    if chunk:
+        return validator, lambda value: passes_screen(value, chunk=True)
+    return validator, passes_screen
+
+
 @cache
 def clean_json_checker(settings: Settings) -> Callable[[bytes], bool] | None:
     """A function telling whether JSON bytes are certainly clean under `settings`, or None without the libraries.
@@ -105,15 +122,10 @@ def clean_json_checker(settings: Settings) -> Callable[[bytes], bool] | None:
     "Clean" means strict JSON (no duplicate key) for which the reference path would report
     nothing at all, not even a warning. Everything is looked up once here, not per document.
     """
-    if orjson is None:
+    checks = _checks(settings, chunk=False)
+    if checks is None or orjson is None:
         return None
-    validator = compiled_validator(settings.profile())
-    if validator is None:
-        return None
-    response_rules = {rule_id for rule_id in settings.selected_rules() if RULES[rule_id].check is not None}
-    if response_rules - SCREENED_RULES:
-        return None  # a rule the screen does not know: it cannot vouch for it, so every document is explained
-    screen = passes_screen if response_rules else None
+    validator, screen = checks
     loads, malformed = orjson.loads, orjson.JSONDecodeError
 
     def is_clean(raw: bytes) -> bool:
@@ -128,3 +140,30 @@ def clean_json_checker(settings: Settings) -> Callable[[bytes], bool] | None:
         return has_no_duplicate_keys(raw, count_response_keys(value))
 
     return is_clean
+
+
+@cache
+def clean_chunk_reader(settings: Settings) -> Callable[[str], dict[str, Any] | None] | None:
+    """For stream chunks: the parsed chunk when it is certainly clean under the stream profile, else None.
+
+    The stream checker still needs the chunk itself (for the stream rules and the assembled
+    response), so this returns it rather than a verdict. None without the libraries.
+    """
+    checks = _checks(settings, chunk=True)
+    if checks is None or orjson is None:
+        return None
+    validator, screen = checks
+    loads, malformed = orjson.loads, orjson.JSONDecodeError
+
+    def read_clean(data: str) -> dict[str, Any] | None:
+        try:
+            value = loads(data)
+            if not validator(value):
+                return None
+        except (malformed, ValueError, TypeError, OverflowError):
+            return None
+        if type(value) is not dict or (screen is not None and not screen(value)):
+            return None
+        return value if has_no_duplicate_keys(data, count_response_keys(value)) else None
+
+    return read_clean

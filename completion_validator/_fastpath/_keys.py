@@ -15,11 +15,12 @@ from completion_validator._jsontext import JsonSyntaxError, parse_json
 
 # A key written with white space before its colon (`"id" : 1`): the quick key count misses it.
 _SPACED_COLON = re.compile(rb'"[ \t\r\n]+:')
+_SPACED_COLON_TEXT = re.compile(r'"[ \t\r\n]+:')
 _SCALARS = frozenset({str, int, float, bool, type(None)})
 _CONTAINERS = (dict, list)
 
 
-def has_no_duplicate_keys(raw: bytes, keys: int) -> bool:
+def has_no_duplicate_keys(raw: bytes | str, keys: int) -> bool:
     """True only if the JSON text `raw`, whose parsed value has `keys` members, repeats no key.
 
     orjson keeps the last of repeated keys silently. Every key in the text ends with a colon:
@@ -28,13 +29,20 @@ def has_no_duplicate_keys(raw: bytes, keys: int) -> bool:
     strings can only add to that count, so equal counts again mean no duplicate; (3) otherwise
     the strict parser, which refuses duplicates, decides.
     """
-    if raw.count(b":") == keys:
-        return True
-    if raw.count(b'":') == keys and _SPACED_COLON.search(raw) is None:
-        return True
+    if isinstance(raw, str):
+        if raw.count(":") == keys or (raw.count('":') == keys and _SPACED_COLON_TEXT.search(raw) is None):
+            return True
+        text = raw
+    else:
+        if raw.count(b":") == keys or (raw.count(b'":') == keys and _SPACED_COLON.search(raw) is None):
+            return True
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            return False
     try:
-        parse_json(raw.decode("utf-8"))
-    except (JsonSyntaxError, UnicodeDecodeError):
+        parse_json(text)
+    except JsonSyntaxError:
         return False
     return True
 

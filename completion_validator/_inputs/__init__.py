@@ -181,6 +181,14 @@ def read_path(
     Any file can be named, FIFOs and devices too (`<(curl ...)`): nothing is read past `limit`.
     """
     named = chosen or format_of(path)
+    if named is not None and named.name == "sse" and _is_regular(path):
+        from completion_validator._inputs.read_sse import read_file  # large captures are read as they are checked
+
+        try:
+            yield from read_file(path, limit)
+        except OSError as error:
+            yield problem(os_message(error), "io")
+        return
     try:
         with path.open("rb") as stream:
             if named is not None and named.line_based:
@@ -196,6 +204,13 @@ def read_path(
     if named is None or (named.name == "json" and chosen is None and looks_like_sse(data)):
         named = sniff_format(data)  # a stream saved as .json is still a stream
     yield from named.read(data, is_clean)
+
+
+def _is_regular(path: Path) -> bool:
+    try:
+        return path.is_file()
+    except OSError:
+        return False
 
 
 def read_numbered_lines(

@@ -7,7 +7,7 @@ everything it could not read — so one bad line in a log never hides the rest o
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -48,9 +48,12 @@ class Clean:
 
 @dataclass(frozen=True)
 class Capture:
-    """A captured server-sent-events stream, checked as a whole (see streams.py)."""
+    """A captured server-sent-events stream, checked as a whole (see streams.py).
 
-    text: str
+    `text` is the capture, or an iterable of its lines (a file read as it is checked).
+    """
+
+    text: str | Iterable[str]
     index: int | None = None
 
 

@@ -10,6 +10,7 @@ import json
 import os
 import resource
 import subprocess
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,12 +36,19 @@ class Outcome:
         return self.stdout.decode("utf-8")
 
 
-def _limit_memory() -> None:
-    resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT, MEMORY_LIMIT))
+def _limit_memory(limit: int) -> Callable[[], None]:
+    def limit_memory() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+    return limit_memory
 
 
 def run_guarded(
-    *args: str | Path, stdin: bytes | None = None, cwd: Path | None = None, timeout: float = TIMEOUT
+    *args: str | Path,
+    stdin: bytes | None = None,
+    cwd: Path | None = None,
+    timeout: float = TIMEOUT,
+    memory: int = MEMORY_LIMIT,
 ) -> Outcome:
     """Run `completion-validator ARGS` with the guards; a hang fails the test (TimeoutExpired)."""
     environment = {**os.environ, "NO_COLOR": "", "FORCE_COLOR": ""}
@@ -51,7 +59,7 @@ def run_guarded(
         cwd=cwd,
         env=environment,
         timeout=timeout,
-        preexec_fn=_limit_memory,
+        preexec_fn=_limit_memory(memory),
         check=False,
     )
     return Outcome(result.returncode, result.stdout, result.stderr.decode("utf-8", "replace"))

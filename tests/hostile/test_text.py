@@ -191,3 +191,32 @@ def test_a_duplicate_key_in_a_large_document_is_found_in_linear_time(tmp_path: P
     path.write_text(document[:-1] + ', "id": "again"}')
     text = assert_sane(run_guarded(path, timeout=60), 2)
     assert "duplicate key 'id'" in text
+
+
+def _capture(events: int) -> str:
+    head = {"id": "cmpl-7", "object": "text_completion", "created": 1_700_000_000, "model": "m"}
+    lines = []
+    for number in range(events):
+        finish = "stop" if number == events - 1 else None
+        choice = {"text": 'tok: "é" ', "index": 0, "logprobs": None, "finish_reason": finish}
+        lines.append("data: " + json.dumps({**head, "choices": [choice]}, ensure_ascii=False) + "\n\n")
+    return "".join(lines) + "data: [DONE]\n\n"
+
+
+@pytest.mark.slow
+def test_a_500000_event_capture_in_linear_time_and_memory_independent_of_events(tmp_path: Path) -> None:
+    capture = tmp_path / "long.sse"
+    capture.write_text(_capture(500_000))
+    assert capture.stat().st_size > 90_000_000
+    outcome = run_guarded(capture, timeout=120, memory=400 * 1024 * 1024)  # the capture is 91 MB
+    assert assert_sane(outcome, 0).splitlines() == ["1 file, 1 document checked: 0 invalid, 0 errors"]
+
+
+def test_a_capture_read_in_pieces_reports_bad_utf8_where_it_is(tmp_path: Path) -> None:
+    capture = tmp_path / "long.sse"
+    text = _capture(15_000)
+    cut = text.index("\n", 2_000_000) + 1
+    capture.write_bytes(text[:cut].encode() + b"data: {\xff}\n\n" + text[cut:].encode())
+    line = text[:cut].count("\n") + 1
+    text_out = assert_sane(run_guarded(capture), 2)
+    assert f"{capture}:{line}:8: error: invalid UTF-8: byte 0xff" in text_out
