@@ -33,7 +33,8 @@ EPILOG = """\
 exit status:
   0  every document is valid (warnings alone do not fail, unless --warnings-as-errors)
   1  at least one document is invalid
-  2  usage error, or some input could not be read or parsed (other inputs are still checked)
+  2  usage error, or some input could not be read or parsed, or passed a limit (other inputs are still checked)
+  128+N  ended by signal N (130 Ctrl-C, 143 SIGTERM)
 """
 
 

@@ -69,11 +69,24 @@ def display_value(value: object, limit: int | None = DISPLAY_LIMIT) -> str:
     else:
         try:
             text = json.dumps(value, ensure_ascii=False, separators=(", ", ": "), allow_nan=False)
-        except (TypeError, ValueError, RecursionError):
+        except RecursionError:  # nested deeper than the encoder goes: its first levels are enough to show
+            text = display_value(_shallow(value), limit=None)
+        except (TypeError, ValueError):
             text = safe_repr(value)
     if limit is not None and len(text) > limit:
         text = text[: limit - 1] + "…"
     return text
+
+
+def _shallow(value: object, depth: int = 20) -> object:
+    """The first `depth` levels of a value, what lies deeper replaced by an ellipsis."""
+    if isinstance(value, list | dict) and depth == 0:
+        return "…"
+    if isinstance(value, list):
+        return [_shallow(item, depth - 1) for item in value]
+    if isinstance(value, dict):
+        return {key: _shallow(item, depth - 1) for key, item in value.items()}
+    return value
 
 
 def safe_repr(value: object) -> str:

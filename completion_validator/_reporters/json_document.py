@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
+import tempfile
 from typing import IO
 
 from completion_validator._results import FileResult, Summary
@@ -11,32 +13,65 @@ from completion_validator.errors import Finding, display_value
 
 
 class JsonReporter:
-    """Collects the files and findings, and writes `valid`, `summary`, `files`, `errors` at the end."""
+    """Writes `valid`, `summary`, `files`, `errors` at the end, holding little in memory meanwhile.
+
+    The summary comes first in the document but is known only at the end, so the files and
+    findings are spooled as they come (in memory up to a few MiB, then in a temporary file) and
+    copied out after it: a run with millions of findings needs no memory for them. Each item is
+    formatted as `json.dump(document, indent=2)` would, so the bytes are the same.
+    """
 
     def __init__(self, stream: IO[str]) -> None:
         self._stream = stream
-        self._errors: list[dict[str, object]] = []
-        self._files: list[dict[str, object]] = []
+        self._errors = _Spool()
+        self._files = _Spool()
 
     def finding(self, finding: Finding) -> None:
-        """Keep the finding for the final document."""
-        self._errors.append(finding.as_dict())
+        """Spool the finding for the final document."""
+        self._errors.add(finding.as_dict())
 
     def file(self, result: FileResult) -> None:
-        """Keep the file's outcome for the final document."""
-        self._files.append(result.as_dict())
+        """Spool the file's outcome for the final document."""
+        self._files.add(result.as_dict())
 
     def finish(self, summary: Summary) -> None:
         """Write the document."""
-        document = {
-            "valid": summary.exit_status == 0,
-            "summary": summary.as_dict(),
-            "files": self._files,
-            "errors": self._errors,
-        }
-        text = json.dumps(document, ensure_ascii=False, indent=2, default=_unserialisable)
-        self._stream.write(utf8_safe(text) + "\n")
+        head = {"valid": summary.exit_status == 0, "summary": summary.as_dict()}
+        text = json.dumps(head, ensure_ascii=False, indent=2)
+        write = self._stream.write
+        write(text[:-2] + ",\n")  # the head without its closing brace
+        write('  "files": ')
+        self._files.copy_to(self._stream)
+        write(',\n  "errors": ')
+        self._errors.copy_to(self._stream)
+        write("\n}\n")
         self._stream.flush()
+
+
+class _Spool:
+    """A JSON array's items, formatted at the document's second level, kept out of the way until written."""
+
+    def __init__(self) -> None:
+        self._file = tempfile.SpooledTemporaryFile(max_size=4 << 20, mode="w+", encoding="utf-8")  # noqa: SIM115
+        self._count = 0
+
+    def add(self, item: dict[str, object]) -> None:
+        try:
+            text = json.dumps(item, ensure_ascii=False, indent=2, default=_unserialisable)
+        except RecursionError:  # a value nested deeper than the encoder goes: shown shortened instead
+            text = json.dumps({**item, "actual": display_value(item.get("actual"))}, ensure_ascii=False, indent=2)
+        self._file.write(("" if not self._count else ",\n") + "    " + utf8_safe(text).replace("\n", "\n    "))
+        self._count += 1
+
+    def copy_to(self, stream: IO[str]) -> None:
+        with self._file:
+            if not self._count:
+                stream.write("[]")
+                return
+            stream.write("[\n")
+            self._file.seek(0)
+            shutil.copyfileobj(self._file, stream)
+            stream.write("\n  ]")
 
 
 def usage_error_document(message: str) -> str:
