@@ -30,7 +30,7 @@ def available_cpus() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
-def _worker_started() -> None:
+def _worker_started(main_process: int) -> None:
     """In each worker: die with the main process, and leave Ctrl-C to it."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     for number in (signal.SIGTERM, signal.SIGHUP):  # the main process's handlers came along with fork
@@ -41,6 +41,8 @@ def _worker_started() -> None:
         ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
     except (OSError, AttributeError):  # another platform: the pool's own shutdown still ends them
         pass
+    if os.getppid() != main_process:  # it died between our fork and the line above: no signal will come
+        os._exit(1)
 
 
 class Workers:
@@ -123,7 +125,9 @@ class Workers:
         if self._pool is None:
             from concurrent.futures import ProcessPoolExecutor  # only a long line-based input needs it
 
-            self._pool = ProcessPoolExecutor(max_workers=self.jobs, initializer=_worker_started)
+            self._pool = ProcessPoolExecutor(
+                max_workers=self.jobs, initializer=_worker_started, initargs=(os.getpid(),)
+            )
         return self._pool
 
     def _result(self, batch: Any, future: Future[Result], failed: Callable[[Any, str], Result]) -> Result:
