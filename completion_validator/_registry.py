@@ -79,8 +79,10 @@ def schema_keywords() -> frozenset[str]:
 
     for contents in load_schema_files().values():
         walk(contents)
-    # additionalProperties is what forbid_unknown_fields adds; a finding names the keyword that failed.
-    return frozenset({*found, "additionalProperties"} - {"$schema", "$id", "title", "description", "examples"})
+    # additionalProperties is what forbid_unknown_fields adds. Annotations, and keywords that only
+    # lead elsewhere ($ref, properties, items), never fail themselves: a finding names the one that did.
+    passive = {"$schema", "$id", "$ref", "$defs", "title", "description", "examples", "properties", "items"}
+    return frozenset(keyword for keyword in {*found, "additionalProperties"} - passive if not keyword.startswith("x-"))
 
 
 @dataclass(frozen=True)

@@ -14,8 +14,14 @@ import signal
 import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from completion_validator import __version__
+
+if TYPE_CHECKING:
+    from completion_validator._reporters import Reporter
+    from completion_validator._runner import RunOptions
 
 EXIT_USAGE = 2
 
@@ -129,6 +135,12 @@ def build_parser() -> _Parser:
     )
     output = parser.add_argument_group("output")
     output.add_argument("--format", choices=list(REPORTERS), default="text", help="output format (default: text)")
+    output.add_argument(
+        "-o",
+        "--output-file",
+        metavar="PATH",
+        help="write the report to PATH instead of standard output (the exit status is the same)",
+    )
     output.add_argument("--max-errors", type=_positive, metavar="N", help="show at most N problems per document")
     output.add_argument(
         "-q",
@@ -174,7 +186,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.wants_json = _asks_for_json(argv)
     arguments = parser.parse_args(argv)
     from completion_validator._reporters import make_reporter
-    from completion_validator._runner import RunOptions, default_jobs, run
+    from completion_validator._runner import RunOptions, default_jobs
     from completion_validator._settings import Settings
     from completion_validator.errors import UnknownRule
 
@@ -215,10 +227,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     if arguments.max_document_size is not None:
         options = replace(options, max_document_size=arguments.max_document_size)
-    reporter = make_reporter(arguments.format, color=arguments.color, quiet=arguments.quiet)
+    with contextlib.ExitStack() as stack:
+        stream = sys.stdout
+        if arguments.output_file is not None:
+            try:
+                stream = stack.enter_context(
+                    Path(arguments.output_file).open("w", encoding="utf-8", errors="backslashreplace")
+                )
+            except OSError as error:
+                parser.error(f"--output-file {arguments.output_file}: {error.strerror or error}")
+        reporter = make_reporter(arguments.format, color=arguments.color, quiet=arguments.quiet, stream=stream)
+        return _run(arguments.paths, options, reporter)
+
+
+def _run(paths: list[str], options: RunOptions, reporter: Reporter) -> int:
+    from completion_validator._runner import run
+
     try:
         with _ending_on_signals():
-            summary = run(arguments.paths, options, reporter)
+            summary = run(paths, options, reporter)
     except KeyboardInterrupt:
         sys.stderr.write("completion-validator: interrupted\n")
         return 130

@@ -98,7 +98,7 @@ def test_exit_status(args: list[str], status: int) -> None:
     assert "Traceback" not in result.stderr
 
 
-@pytest.mark.parametrize("output_format", ["text", "json", "github"])
+@pytest.mark.parametrize("output_format", ["text", "json", "github", "sarif", "junit", "gitlab"])
 def test_golden_output(output_format: str) -> None:
     result = cli("--format", output_format, *GOLDEN_RUN, cwd=HERE)
     golden = GOLDEN / f"run.{output_format}"

@@ -13,7 +13,10 @@ from collections.abc import Callable
 from typing import IO, Protocol
 
 from completion_validator._reporters.github import GithubReporter
+from completion_validator._reporters.gitlab import GitlabReporter
 from completion_validator._reporters.json_document import JsonReporter, usage_error_document
+from completion_validator._reporters.junit import JunitReporter
+from completion_validator._reporters.sarif import SarifReporter
 from completion_validator._reporters.text import TextReporter, use_color
 from completion_validator._results import FileResult, Summary
 from completion_validator.errors import Finding
@@ -39,6 +42,9 @@ REPORTERS: dict[str, Callable[[IO[str], str, int], Reporter]] = {
     "text": lambda stream, color, quiet: TextReporter(stream, color=use_color(color, stream), quiet=quiet),
     "json": lambda stream, color, quiet: JsonReporter(stream),
     "github": lambda stream, color, quiet: GithubReporter(stream),
+    "sarif": lambda stream, color, quiet: SarifReporter(stream),
+    "junit": lambda stream, color, quiet: JunitReporter(stream),
+    "gitlab": lambda stream, color, quiet: GitlabReporter(stream),
 }
 
 

@@ -23,8 +23,8 @@ class JsonReporter:
 
     def __init__(self, stream: IO[str]) -> None:
         self._stream = stream
-        self._errors = _Spool()
-        self._files = _Spool()
+        self._errors = Spool()
+        self._files = Spool()
 
     def finding(self, finding: Finding) -> None:
         """Spool the finding for the final document."""
@@ -48,22 +48,29 @@ class JsonReporter:
         self._stream.flush()
 
 
-class _Spool:
-    """A JSON array's items, formatted at the document's second level, kept out of the way until written."""
+class Spool:
+    """A JSON array's items, formatted at nesting `level` of an indent-2 document, kept out of the way until written."""
 
-    def __init__(self) -> None:
+    def __init__(self, level: int = 2) -> None:
         self._file = tempfile.SpooledTemporaryFile(max_size=4 << 20, mode="w+", encoding="utf-8")  # noqa: SIM115
         self._count = 0
+        self._indent = "  " * level
+
+    def __len__(self) -> int:
+        return self._count
 
     def add(self, item: dict[str, object]) -> None:
+        """Format one item and put it aside."""
         try:
             text = json.dumps(item, ensure_ascii=False, indent=2, default=_unserialisable)
         except RecursionError:  # a value nested deeper than the encoder goes: shown shortened instead
             text = json.dumps({**item, "actual": display_value(item.get("actual"))}, ensure_ascii=False, indent=2)
-        self._file.write(("" if not self._count else ",\n") + "    " + utf8_safe(text).replace("\n", "\n    "))
+        indent = self._indent
+        self._file.write(("" if not self._count else ",\n") + indent + utf8_safe(text).replace("\n", "\n" + indent))
         self._count += 1
 
     def copy_to(self, stream: IO[str]) -> None:
+        """Write the array (`[...]`, as json.dump would at this level) and let the spool go."""
         with self._file:
             if not self._count:
                 stream.write("[]")
@@ -71,7 +78,7 @@ class _Spool:
             stream.write("[\n")
             self._file.seek(0)
             shutil.copyfileobj(self._file, stream)
-            stream.write("\n  ]")
+            stream.write("\n" + self._indent[:-2] + "]")
 
 
 def usage_error_document(message: str) -> str:
