@@ -42,6 +42,7 @@ from completion_validator._inputs._limits import (
     too_large,
 )
 from completion_validator._inputs.files import Source, expand
+from completion_validator._progress import Progress
 from completion_validator._reporters import Reporter
 from completion_validator._results import FileResult, Summary
 from completion_validator._settings import Settings
@@ -76,6 +77,8 @@ class Tally:
     warnings: int = 0
     read_problems: int = 0
     located: list[Finding] = field(default_factory=list)
+    # Bytes of line-based input these counts cover (for progress; 0 where not counted).
+    bytes_read: int = 0
 
     def add_to(self, result: FileResult) -> None:
         """Add the counts to a file's result."""
@@ -101,27 +104,54 @@ def _clean_check(options: RunOptions) -> CleanCheck | None:
     return clean_json_checker(options.settings)
 
 
-def run(paths: list[str], options: RunOptions, reporter: Reporter) -> Summary:
+def run(paths: list[str], options: RunOptions, reporter: Reporter, progress: Progress | None = None) -> Summary:
     """Check every input, report as results come, and return the totals."""
     summary = Summary()
+    sources: Iterable[Source] = expand(paths)
+    if progress is not None:  # the totals need every source up front (a scan is done whole anyway)
+        sources = list(sources)
+        progress.set_totals(sum(_size(source) for source in sources), len(sources))
     try:
         with Workers(options.jobs) as workers:
-            for source in expand(paths):
+            for source in sources:
                 if source.skipped is not None:
                     summary.skipped += 1
-                    reporter.finding(Finding(None, "no-input", source.skipped, severity="warning", file=source.name))
+                    _report(
+                        reporter,
+                        progress,
+                        Finding(None, "no-input", source.skipped, severity="warning", file=source.name),
+                    )
                     continue
                 result = FileResult(source.name)
                 summary.files.append(result)
                 for tally in _tallies(source, options, workers):
                     tally.add_to(result)
                     for located in tally.located:
-                        reporter.finding(replace(located, file=source.name))
+                        _report(reporter, progress, replace(located, file=source.name))
+                    if progress is not None:
+                        progress.advance(documents=tally.documents + tally.read_problems, bytes_done=tally.bytes_read)
+                if progress is not None:
+                    progress.advance(files=1)
                 reporter.file(result)
+        if progress is not None:
+            progress.clear()
         reporter.finish(summary)
     except BrokenPipeError:  # the reader of our output went away (`| head`): stop, keep what was found
         summary.output_cut = True
     return summary
+
+
+def _report(reporter: Reporter, progress: Progress | None, finding: Finding) -> None:
+    if progress is not None:
+        progress.clear()
+    reporter.finding(finding)
+
+
+def _size(source: Source) -> int:
+    try:
+        return source.path.stat().st_size if source.path is not None and source.path.is_file() else 0
+    except OSError:
+        return 0
 
 
 def _chosen_format(options: RunOptions) -> InputFormat | None:
@@ -269,7 +299,9 @@ def check_line_batch(batch: list[tuple[int, bytes]], options: RunOptions, format
     is_clean = _clean_check(options)
     line_format = FORMATS[format_name]
     items = (line_format.read_line(number, raw, is_clean) for number, raw in batch)
-    return check_items((item for item in items if item is not None), options)
+    tally = check_items((item for item in items if item is not None), options)
+    tally.bytes_read = sum(len(raw) for _, raw in batch)
+    return tally
 
 
 def _failed_batch(batch: list[tuple[int, bytes]], why: str) -> Tally:

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 from completion_validator import __version__
 
 if TYPE_CHECKING:
+    from completion_validator._progress import Progress
     from completion_validator._reporters import Reporter
     from completion_validator._runner import RunOptions
 
@@ -150,6 +151,11 @@ def build_parser() -> _Parser:
         help="-q: print nothing when everything is valid; -qq: print nothing at all (text format)",
     )
     output.add_argument(
+        "--no-progress",
+        action="store_true",
+        help="never show progress (it shows only on a terminal, for text output, outside CI, after a second)",
+    )
+    output.add_argument(
         "--color",
         choices=["auto", "always", "never"],
         default="auto",
@@ -237,15 +243,22 @@ def main(argv: Sequence[str] | None = None) -> int:
             except OSError as error:
                 parser.error(f"--output-file {arguments.output_file}: {error.strerror or error}")
         reporter = make_reporter(arguments.format, color=arguments.color, quiet=arguments.quiet, stream=stream)
-        return _run(arguments.paths, options, reporter)
+        return _run(arguments.paths, options, reporter, _progress(arguments))
 
 
-def _run(paths: list[str], options: RunOptions, reporter: Reporter) -> int:
+def _progress(arguments: argparse.Namespace) -> Progress | None:
+    from completion_validator._progress import Progress, wanted
+
+    disabled = arguments.no_progress or arguments.quiet >= 2
+    return Progress(sys.stderr) if wanted(sys.stderr, arguments.format, disabled=disabled) else None
+
+
+def _run(paths: list[str], options: RunOptions, reporter: Reporter, progress: Progress | None) -> int:
     from completion_validator._runner import run
 
     try:
         with _ending_on_signals():
-            summary = run(paths, options, reporter)
+            summary = run(paths, options, reporter, progress)
     except KeyboardInterrupt:
         sys.stderr.write("completion-validator: interrupted\n")
         return 130

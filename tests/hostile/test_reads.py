@@ -93,7 +93,7 @@ def test_a_fifo_named_on_the_command_line_is_read_as_a_stream(tmp_path: Path, st
 def test_jobs_are_capped_at_the_cores_this_process_may_use(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     seen: list[int] = []
 
-    def fake_run(paths: list[str], options: object, reporter: object) -> object:
+    def fake_run(paths: list[str], options: object, reporter: object, progress: object = None) -> object:
         seen.append(options.jobs)  # type: ignore[attr-defined]
         raise SystemExit(0)
 
