@@ -116,3 +116,11 @@ def test_hook_reads_jsonl_and_takes_args(project: Path) -> None:
     (project / ".pre-commit-config.yaml").write_text(yaml.safe_dump(config))
     lenient = _pre_commit(project, "run", "--files", "chunks.completion.jsonl")
     assert lenient.returncode == 0, lenient.stdout
+
+
+def test_try_repo_runs_the_hook_from_a_checkout(project: Path) -> None:
+    shutil.copy(EXAMPLES / "invalid/e03_tgi_eos_token.json", project / "try.completion.json")
+    _git("add", "-A", cwd=project)
+    result = _pre_commit(project, "try-repo", str(REPO), "completion-validator", "--files", "try.completion.json")
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "try.completion.json:12:24: error: $.choices[0].finish_reason" in result.stdout

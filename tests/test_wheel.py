@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import json
 import subprocess
+import sys
+import zipfile
 from pathlib import Path
 
 import pytest
 
+import completion_validator
 from tests.conftest import REPO
 
 pytestmark = pytest.mark.slow
@@ -69,3 +72,60 @@ def test_installed_wheel_has_the_console_script(wheel_venv: Path, tmp_path: Path
     result = subprocess.run([str(script), str(bad)], cwd=tmp_path, capture_output=True, text=True, check=False)
     assert result.returncode == 1, result.stderr
     assert f"{bad}:12:24: error: $.choices[0].finish_reason" in result.stdout
+
+
+def test_the_distributions_pass_twine_check(built_dists: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "twine", "check", "--strict", *map(str, sorted(built_dists.iterdir()))],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.count("PASSED") == 2
+
+
+def test_the_wheel_carries_its_metadata_entry_points_schemas_and_type_marker(built_dists: Path) -> None:
+    [wheel] = built_dists.glob("*.whl")
+    with zipfile.ZipFile(wheel) as archive:
+        names = set(archive.namelist())
+        [metadata_name] = [name for name in names if name.endswith(".dist-info/METADATA")]
+        metadata = archive.read(metadata_name).decode()
+        [entry_points_name] = [name for name in names if name.endswith(".dist-info/entry_points.txt")]
+        entry_points = archive.read(entry_points_name).decode()
+    assert "completion_validator/py.typed" in names
+    assert {f"completion_validator/schemas/{name}" for name in ("completion.schema.json", "usage.schema.json")} <= names
+    assert f"Version: {completion_validator.__version__}" in metadata
+    assert "Requires-Python: >=3.11" in metadata
+    assert "Classifier: Typing :: Typed" in metadata
+    assert "completion-validator = completion_validator.cli:main" in entry_points
+    assert "completion_validator = completion_validator.pytest_plugin" in entry_points
+
+
+USER_MODULE = """
+from completion_validator import Finding, InvalidCompletion, is_valid, iter_errors, iter_stream_errors, validate
+from completion_validator.testing import CompletionAssertionError, assert_valid_completion
+
+def pointers(payload: dict[str, object]) -> list[str | None]:
+    return [error.pointer for error in iter_errors(payload, lenient=True)]
+
+def events(capture: str) -> list[int | None]:
+    return [error.event for error in iter_stream_errors(capture)]
+
+def first(payload: object) -> Finding | None:
+    return next(iter(iter_errors(payload)), None)
+
+ok: bool = is_valid({})
+"""
+
+
+def test_the_installed_wheel_type_checks_for_its_users(wheel_venv: Path, tmp_path: Path) -> None:
+    (tmp_path / "user.py").write_text(USER_MODULE)
+    mypy = [sys.executable, "-m", "mypy", "--strict", "--python-executable", str(wheel_venv), "--no-incremental"]
+    clean = subprocess.run([*mypy, "user.py"], cwd=tmp_path, capture_output=True, text=True, check=False)
+    assert clean.returncode == 0, clean.stdout + clean.stderr
+    (tmp_path / "user.py").write_text(USER_MODULE + "\nwrong: str = is_valid({})\nvalidate({}, lenient='yes')\n")
+    broken = subprocess.run([*mypy, "user.py"], cwd=tmp_path, capture_output=True, text=True, check=False)
+    assert broken.returncode == 1
+    assert 'Incompatible types in assignment (expression has type "bool", variable has type "str")' in broken.stdout
+    assert 'Argument "lenient" to "validate" has incompatible type "str"' in broken.stdout
