@@ -21,7 +21,7 @@ def check(payload: object, settings: Settings, *, chunk: bool = False) -> list[F
     found = schema_errors_of(examined, payload, settings.profile(stream=chunk))
     selected = settings.selected_rules()
     if selected:
-        found.extend(run_rules(examined.view, selected, chunk=chunk))
+        found.extend(run_rules(examined.view, selected, chunk=chunk, lenient=settings.lenient))
         found = in_document_order(payload, found)
     if settings.warnings_as_errors:
         found = [replace(error, severity="error") for error in found]

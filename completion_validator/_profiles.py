@@ -1,7 +1,8 @@
 """Profiles: the spec as written, and the opt-in variants derived from the same schema files.
 
-The schema files mark each field that real servers send as null with `x-nullable-when`, naming
-the relaxations that accept the null (`lenient`, `stream`). A profile derives its own copy of the
+The schema files mark each field that real servers send as null with `x-nullable-when`, and
+each required member they leave out with `x-optional-when`, naming the relaxations that accept
+it (`lenient`, `stream`). A profile derives its own copy of the
 schemas from the files, so every profile — and any engine that reads schemas — sees exactly the
 same rules, and the files stay the single source of truth.
 """
@@ -13,10 +14,12 @@ from dataclasses import dataclass
 from typing import Any
 
 NULLABLE_WHEN = "x-nullable-when"
+OPTIONAL_WHEN = "x-optional-when"
+MARKERS = (NULLABLE_WHEN, OPTIONAL_WHEN)
 RELAXATIONS = frozenset({"lenient", "stream"})
 
 # Members whose values are data, not subschemas: never rewritten.
-_DATA_KEYWORDS = frozenset({"examples", "enum", "const", "default", "description", NULLABLE_WHEN})
+_DATA_KEYWORDS = frozenset({"examples", "enum", "const", "default", "description", *MARKERS})
 
 
 @dataclass(frozen=True)
@@ -25,7 +28,7 @@ class Profile:
 
     - `lenient`: also accept the nulls real servers send and openai-python accepts
       (`system_fingerprint`, `usage`, the token details and their members, `finish_reason`,
-      items of `token_logprobs` / `top_logprobs`).
+      items of `token_logprobs` / `top_logprobs`), and `usage.completion_tokens` left out.
     - `stream`: a stream chunk; `finish_reason` and `usage` may be null, nothing else.
     - `forbid_unknown_fields`: every object the schemas describe is closed, so a property the
       spec does not define (a typo, a vendor extra) is reported at its own path.
@@ -67,6 +70,13 @@ def _derive(schema: Mapping[str, Any], relaxations: frozenset[str], closed: bool
             derived[key] = value
     if relaxations.intersection(schema.get(NULLABLE_WHEN, ())):
         _allow_null(derived)
+    if isinstance(derived.get("required"), list) and isinstance(schema.get("properties"), Mapping):
+        optional = {
+            name
+            for name, member in schema["properties"].items()
+            if isinstance(member, Mapping) and relaxations.intersection(member.get(OPTIONAL_WHEN, ()))
+        }
+        derived["required"] = [name for name in derived["required"] if name not in optional]
     if closed and "properties" in derived and "additionalProperties" not in derived:
         derived["additionalProperties"] = False
     return derived

@@ -148,7 +148,8 @@ def build_parser() -> _Parser:
         "--quiet",
         action="count",
         default=0,
-        help="-q: print nothing when everything is valid; -qq: print nothing at all (text format)",
+        help="-q: errors only, and nothing at all when the run passes (warnings are not shown); "
+        "-qq: print nothing at all (text format)",
     )
     output.add_argument(
         "--no-progress",

@@ -327,3 +327,11 @@ def test_a_clean_run_imports_nothing_heavy() -> None:
         [sys.executable, "-c", LEAN_START, "-q", str(VALID)], capture_output=True, text=True, check=True
     )
     assert result.stdout.split("\n")[0] == "0 []"
+
+
+def test_quiet_prints_nothing_for_a_run_with_warnings_only_and_errors_only_otherwise() -> None:
+    suspect = REPO / "tests/examples/valid/w01_suspect_but_valid.json"
+    assert (cli("-q", str(suspect)).stdout, cli("-q", str(suspect)).returncode) == ("", 0)
+    both = cli("-q", str(suspect), str(INVALID)).stdout.splitlines()
+    assert [line.split(": ")[1] for line in both[:-1]] == ["error"]
+    assert both[-1].endswith("1 invalid, 1 error, 4 warnings")

@@ -139,7 +139,7 @@ def test_cli_recognises_a_stream_saved_as_json(tmp_path: Path) -> None:
 
 
 def test_cli_stream_rules_can_be_ignored_and_warnings_promoted() -> None:
-    ollama = STREAMS / "valid/w13_ollama_usage_on_every_chunk.sse"
+    ollama = STREAMS / "valid/w17_usage_on_a_content_chunk_and_in_the_usage_chunk.sse"
     assert cli(str(ollama)).returncode == 0
     assert cli("--warnings-as-errors", str(ollama)).returncode == 1
     assert cli("--warnings-as-errors", "--ignore", "stream-usage-placement", str(ollama)).returncode == 0

@@ -31,8 +31,8 @@ class TextReporter:
         self._styles = {"location": bold, "error": red + bold, "warning": yellow + bold, "keyword": dim, "reset": reset}
 
     def finding(self, finding: Finding) -> None:
-        """Print one line for the finding."""
-        if self._quiet >= 2:
+        """Print one line for the finding (with -q errors only; with -qq nothing)."""
+        if self._quiet >= 2 or (self._quiet == 1 and finding.severity != "error"):
             return
         style = self._styles
         self._stream.write(
@@ -45,7 +45,10 @@ class TextReporter:
         """Nothing per file: the lines say it all."""
 
     def finish(self, summary: Summary) -> None:
-        """Print the one-line summary (with -q only when something failed; never with -qq)."""
+        """Print the one-line summary (with -q only when something failed; never with -qq).
+
+        So -q prints nothing at all when the run exits 0: warnings alone do not fail a run.
+        """
         if self._quiet >= 2 or (self._quiet == 1 and summary.exit_status == 0):
             return
         self._stream.write(summary.describe() + "\n")

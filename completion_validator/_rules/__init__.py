@@ -16,6 +16,7 @@ so a rule only says where and what.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from typing import Any, ClassVar, Literal, TypeVar
@@ -24,7 +25,8 @@ from completion_validator._jsontext import Position
 from completion_validator._sse import StreamEnd, StreamEvent
 from completion_validator.errors import Finding, InstancePath, Severity, UnknownRule
 
-ResponseCheck = Callable[[Mapping[str, Any]], Iterator[Finding]]
+# A response rule: payload -> findings; one that declares a `lenient` keyword is told the profile.
+ResponseCheck = Callable[..., Iterator[Finding]]
 Scope = Literal["response", "stream"]
 
 
@@ -86,11 +88,14 @@ class Rule:
     whole_response_only: bool = False
     # Stream rules reported even when deselected: they say that an event could not be read at all.
     always: bool = False
+    # The response rule reads the profile (it declares a `lenient` keyword).
+    profile_aware: bool = False
 
-    def run(self, payload: Mapping[str, Any]) -> Iterator[Finding]:
+    def run(self, payload: Mapping[str, Any], *, lenient: bool = False) -> Iterator[Finding]:
         """A response rule's findings, each stamped with the rule's id and severity."""
         assert self.check is not None
-        for finding in self.check(payload):
+        found = self.check(payload, lenient=lenient) if self.profile_aware else self.check(payload)
+        for finding in found:
             yield replace(finding, keyword=self.id, severity=self.severity)
 
 
@@ -110,7 +115,10 @@ def rule(
     """Register a response check under `rule_id`."""
 
     def register(check: ResponseCheck) -> ResponseCheck:
-        RULES[rule_id] = Rule(rule_id, severity, "response", _rationale(check), check, None, whole_response_only)
+        aware = "lenient" in inspect.signature(check).parameters
+        RULES[rule_id] = Rule(
+            rule_id, severity, "response", _rationale(check), check, None, whole_response_only, profile_aware=aware
+        )
         return check
 
     return register
@@ -151,13 +159,15 @@ def select_rules(select: Iterable[str] | None = None, ignore: Iterable[str] = ()
     return frozenset(chosen - expand(ignore))
 
 
-def run_rules(payload: object, selected: frozenset[str], *, chunk: bool = False) -> Iterator[Finding]:
+def run_rules(
+    payload: object, selected: frozenset[str], *, chunk: bool = False, lenient: bool = False
+) -> Iterator[Finding]:
     """Every finding of the selected response rules on `payload` (a stream chunk skips whole-response rules)."""
     if not isinstance(payload, Mapping):
         return
     for rule_id, registered in RULES.items():
         if registered.check is not None and rule_id in selected and not (chunk and registered.whole_response_only):
-            yield from registered.run(payload)
+            yield from registered.run(payload, lenient=lenient)
 
 
 def new_stream_checks() -> list[StreamCheck]:

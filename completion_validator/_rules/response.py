@@ -55,13 +55,19 @@ def _logprobs(payload: Mapping[str, Any]) -> Iterator[tuple[int, Mapping[str, An
 
 
 @rule("usage-total", "error")
-def usage_total(payload: Mapping[str, Any]) -> Iterator[Finding]:
-    """usage.total_tokens must equal prompt_tokens + completion_tokens, as the spec defines it."""
+def usage_total(payload: Mapping[str, Any], *, lenient: bool = False) -> Iterator[Finding]:
+    """usage.total_tokens must equal prompt_tokens + completion_tokens, as the spec defines it.
+
+    Under the lenient profile a missing completion_tokens counts as 0 (OpenAI leaves it out when
+    it is 0); under the spec as written its absence is a `required` error, and nothing more.
+    """
     usage = _usage(payload)
     if usage is None:
         return
+    absent = 0 if lenient else None
     prompt, completion, total = (
-        _int(usage.get(name)) for name in ("prompt_tokens", "completion_tokens", "total_tokens")
+        _int(usage.get(name, absent if name == "completion_tokens" else None))
+        for name in ("prompt_tokens", "completion_tokens", "total_tokens")
     )
     if prompt is None or completion is None or total is None or total == prompt + completion:
         return

@@ -16,7 +16,7 @@ from typing import Any
 from completion_validator._jsontext import JsonSyntaxError, Position, parse_json
 from completion_validator._rules import StreamCheck, stream_rule
 from completion_validator._sse import DONE, Event, StreamEnd, StreamEvent
-from completion_validator.errors import Finding
+from completion_validator.errors import Finding, display_value
 
 
 @stream_rule("stream-terminator", "error")
@@ -144,17 +144,35 @@ class UsageLast(StreamCheck):
 
 @stream_rule("stream-usage-placement", "warning")
 class UsagePlacement(StreamCheck):
-    """Only the include_usage chunk carries usage; every other chunk has usage null or absent."""
+    """With an include_usage chunk in the stream, only that chunk carries usage; the others have it null or absent.
+
+    Without an include_usage chunk, usage on the last content chunk is how llama.cpp and TGI
+    report it, and no spec text forbids that: only a stream that has both is reported.
+    """
+
+    def __init__(self) -> None:
+        self._alongside: list[Finding] = []  # usage on a chunk with choices, held until the end
+        self._usage_chunk = False
 
     def event(self, event: StreamEvent) -> Iterator[Finding]:
-        """Report usage on a chunk that also carries choices."""
+        """Note usage on chunks with choices, and whether an include_usage chunk comes."""
         chunk = event.chunk
-        if chunk is not None and isinstance(chunk.get("usage"), Mapping) and chunk.get("choices"):
+        if chunk is None or not isinstance(chunk.get("usage"), Mapping):
+            return
+        if chunk.get("choices") == []:
+            self._usage_chunk = True
+        elif chunk.get("choices"):
             message = (
                 f"event {event.number} carries usage alongside choices; "
                 "only the include_usage chunk (choices: []) should"
             )
-            yield self.finding_at(event, ("usage",), message)
+            self._alongside.append(self.finding_at(event, ("usage",), message))
+        yield from ()
+
+    def end(self, end: StreamEnd) -> Iterator[Finding]:
+        """Report them if the stream also has an include_usage chunk."""
+        if self._usage_chunk:
+            yield from self._alongside
 
 
 @stream_rule("stream-finish-reason", "error")
@@ -218,6 +236,10 @@ class _Unchanging(StreamCheck):
 
     names: tuple[str, ...] = ()
 
+    def changed(self, value: Any, before: Any) -> bool:
+        """Whether `value` after `before` is a change to report."""
+        return bool(value != before)
+
     def __init__(self) -> None:
         self._previous: dict[str, tuple[Any, int]] = {}
 
@@ -232,8 +254,11 @@ class _Unchanging(StreamCheck):
             value = chunk[name]
             expected, origin = self._previous.get(name, (value, event.number))
             self._previous[name] = (value, event.number)
-            if value != expected:
-                message = f"{name} is {value!r} in event {event.number} but {expected!r} in event {origin}"
+            if self.changed(value, expected):
+                message = (
+                    f"{name} is {display_value(value)} in event {event.number} "
+                    f"but {display_value(expected)} in event {origin}"
+                )
                 yield self.finding_at(event, (name,), message, value)
 
 
@@ -246,6 +271,17 @@ class Consistent(_Unchanging):
 
 @stream_rule("stream-created-changed", "warning")
 class CreatedChanged(_Unchanging):
-    """created is expected to be the same on every chunk."""
+    """created never moves backwards within a stream (llama.cpp stamps each chunk, so it may move forward).
+
+    OpenAI keeps created the same on every chunk; llama.cpp's server sets it per chunk, so in a
+    stream longer than a second it moves forward. A time that goes back is a real inconsistency.
+    """
 
     names = ("created",)
+
+    def changed(self, value: Any, before: Any) -> bool:
+        """Only a step back in time: forward steps are the server's clock going on."""
+        try:
+            return bool(value < before)
+        except TypeError:  # not comparable (a schema error already says so): any change
+            return bool(value != before)
