@@ -29,6 +29,7 @@ EXIT_USAGE = 2
 DESCRIPTION = """\
 Check OpenAI-style text-completion responses (POST /v1/completions) against the spec's
 JSON Schemas and report every problem at file:line:column.
+`completion-validator spec-diff OPENAPI_FILE` compares OpenAI's spec with the schemas instead.
 
 PATH may be a file, a directory (searched for {suffixes}) or -
 for standard input. .jsonl/.ndjson hold one response per line; .yaml may hold several documents;
@@ -189,6 +190,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command; returns the exit status."""
     argv = sys.argv[1:] if argv is None else list(argv)
     _never_fail_to_print()
+    if argv[:1] == ["spec-diff"]:  # a subcommand; a file named spec-diff is ./spec-diff
+        from completion_validator._specdiff import main as spec_diff
+
+        return spec_diff(argv[1:])
     parser = build_parser()
     parser.wants_json = _asks_for_json(argv)
     arguments = parser.parse_args(argv)

@@ -1,0 +1,245 @@
+"""`completion-validator spec-diff OPENAPI_FILE`: whether OpenAI's spec still says what our schema files say.
+
+The schemas are written by hand from OpenAI's OpenAPI description, which keeps growing (usage
+gained fields about seven times in two years). This compares the spec's `CreateCompletionResponse`
+and `CompletionUsage` components with our files, field by field. Both sides are flattened to one
+record per field path — its types, whether it may be null, whether it is required, its enum —
+so the ways of writing the same thing agree: OpenAPI 3.0's `nullable: true`, 3.1's
+`anyOf: [..., {type: "null"}]` and `type: [..., "null"]`. Descriptions, defaults, `format`,
+titles, examples and `x-` keys are information, not differences.
+
+Exit status: 0 the same, 1 they differ (one line per difference), 2 the file cannot be read as an
+OpenAPI document holding `CreateCompletionResponse`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+COMPONENTS = ("CreateCompletionResponse", "CompletionUsage")
+_ROOT = "CreateCompletionResponse"
+
+
+@dataclass(frozen=True)
+class Field:
+    """What one side says of one field."""
+
+    types: frozenset[str]
+    nullable: bool
+    required: bool
+    enum: tuple[str, ...] | None
+
+    def describe(self) -> str:
+        """`integer`, `string, one of 'a', 'b'`, `object or null`."""
+        text = " or ".join(sorted(self.types)) or "any type"
+        if self.enum is not None:
+            text += ", one of " + ", ".join(repr(value) for value in self.enum)
+        return text + (" or null" if self.nullable else "")
+
+
+class SpecError(ValueError):
+    """The OpenAPI document cannot be compared: unreadable, or without the components."""
+
+
+Resolver = Any  # (node) -> the node a $ref points at
+
+
+def flatten(schema: Mapping[str, Any], resolve: Resolver) -> dict[str, Field]:
+    """Every field below a response schema, by path (`choices[].logprobs.tokens[]`, `usage.prompt_tokens`)."""
+    fields: dict[str, Field] = {}
+    stack: list[tuple[str, Mapping[str, Any], bool, int]] = [("", schema, True, 0)]
+    while stack:
+        path, node, required, depth = stack.pop()
+        node, nullable = _unwrap(node, resolve)
+        if depth > 20:
+            raise SpecError(f"{path}: nested more than 20 levels (a recursive schema?)")
+        types = _types(node)
+        nullable = nullable or "null" in types or node.get("nullable") is True
+        enum = node.get("enum")
+        values = None if not isinstance(enum, list) else tuple(sorted(str(v) for v in enum if v is not None))
+        if path:
+            fields[path] = Field(frozenset(types - {"null"}), nullable, required, values)
+        names = node.get("required", [])
+        for name, member in (node.get("properties") or {}).items():
+            stack.append((f"{path}.{name}" if path else name, member, name in names, depth + 1))
+        if isinstance(node.get("items"), Mapping):
+            stack.append((f"{path}[]", node["items"], True, depth + 1))
+        if isinstance(node.get("additionalProperties"), Mapping):
+            stack.append((f"{path}{{*}}", node["additionalProperties"], False, depth + 1))
+    return fields
+
+
+def _unwrap(node: Mapping[str, Any], resolve: Resolver) -> tuple[Mapping[str, Any], bool]:
+    """Follow `$ref`s and take `anyOf`/`oneOf` [schema, null] apart: (the schema, whether null is allowed)."""
+    nullable = False
+    for _ in range(50):
+        if "$ref" in node:
+            node = {**resolve(node), **{k: v for k, v in node.items() if k != "$ref"}}
+            continue
+        branches = node.get("anyOf") or node.get("oneOf")
+        if isinstance(branches, list):
+            kept = [branch for branch in branches if branch.get("type") != "null"]
+            nullable = nullable or len(kept) < len(branches)
+            if len(kept) == 1:
+                rest = {k: v for k, v in node.items() if k not in ("anyOf", "oneOf")}
+                node = {**rest, **kept[0]}
+                continue
+        return node, nullable
+    raise SpecError("$ref chain too long (a loop?)")
+
+
+def _types(node: Mapping[str, Any]) -> set[str]:
+    declared = node.get("type")
+    if isinstance(declared, str):
+        return {declared}
+    if isinstance(declared, list):
+        return {str(name) for name in declared}
+    return set()
+
+
+def ours() -> dict[str, Field]:
+    """Our schema files, flattened (the spec as written: no profile's relaxations)."""
+    from completion_validator._registry import ROOT_SCHEMA, load_schema_files
+
+    files = load_schema_files()
+    by_id = {contents["$id"]: contents for contents in files.values()}
+    base = files[ROOT_SCHEMA]["$id"].rsplit("/", 1)[0] + "/"
+
+    def resolve(node: Mapping[str, Any]) -> Mapping[str, Any]:
+        reference = str(node["$ref"])
+        target = by_id.get(reference) or by_id.get(base + reference)
+        if target is None:
+            raise SpecError(f"our schema refers to {reference!r}, which we do not ship")
+        return target
+
+    return flatten(files[ROOT_SCHEMA], resolve)
+
+
+def theirs(document: Mapping[str, Any]) -> dict[str, Field]:
+    """The OpenAPI document's response component, flattened ($refs within the document followed)."""
+    schemas = (document.get("components") or {}).get("schemas") or {}
+    if _ROOT not in schemas:  # CompletionUsage is followed from it, by $ref (or inline, as before 2023)
+        raise SpecError(f"no components.schemas.{_ROOT} in this document")
+
+    def resolve(node: Mapping[str, Any]) -> Mapping[str, Any]:
+        reference = str(node["$ref"])
+        if not reference.startswith("#/"):
+            raise SpecError(f"{reference!r}: only references within the document are followed")
+        target: Any = document
+        for part in reference[2:].split("/"):
+            target = target.get(part.replace("~1", "/").replace("~0", "~")) if isinstance(target, Mapping) else None
+        if not isinstance(target, Mapping):
+            raise SpecError(f"{reference!r} points at nothing in this document")
+        return target
+
+    return flatten(schemas[_ROOT], resolve)
+
+
+def differences(mine: Mapping[str, Field], spec: Mapping[str, Field]) -> Iterator[str]:
+    """One line per difference, in path order."""
+    for path in sorted(set(mine) | set(spec)):
+        if path not in mine:
+            yield f"{path}: in the spec ({spec[path].describe()}), not in our schemas"
+            continue
+        if path not in spec:
+            yield f"{path}: in our schemas ({mine[path].describe()}), no longer in the spec"
+            continue
+        ours_, theirs_ = mine[path], spec[path]
+        if ours_.types != theirs_.types:
+            yield f"{path}: type is {_names(theirs_.types)} in the spec, {_names(ours_.types)} in our schemas"
+        if ours_.enum != theirs_.enum:
+            yield f"{path}: enum is {_values(theirs_.enum)} in the spec, {_values(ours_.enum)} in our schemas"
+        if ours_.required != theirs_.required:
+            yield f"{path}: {_word(theirs_.required, 'required', 'optional')} in the spec, " + (
+                f"{_word(ours_.required, 'required', 'optional')} in our schemas"
+            )
+        if ours_.nullable != theirs_.nullable:
+            yield f"{path}: {_word(theirs_.nullable, 'nullable', 'not nullable')} in the spec, " + (
+                f"{_word(ours_.nullable, 'nullable', 'not nullable')} in our schemas"
+            )
+
+
+def _word(flag: bool, yes: str, no: str) -> str:
+    return yes if flag else no
+
+
+def _names(types: frozenset[str]) -> str:
+    return " or ".join(sorted(types)) or "any type"
+
+
+def _values(values: tuple[str, ...] | None) -> str:
+    return "none" if values is None else "[" + ", ".join(repr(value) for value in values) + "]"
+
+
+def load(path: Path) -> Mapping[str, Any]:
+    """An OpenAPI document, YAML or JSON."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise SpecError(f"{path}: {getattr(error, 'strerror', None) or error}") from None
+    try:
+        if path.suffix.lower() == ".json":
+            document = json.loads(text)
+        else:
+            import yaml
+
+            document = yaml.safe_load(text)
+    except (ValueError, Exception) as error:  # yaml.YAMLError or json's ValueError
+        raise SpecError(f"{path}: not an OpenAPI document: {str(error).splitlines()[0]}") from None
+    if not isinstance(document, Mapping):
+        raise SpecError(f"{path}: not an OpenAPI document (its root is not a mapping)")
+    return document
+
+
+def extract(document: Mapping[str, Any], commit: str | None) -> str:
+    """The two components as a small OpenAPI document, for the snapshot the tests compare against."""
+    import yaml
+
+    schemas = document["components"]["schemas"]
+    kept = {name: schemas[name] for name in COMPONENTS if name in schemas}
+    snapshot: dict[str, Any] = {"openapi": document.get("openapi", "3.1.0")}
+    if commit:
+        snapshot["x-source"] = {"repo": "openai/openai-openapi", "path": "openapi.yaml", "commit": commit}
+    snapshot["components"] = {"schemas": kept}
+    return yaml.safe_dump(snapshot, sort_keys=False, allow_unicode=True, width=100)
+
+
+def main(argv: Sequence[str]) -> int:
+    """`completion-validator spec-diff OPENAPI_FILE`: 0 same, 1 different, 2 unreadable."""
+    parser = argparse.ArgumentParser(
+        prog="completion-validator spec-diff",
+        description="Compare the CreateCompletionResponse and CompletionUsage components of an OpenAPI "
+        "document (3.0 or 3.1) with completion-validator's schema files, field by field.",
+        epilog="exit status: 0 the same, 1 different, 2 the document cannot be read or lacks the components",
+    )
+    parser.add_argument("openapi", metavar="OPENAPI_FILE", help="the OpenAPI document (YAML or JSON)")
+    parser.add_argument(
+        "--extract",
+        action="store_true",
+        help="print just the two components as YAML (to refresh the snapshot the tests use) instead of comparing",
+    )
+    parser.add_argument("--commit", help="with --extract: the upstream commit the document comes from")
+    arguments = parser.parse_args(argv)
+    try:
+        document = load(Path(arguments.openapi))
+        if arguments.extract:
+            theirs(document)  # the components must be there
+            sys.stdout.write(extract(document, arguments.commit))
+            return 0
+        found = list(differences(ours(), theirs(document)))
+    except SpecError as error:
+        sys.stderr.write(f"completion-validator spec-diff: {error}\n")
+        return 2
+    for line in found:
+        sys.stdout.write(line + "\n")
+    noun = "difference" if len(found) == 1 else "differences"
+    sys.stdout.write(
+        f"{len(found)} {noun} between the spec and our schemas\n" if found else "the spec and our schemas agree\n"
+    )
+    return 1 if found else 0
