@@ -14,8 +14,11 @@ standard library's parser will not: a duplicate key, and a NaN or Infinity liter
 from __future__ import annotations
 
 import bisect
+import contextlib
 import json
 import re
+import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -221,7 +224,7 @@ def _scan_array(
         index += 1
 
 
-PARSER_DEPTH = 900  # nesting the parser is sure to read (Python's own parser stops near 1,000)
+PARSER_DEPTH = 1000  # nesting always read, wherever the call stack stands; deeper is a `limit` error
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 _NESTING = re.compile(r'[\[\]{}]|"(?:[^"\\]|\\.)*"')
 _MARKED = 100  # at most this many duplicate-key objects or constants are considered for the report
@@ -272,7 +275,8 @@ def parse_json(text: str) -> Any:
     """
     strict = _Strict()
     try:
-        value = json.loads(text, object_pairs_hook=strict.pairs, parse_constant=strict.constant)
+        with _room_for(PARSER_DEPTH):
+            value = json.loads(text, object_pairs_hook=strict.pairs, parse_constant=strict.constant)
     except json.JSONDecodeError as error:
         raise _explain(text, error.pos, _json_message(text, error)) from None
     except RecursionError:
@@ -303,6 +307,27 @@ def _explain(text: str, offset: int, fallback: str) -> JsonSyntaxError:
 
 def _lowercase_first(message: str) -> str:
     return message[:1].lower() + message[1:]
+
+
+@contextlib.contextmanager
+def _room_for(levels: int) -> Iterator[None]:
+    """Let the C parser nest `levels` deep above the current frame (its limit is Python's recursion limit).
+
+    Without this the depth a document may have would depend on how deep the caller's stack is
+    (a test runner's is deeper than the command's).
+    """
+    depth, frame = 0, sys._getframe()
+    while frame is not None and depth < 10_000:
+        depth, frame = depth + 1, frame.f_back  # type: ignore[assignment]
+    wanted, before = depth + levels + 50, sys.getrecursionlimit()
+    if wanted <= before:
+        yield
+        return
+    sys.setrecursionlimit(wanted)
+    try:
+        yield
+    finally:
+        sys.setrecursionlimit(before)
 
 
 def _json_message(text: str, error: json.JSONDecodeError) -> str:

@@ -5,6 +5,7 @@ These are the values reporters render beside the findings; nothing here prints.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -50,6 +51,8 @@ class Summary:
     skipped: int = 0
     # The output's reader went away before the end (`| head`): the counts are what was found until then.
     output_cut: bool = False
+    # Findings per keyword or rule id, hidden ones (--max-errors) included: what --statistics prints.
+    keywords: Counter[str] = field(default_factory=Counter)
 
     @property
     def documents(self) -> int:
@@ -98,13 +101,20 @@ class Summary:
 
     def describe(self) -> str:
         """One line, e.g. `3 files, 120 documents checked: 2 invalid, 5 errors`."""
-        text = f"{_count(len(self.files), 'file')}, {_count(self.documents, 'document')} checked: "
-        parts = [f"{self.invalid_documents} invalid", _count(self.errors, "error")]
-        if self.warnings:
-            parts.append(_count(self.warnings, "warning"))
-        if self.unreadable_files:
-            parts.append(f"{self.unreadable_files} unreadable")
-        return text + ", ".join(parts)
+        counts = describe_counts(
+            self.documents, self.invalid_documents, self.errors, self.warnings, self.unreadable_files
+        )
+        return f"{_count(len(self.files), 'file')}, {counts}"
+
+
+def describe_counts(documents: int, invalid: int, errors: int, warnings: int, unreadable: int) -> str:
+    """`120 documents checked: 2 invalid, 5 errors` (warnings and unreadable inputs when there are any)."""
+    parts = [f"{invalid} invalid", _count(errors, "error")]
+    if warnings:
+        parts.append(_count(warnings, "warning"))
+    if unreadable:
+        parts.append(f"{unreadable} unreadable")
+    return f"{_count(documents, 'document')} checked: " + ", ".join(parts)
 
 
 def _count(number: int, noun: str) -> str:

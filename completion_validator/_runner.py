@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import sys
-import traceback
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from functools import cache
@@ -20,10 +20,7 @@ from typing import BinaryIO
 
 from completion_validator._inputs import (
     FORMATS,
-    Capture,
-    Clean,
     CleanCheck,
-    Document,
     InputFormat,
     Item,
     NumberedLines,
@@ -47,6 +44,8 @@ from completion_validator._reporters import Reporter
 from completion_validator._results import FileResult, Summary
 from completion_validator._settings import Settings
 from completion_validator._workers import Workers, available_cpus, internal_problem
+from completion_validator.batch import Report, check_numbered
+from completion_validator.batch import check_items as batch_check_items
 from completion_validator.errors import Finding
 
 BATCH_LINES = 2_000  # lines per batch read by the main process (stdin, --jobs 1)
@@ -67,26 +66,17 @@ class RunOptions:
     max_document_size: int = DEFAULT_MAX_DOCUMENT_SIZE
 
 
-@dataclass
-class Tally:
-    """What checking some documents found: the counts, and the errors to report, in order."""
+def _add(report: Report, result: FileResult, summary: Summary) -> None:
+    result.documents += report.documents
+    result.invalid_documents += report.invalid
+    result.errors += report.errors
+    result.warnings += report.warnings
+    result.read_problems += report.unreadable
+    summary.keywords.update(report.keywords)
 
-    documents: int = 0
-    invalid_documents: int = 0
-    errors: int = 0
-    warnings: int = 0
-    read_problems: int = 0
-    located: list[Finding] = field(default_factory=list)
-    # Bytes of line-based input these counts cover (for progress; 0 where not counted).
-    bytes_read: int = 0
 
-    def add_to(self, result: FileResult) -> None:
-        """Add the counts to a file's result."""
-        result.documents += self.documents
-        result.invalid_documents += self.invalid_documents
-        result.errors += self.errors
-        result.warnings += self.warnings
-        result.read_problems += self.read_problems
+def _unreadable(finding: Finding) -> Report:
+    return Report(unreadable=1, keywords=Counter({finding.keyword: 1}), findings=[finding], max_findings=None)
 
 
 def default_jobs() -> int:
@@ -125,11 +115,11 @@ def run(paths: list[str], options: RunOptions, reporter: Reporter, progress: Pro
                 result = FileResult(source.name)
                 summary.files.append(result)
                 for tally in _tallies(source, options, workers):
-                    tally.add_to(result)
-                    for located in tally.located:
+                    _add(tally, result, summary)
+                    for located in tally.findings:
                         _report(reporter, progress, replace(located, file=source.name))
                     if progress is not None:
-                        progress.advance(documents=tally.documents + tally.read_problems, bytes_done=tally.bytes_read)
+                        progress.advance(documents=tally.documents + tally.unreadable, bytes_done=tally.bytes_read)
                 if progress is not None:
                     progress.advance(files=1)
                 reporter.file(result)
@@ -158,10 +148,10 @@ def _chosen_format(options: RunOptions) -> InputFormat | None:
     return FORMATS[options.input_format] if options.input_format else None
 
 
-def _tallies(source: Source, options: RunOptions, workers: Workers) -> Iterator[Tally]:
+def _tallies(source: Source, options: RunOptions, workers: Workers) -> Iterator[Report]:
     """What one input holds: line-based inputs in batches (possibly in workers), anything else in one go."""
     if source.problem is not None:
-        yield Tally(read_problems=1, located=[problem(source.problem, "no-input")])
+        yield _unreadable(problem(source.problem, "no-input"))
         return
     is_clean = _clean_check(options)
     chosen = _chosen_format(options)
@@ -174,7 +164,7 @@ def _tallies(source: Source, options: RunOptions, workers: Workers) -> Iterator[
             return
         data = join_lines(lines, limit)
         if data is None:
-            yield Tally(read_problems=1, located=[too_large(limit)])
+            yield _unreadable(too_large(limit))
         else:
             yield check_items(read_bytes(data, chosen, is_clean), options)
         return
@@ -185,7 +175,7 @@ def _tallies(source: Source, options: RunOptions, workers: Workers) -> Iterator[
     try:
         stream = path.open("rb")
     except OSError as error:
-        yield Tally(read_problems=1, located=[problem(os_message(error), "io")])
+        yield _unreadable(problem(os_message(error), "io"))
         return
     with stream:
         if workers.jobs > 1:  # workers read their own byte ranges of the file this run opened
@@ -194,7 +184,7 @@ def _tallies(source: Source, options: RunOptions, workers: Workers) -> Iterator[
             spans = _spans(stream, SPAN_BYTES, limit, overlong)
             yield from workers.map(check_line_span, spans, _failed_span, options, named.name, str(path), opened)
             if overlong:
-                yield Tally(read_problems=1, located=[line_too_long(overlong[0], limit)])
+                yield _unreadable(line_too_long(overlong[0], limit))
         else:
             yield from _line_tallies(lines_limited(stream, limit), named, options, workers)
 
@@ -206,7 +196,7 @@ def _is_regular(path: Path) -> bool:
         return False
 
 
-def _line_tallies(lines: NumberedLines, chosen: InputFormat, options: RunOptions, workers: Workers) -> Iterator[Tally]:
+def _line_tallies(lines: NumberedLines, chosen: InputFormat, options: RunOptions, workers: Workers) -> Iterator[Report]:
     overlong: list[int] = []
 
     def batches() -> Iterator[list[tuple[int, bytes]]]:
@@ -224,7 +214,7 @@ def _line_tallies(lines: NumberedLines, chosen: InputFormat, options: RunOptions
 
     yield from workers.map(check_line_batch, batches(), _failed_batch, options, chosen.name)
     if overlong:
-        yield Tally(read_problems=1, located=[line_too_long(overlong[0], options.max_document_size)])
+        yield _unreadable(line_too_long(overlong[0], options.max_document_size))
 
 
 def _spans(stream: BinaryIO, size: int, limit: int, overlong: list[int]) -> Iterator[Span]:
@@ -278,99 +268,47 @@ def _open_what_the_run_opened(path: str, opened: tuple[int, int, tuple[int, int]
 
 def check_line_span(
     span: Span, options: RunOptions, format_name: str, path: str, opened: tuple[int, int, tuple[int, int]]
-) -> Tally:
+) -> Report:
     """Check one byte range of whole lines of a line-based file (runs in a worker process)."""
     offset, length, first_line = span
     try:
         with _open_what_the_run_opened(path, opened) as stream:
             block = os.pread(stream.fileno(), length, offset)
     except OSError as error:
-        return Tally(
-            read_problems=1, located=[problem(f"cannot read lines {first_line}ff.: {os_message(error)}", "io")]
-        )
+        message = f"cannot read the lines from {first_line} on: {os_message(error)}"
+        return _unreadable(problem(message, "io", index=first_line))
     lines = block.split(b"\n")
     if block.endswith(b"\n"):
         lines.pop()  # the empty string after the last line end
     return check_line_batch(list(enumerate(lines, start=first_line)), options, format_name)
 
 
-def check_line_batch(batch: list[tuple[int, bytes]], options: RunOptions, format_name: str) -> Tally:
-    """Check some numbered lines of a line-based input (runs in a worker process with --jobs)."""
-    is_clean = _clean_check(options)
-    line_format = FORMATS[format_name]
-    items = (line_format.read_line(number, raw, is_clean) for number, raw in batch)
-    tally = check_items((item for item in items if item is not None), options)
-    tally.bytes_read = sum(len(raw) for _, raw in batch)
-    return tally
+def check_line_batch(batch: list[tuple[int, bytes]], options: RunOptions, format_name: str) -> Report:
+    """Check some numbered lines of a line-based input (in a worker process with --jobs): `batch.check_numbered`."""
+    _clean_check(options)  # built once per process, and before the workers fork
+    report = check_numbered(
+        batch,
+        options.settings,
+        fast=options.fast,
+        max_errors=options.max_errors,
+        debug=options.debug,
+        format_name=format_name,
+    )
+    report.bytes_read = sum(len(raw) for _, raw in batch)
+    return report
 
 
-def _failed_batch(batch: list[tuple[int, bytes]], why: str) -> Tally:
+def check_items(items: Iterable[Item], options: RunOptions) -> Report:
+    """Check the items of a whole input (not line-based): `batch.check_items` with the run's options."""
+    return batch_check_items(
+        items, options.settings, fast=options.fast, max_errors=options.max_errors, debug=options.debug
+    )
+
+
+def _failed_batch(batch: list[tuple[int, bytes]], why: str) -> Report:
     first, last = batch[0][0], batch[-1][0]
-    return Tally(read_problems=1, located=[internal_problem(f"{why} (lines {first}-{last})", first, first)])
+    return _unreadable(internal_problem(f"{why} (lines {first}-{last})", first, first))
 
 
-def _failed_span(span: Span, why: str) -> Tally:
-    return Tally(read_problems=1, located=[internal_problem(f"{why} (lines from {span[2]})", span[2], span[2])])
-
-
-def check_items(items: Iterable[Item], options: RunOptions) -> Tally:
-    """Check read items: count clean ones, explain the rest, report what could not be read."""
-    tally = Tally()
-    for item in items:
-        if isinstance(item, Clean):
-            tally.documents += 1
-            continue
-        if isinstance(item, Finding):
-            tally.read_problems += 1
-            tally.located.append(item)
-            continue
-        tally.documents += 1
-        try:
-            found = _check_capture(item, options) if isinstance(item, Capture) else _check_document(item, options)
-        except Exception as failure:  # a bug of ours must not lose the other documents' results
-            if options.debug:
-                raise
-            tally.read_problems += 1
-            where = "".join(traceback.format_exception_only(failure)).strip()
-            message = f"internal error while checking this document: {where} (rerun with --debug for the traceback)"
-            tally.located.append(internal_problem(message, item.index))
-            continue
-        errors = sum(error.severity == "error" for error in found)
-        tally.errors += errors
-        tally.warnings += len(found) - errors
-        tally.invalid_documents += bool(errors)
-        shown = found if options.max_errors is None else found[: options.max_errors]
-        tally.located.extend(shown)
-        if len(shown) < len(found):
-            first = shown[-1] if shown else found[0]
-            hidden = len(found) - len(shown)
-            message = f"{hidden} more problems in this document not shown (--max-errors)"
-            tally.located.append(
-                Finding(
-                    None,
-                    "max-errors",
-                    message,
-                    severity="warning",
-                    line=first.line,
-                    column=first.column,
-                    document=item.index,
-                )
-            )
-    return tally
-
-
-def _check_document(document: Document, options: RunOptions) -> list[Finding]:
-    from completion_validator._check import check  # jsonschema is imported only to explain
-
-    located = []
-    for error in check(document.value, options.settings):
-        position = document.locate(error.instance_path, error.keyword)
-        located.append(replace(error, line=position.line, column=position.column, document=document.index))
-    return located
-
-
-def _check_capture(capture: Capture, options: RunOptions) -> list[Finding]:
-    from completion_validator.streams import check_stream
-
-    found = check_stream(capture.text, options.settings, fast=options.fast)
-    return [replace(finding, document=finding.event) for finding in found]
+def _failed_span(span: Span, why: str) -> Report:
+    return _unreadable(internal_problem(f"{why} (lines from {span[2]})", span[2], span[2]))

@@ -132,7 +132,7 @@ def test_jsonl_positions_use_the_file_line_and_the_column_in_it() -> None:
         (b'{"a": 1} {"b": 2}', 1, 10, "parse"),
         (b'{"a": "\xff"}', 1, 8, "encoding"),
         (b"\n\n  ", 3, 3, "parse"),
-        (b"[" * 100_000, 1, 901, "limit"),  # where nesting passed 900 levels, not 1:1
+        (b"[" * 100_000, 1, 1001, "limit"),  # where nesting passed 1,000 levels, not 1:1
     ],
 )
 def test_problems_reading_json_are_located(source: bytes, line: int, column: int, keyword: str) -> None:

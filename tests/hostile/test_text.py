@@ -94,7 +94,7 @@ TEXT_CASES = {
         "json",
         b'{"a": ' + b"[" * 5000 + b"]" * 5000 + b"}",
         2,
-        "1:906: error: nested too deeply: more than 900 levels",
+        "1:1006: error: nested too deeply: more than 1000 levels",
     ),
     "deep-yaml": (
         "yaml",
