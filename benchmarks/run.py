@@ -207,6 +207,13 @@ def payload_benchmarks(repeats: int, measured: Measured) -> str:
     )
 
 
+def _cpu_seconds(function: Callable[[], object]) -> float:
+    """The CPU time of one call (beside wall time: the machines are shared)."""
+    start = time.process_time()
+    function()
+    return time.process_time() - start
+
+
 def jsonl_benchmarks(lines: int, repeats: int, measured: Measured) -> str:
     """A mixed JSONL log through the CLI, against a loop that only reads lines and parses them."""
     import orjson
@@ -235,6 +242,24 @@ def jsonl_benchmarks(lines: int, repeats: int, measured: Measured) -> str:
                 f"{measured[f'jsonl-rss-jobs{jobs}']:.0f} MiB",
             ]
         )
+    from completion_validator.batch import check_lines  # the public batch API, as Dask and Spark run it
+
+    def batch_api() -> None:
+        with path.open("rb") as stream:
+            check_lines(stream)
+
+    seconds = median_seconds(batch_api, max(3, repeats // 2))
+    cpu = _cpu_seconds(batch_api)
+    measured["jsonl-check-lines"] = floor / seconds
+    rows.append(
+        [
+            f"batch.check_lines in this process (CPU {cpu:.2f} s)",
+            f"{seconds:.2f} s",
+            f"{lines / seconds:,.0f}",
+            f"{floor / seconds:.0%}",
+            "—",
+        ]
+    )
     reference = [script, "-qq", "--jobs", "1", "--engine", "reference", str(path)]
     seconds = median_wall(reference, 1)
     rows.append(

@@ -9,6 +9,7 @@ so the output is the same whatever the number of jobs.
 
 from __future__ import annotations
 
+import gzip
 import os
 import sys
 from collections import Counter
@@ -25,6 +26,7 @@ from completion_validator._inputs import (
     Item,
     NumberedLines,
     format_of,
+    is_compressed,
     join_lines,
     read_bytes,
     read_path,
@@ -33,10 +35,12 @@ from completion_validator._inputs import (
 from completion_validator._inputs._items import os_message, problem
 from completion_validator._inputs._limits import (
     DEFAULT_MAX_DOCUMENT_SIZE,
+    GZIP_MAGIC,
+    Broken,
     TooLong,
+    broken_finding,
     line_too_long,
     lines_limited,
-    too_large,
 )
 from completion_validator._inputs.files import Source, expand
 from completion_validator._progress import Progress
@@ -158,18 +162,18 @@ def _tallies(source: Source, options: RunOptions, workers: Workers) -> Iterator[
     limit = options.max_document_size
     path = source.path
     if path is None:
-        chosen, lines = sniff_stream(sys.stdin.buffer, chosen, limit)
+        chosen, lines = sniff_stream(_stdin(), chosen, limit)
         if chosen.line_based:
             yield from _line_tallies(lines, chosen, options, workers)
             return
         data = join_lines(lines, limit)
-        if data is None:
-            yield _unreadable(too_large(limit))
+        if isinstance(data, Finding):
+            yield _unreadable(data)
         else:
             yield check_items(read_bytes(data, chosen, is_clean), options)
         return
     named = chosen or format_of(path)
-    if named is None or not named.line_based or not _is_regular(path):
+    if named is None or not named.line_based or not _is_regular(path) or is_compressed(path):
         yield check_items(read_path(path, chosen, is_clean, limit), options)
         return
     try:
@@ -189,6 +193,15 @@ def _tallies(source: Source, options: RunOptions, workers: Workers) -> Iterator[
             yield from _line_tallies(lines_limited(stream, limit), named, options, workers)
 
 
+def _stdin() -> BinaryIO:
+    """Standard input's bytes, decompressed on the fly when they start with gzip's magic bytes."""
+    stream = sys.stdin.buffer
+    peek = getattr(stream, "peek", None)
+    if peek is not None and peek(2)[:2] == GZIP_MAGIC:
+        return gzip.GzipFile(fileobj=stream, mode="rb")  # type: ignore[return-value]
+    return stream
+
+
 def _is_regular(path: Path) -> bool:
     try:
         return path.is_file()
@@ -197,13 +210,16 @@ def _is_regular(path: Path) -> bool:
 
 
 def _line_tallies(lines: NumberedLines, chosen: InputFormat, options: RunOptions, workers: Workers) -> Iterator[Report]:
-    overlong: list[int] = []
+    ended: list[Finding] = []  # why the lines ended early, if they did
 
     def batches() -> Iterator[list[tuple[int, bytes]]]:
         batch: list[tuple[int, bytes]] = []
         for entry in lines:
             if isinstance(entry, TooLong):
-                overlong.append(entry.number)
+                ended.append(line_too_long(entry.number, options.max_document_size))
+                break
+            if isinstance(entry, Broken):
+                ended.append(broken_finding(entry.number, entry.reason))
                 break
             batch.append(entry)
             if len(batch) >= BATCH_LINES:
@@ -213,8 +229,8 @@ def _line_tallies(lines: NumberedLines, chosen: InputFormat, options: RunOptions
             yield batch
 
     yield from workers.map(check_line_batch, batches(), _failed_batch, options, chosen.name)
-    if overlong:
-        yield _unreadable(line_too_long(overlong[0], options.max_document_size))
+    if ended:
+        yield _unreadable(ended[0])
 
 
 def _spans(stream: BinaryIO, size: int, limit: int, overlong: list[int]) -> Iterator[Span]:

@@ -52,7 +52,7 @@ class Report:
     unreadable: int = 0
     keywords: Counter[str] = field(default_factory=Counter)
     findings: list[Finding] = field(default_factory=list)
-    max_findings: int | None = 100
+    max_findings: int | None = field(default=100, compare=False)  # a setting, not part of what was found
     # Bytes of input these counts cover, where known (the command's progress line uses it).
     bytes_read: int = field(default=0, compare=False)
 

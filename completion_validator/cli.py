@@ -153,6 +153,12 @@ def build_parser() -> _Parser:
         "-qq: print nothing at all (text format)",
     )
     output.add_argument(
+        "--statistics",
+        action="store_true",
+        help="count findings per keyword or rule id, most frequent first, instead of listing them (text); "
+        "add a 'statistics' object (json)",
+    )
+    output.add_argument(
         "--no-progress",
         action="store_true",
         help="never show progress (it shows only on a terminal, for text output, outside CI, after a second)",
@@ -248,7 +254,13 @@ def main(argv: Sequence[str] | None = None) -> int:
                 )
             except OSError as error:
                 parser.error(f"--output-file {arguments.output_file}: {error.strerror or error}")
-        reporter = make_reporter(arguments.format, color=arguments.color, quiet=arguments.quiet, stream=stream)
+        reporter = make_reporter(
+            arguments.format,
+            color=arguments.color,
+            quiet=arguments.quiet,
+            statistics=arguments.statistics,
+            stream=stream,
+        )
         return _run(arguments.paths, options, reporter, _progress(arguments))
 
 

@@ -29,15 +29,23 @@ from completion_validator._inputs._items import (
 )
 from completion_validator._inputs._limits import (
     DEFAULT_MAX_DOCUMENT_SIZE,
+    GZIP_MAGIC,
+    READ_FAILURES,
+    Broken,
     TooLong,
+    broken_finding,
+    failure_reason,
     line_too_long,
     lines_limited,
+    open_maybe_compressed,
     read_limited,
     too_large,
 )
 from completion_validator._inputs.read_sse import SSE_PREFIXES
+from completion_validator.errors import Finding
 
-NumberedLines = Iterator[tuple[int, bytes] | TooLong]
+Marker = TooLong | Broken  # the last item of a stream of lines that ended early
+NumberedLines = Iterator[tuple[int, bytes] | Marker]
 
 __all__ = [
     "FORMATS",
@@ -49,6 +57,7 @@ __all__ = [
     "InputFormat",
     "Item",
     "format_of",
+    "is_compressed",
     "join_lines",
     "looks_like_sse",
     "read_bytes",
@@ -87,8 +96,10 @@ class InputFormat:
 FORMATS: dict[str, InputFormat] = {
     entry.name: entry
     for entry in (
-        InputFormat("json", (".json",), "one response per file"),
-        InputFormat("jsonl", (".jsonl", ".ndjson"), "one response per line", line_based=True),
+        InputFormat("json", (".json", ".json.gz"), "one response per file"),
+        InputFormat(
+            "jsonl", (".jsonl", ".ndjson", ".jsonl.gz", ".ndjson.gz"), "one response per line", line_based=True
+        ),
         InputFormat("yaml", (".yaml", ".yml"), "one or more documents (---), YAML 1.2 core rules"),
         InputFormat("sse", (".sse",), "a captured stream: data: events ending with data: [DONE]"),
     )
@@ -97,8 +108,21 @@ SUFFIXES: dict[str, InputFormat] = {suffix: entry for entry in FORMATS.values() 
 
 
 def format_of(path: Path) -> InputFormat | None:
-    """The format a file name says, if it says one."""
-    return SUFFIXES.get(path.suffix.lower())
+    """The format a file name says, if it says one (`.jsonl.gz` is JSON Lines, compressed)."""
+    name = path.name.lower()
+    for suffix in sorted(SUFFIXES, key=len, reverse=True):
+        if name.endswith(suffix) and len(name) > len(suffix):
+            return SUFFIXES[suffix]
+    return None
+
+
+def is_compressed(path: Path) -> bool:
+    """Whether a regular file starts with gzip's magic bytes."""
+    try:
+        with path.open("rb") as stream:
+            return stream.read(2) == GZIP_MAGIC
+    except OSError:
+        return False
 
 
 def looks_like_sse(data: bytes) -> bool:
@@ -132,36 +156,38 @@ def sniff_stream(
     lines = lines_limited(stream, limit)
     if chosen is not None:
         return chosen, lines
-    head: list[tuple[int, bytes] | TooLong] = []
+    head: list[tuple[int, bytes] | Marker] = []
     for item in lines:
         head.append(item)
-        if isinstance(item, TooLong) or sum(bool(line.strip()) for _, line in _numbered(head)) == 2:
+        if isinstance(item, TooLong | Broken) or sum(bool(line.strip()) for _, line in _numbered(head)) == 2:
             break
     sniffed = sniff_format(b"".join(line for _, line in _numbered(head)))
     return sniffed, _chain(head, lines)
 
 
-def _numbered(items: list[tuple[int, bytes] | TooLong]) -> list[tuple[int, bytes]]:
-    return [item for item in items if not isinstance(item, TooLong)]
+def _numbered(items: list[tuple[int, bytes] | Marker]) -> list[tuple[int, bytes]]:
+    return [item for item in items if not isinstance(item, TooLong | Broken)]
 
 
-def _chain(head: list[tuple[int, bytes] | TooLong], rest: NumberedLines) -> NumberedLines:
+def _chain(head: list[tuple[int, bytes] | Marker], rest: NumberedLines) -> NumberedLines:
     yield from head
-    if not (head and isinstance(head[-1], TooLong)):
+    if not (head and isinstance(head[-1], TooLong | Broken)):
         yield from rest
 
 
-def join_lines(lines: NumberedLines, limit: int) -> bytes | None:
-    """The whole of a stream's lines as one document, or None if it is over `limit`."""
+def join_lines(lines: NumberedLines, limit: int) -> bytes | Finding:
+    """The whole of a stream's lines as one document, or the finding that says why it cannot be."""
     parts: list[bytes] = []
     total = 0
     for item in lines:
+        if isinstance(item, Broken):
+            return broken_finding(item.number, item.reason)
         if isinstance(item, TooLong):
-            return None
+            return too_large(limit)
         parts.append(item[1])
         total += len(item[1])
         if total > limit:
-            return None
+            return too_large(limit)
     return b"".join(parts)
 
 
@@ -190,13 +216,13 @@ def read_path(
             yield problem(os_message(error), "io")
         return
     try:
-        with path.open("rb") as stream:
+        with open_maybe_compressed(path) as stream:
             if named is not None and named.line_based:
                 yield from read_numbered_lines(lines_limited(stream, limit), named, is_clean, limit)
                 return
             data = read_limited(stream, limit)
-    except OSError as error:
-        yield problem(os_message(error), "io")
+    except READ_FAILURES as error:
+        yield problem(failure_reason(error), "io")
         return
     if data is None:
         yield too_large(limit)
@@ -220,6 +246,9 @@ def read_numbered_lines(
     for entry in lines:
         if isinstance(entry, TooLong):
             yield line_too_long(entry.number, limit)
+            return
+        if isinstance(entry, Broken):
+            yield broken_finding(entry.number, entry.reason)
             return
         item = chosen.read_line(entry[0], entry[1], is_clean)
         if item is not None:

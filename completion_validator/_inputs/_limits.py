@@ -7,9 +7,12 @@ the limit whatever the input, and an endless input ends.
 
 from __future__ import annotations
 
+import gzip
 import re
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import BinaryIO
 
 from completion_validator.errors import Finding
@@ -72,8 +75,35 @@ class TooLong:
     number: int
 
 
+@dataclass(frozen=True)
+class Broken:
+    """Stands in a stream of lines where reading failed (damaged gzip data, an I/O error): the last item."""
+
+    number: int
+    reason: str
+
+
+# What reading compressed input raises when the data is damaged or cut short.
+READ_FAILURES: tuple[type[BaseException], ...] = (OSError, EOFError, zlib.error)
+
+
+def broken_finding(number: int, reason: str) -> Finding:
+    """The finding for a line-based input that could not be read past line `number`."""
+    return Finding(
+        None,
+        "io",
+        f"the input cannot be read from line {number} on: {reason}",
+        line=number,
+        column=1,
+        document=number,
+    )
+
+
 def read_limited(stream: BinaryIO, limit: int) -> bytes | None:
-    """All of `stream`, or None if it holds more than `limit` bytes (then at most limit + 1 were read)."""
+    """All of `stream`, or None if it holds more than `limit` bytes (then at most limit + 1 were read).
+
+    For compressed input the limit counts decompressed bytes: a gzip bomb stops there.
+    """
     blocks: list[bytes] = []
     total = 0
     while total <= limit:
@@ -85,7 +115,7 @@ def read_limited(stream: BinaryIO, limit: int) -> bytes | None:
     return None
 
 
-def lines_limited(stream: BinaryIO, limit: int, first: int = 1) -> Iterator[tuple[int, bytes] | TooLong]:
+def lines_limited(stream: BinaryIO, limit: int, first: int = 1) -> Iterator[tuple[int, bytes] | TooLong | Broken]:
     """(number, line) for each line of `stream`, ending with `TooLong` at a line over `limit` bytes.
 
     A line is its bytes up to and including LF (JSON Lines ends lines at LF; a CR before it is
@@ -93,7 +123,11 @@ def lines_limited(stream: BinaryIO, limit: int, first: int = 1) -> Iterator[tupl
     """
     number = first - 1
     while True:
-        line = stream.readline(limit + 1)
+        try:
+            line = stream.readline(limit + 1)
+        except READ_FAILURES as error:
+            yield Broken(number + 1, failure_reason(error))
+            return
         if not line:
             return
         number += 1
@@ -101,3 +135,40 @@ def lines_limited(stream: BinaryIO, limit: int, first: int = 1) -> Iterator[tupl
             yield TooLong(number)
             return
         yield number, line
+
+
+def failure_reason(error: BaseException) -> str:
+    """What to say of a read that failed: damaged compressed data, or the operating system's reason."""
+    if isinstance(error, OSError) and error.strerror:  # the operating system's own reason
+        return error.strerror[:1].lower() + error.strerror[1:]
+    text = str(error) or type(error).__name__
+    return f"the compressed data is damaged or cut short ({text})"
+
+
+def open_maybe_compressed(path: Path) -> BinaryIO:
+    """The file, decompressed on the fly if it is gzip (by its magic bytes, whatever its name).
+
+    The bytes are peeked at, not read: a FIFO or a device loses nothing.
+    """
+    stream = path.open("rb")
+    if stream.peek(2)[:2] == GZIP_MAGIC:
+        return OwnedGzip(stream)  # type: ignore[return-value]
+    return stream
+
+
+class OwnedGzip(gzip.GzipFile):
+    """gzip over a file it owns: closing it closes the file too (GzipFile(fileobj=...) leaves it open)."""
+
+    def __init__(self, raw: BinaryIO) -> None:
+        super().__init__(fileobj=raw, mode="rb")
+        self._raw = raw
+
+    def close(self) -> None:
+        """Close the decompressor, then the file."""
+        try:
+            super().close()
+        finally:
+            self._raw.close()
+
+
+GZIP_MAGIC = b"\x1f\x8b"

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from completion_validator._inputs import SUFFIXES
+from completion_validator._inputs import SUFFIXES, format_of
 from completion_validator._inputs._items import os_message
 
 STDIN = "-"
@@ -70,7 +70,7 @@ def _payload_files(
             continue
         if entry.is_dir():
             yield from _payload_files(entry, problems, skipped, seen)
-        elif entry.suffix.lower() in SUFFIXES:
+        elif format_of(entry) is not None:
             if entry.is_file():
                 yield entry
             else:

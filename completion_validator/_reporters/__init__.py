@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import IO, Protocol
 
 from completion_validator._reporters.github import GithubReporter
@@ -37,20 +38,33 @@ class Reporter(Protocol):
         """The run is done."""
 
 
-# --format NAME -> a reporter writing to a stream, given the colour choice and the quiet level.
-REPORTERS: dict[str, Callable[[IO[str], str, int], Reporter]] = {
-    "text": lambda stream, color, quiet: TextReporter(stream, color=use_color(color, stream), quiet=quiet),
-    "json": lambda stream, color, quiet: JsonReporter(stream),
-    "github": lambda stream, color, quiet: GithubReporter(stream),
-    "sarif": lambda stream, color, quiet: SarifReporter(stream),
-    "junit": lambda stream, color, quiet: JunitReporter(stream),
-    "gitlab": lambda stream, color, quiet: GitlabReporter(stream),
+@dataclass(frozen=True)
+class Choices:
+    """What the command line says about output, besides the format."""
+
+    color: str = "auto"
+    quiet: int = 0
+    statistics: bool = False
+
+
+# --format NAME -> a reporter writing to a stream, given the other output choices.
+REPORTERS: dict[str, Callable[[IO[str], Choices], Reporter]] = {
+    "text": lambda stream, c: TextReporter(
+        stream, color=use_color(c.color, stream), quiet=c.quiet, statistics=c.statistics
+    ),
+    "json": lambda stream, c: JsonReporter(stream, statistics=c.statistics),
+    "github": lambda stream, c: GithubReporter(stream),
+    "sarif": lambda stream, c: SarifReporter(stream),
+    "junit": lambda stream, c: JunitReporter(stream),
+    "gitlab": lambda stream, c: GitlabReporter(stream),
 }
 
 
-def make_reporter(name: str, *, color: str = "auto", quiet: int = 0, stream: IO[str] | None = None) -> Reporter:
+def make_reporter(
+    name: str, *, color: str = "auto", quiet: int = 0, statistics: bool = False, stream: IO[str] | None = None
+) -> Reporter:
     """The reporter for `--format NAME`."""
-    return REPORTERS[name](stream or sys.stdout, color, quiet)
+    return REPORTERS[name](stream or sys.stdout, Choices(color, quiet, statistics))
 
 
 def list_rules(output_format: str = "text") -> str:

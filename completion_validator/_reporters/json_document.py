@@ -21,8 +21,9 @@ class JsonReporter:
     formatted as `json.dump(document, indent=2)` would, so the bytes are the same.
     """
 
-    def __init__(self, stream: IO[str]) -> None:
+    def __init__(self, stream: IO[str], *, statistics: bool = False) -> None:
         self._stream = stream
+        self._statistics = statistics
         self._errors = Spool()
         self._files = Spool()
 
@@ -36,7 +37,9 @@ class JsonReporter:
 
     def finish(self, summary: Summary) -> None:
         """Write the document."""
-        head = {"valid": summary.exit_status == 0, "summary": summary.as_dict()}
+        head: dict[str, object] = {"valid": summary.exit_status == 0, "summary": summary.as_dict()}
+        if self._statistics:
+            head["statistics"] = dict(sorted(summary.keywords.items(), key=lambda item: (-item[1], item[0])))
         text = json.dumps(head, ensure_ascii=False, indent=2)
         write = self._stream.write
         write(text[:-2] + ",\n")  # the head without its closing brace

@@ -22,9 +22,10 @@ def use_color(choice: str, stream: IO[str]) -> bool:
 class TextReporter:
     """One line per finding, then a one-line summary."""
 
-    def __init__(self, stream: IO[str], *, color: bool, quiet: int = 0) -> None:
+    def __init__(self, stream: IO[str], *, color: bool, quiet: int = 0, statistics: bool = False) -> None:
         self._stream = stream
         self._quiet = quiet
+        self._statistics = statistics
         bold, red, yellow, dim, reset = (
             ("\033[1m", "\033[31m", "\033[33m", "\033[2m", "\033[0m") if color else ("",) * 5
         )
@@ -32,7 +33,7 @@ class TextReporter:
 
     def finding(self, finding: Finding) -> None:
         """Print one line for the finding (with -q errors only; with -qq nothing)."""
-        if self._quiet >= 2 or (self._quiet == 1 and finding.severity != "error"):
+        if self._statistics or self._quiet >= 2 or (self._quiet == 1 and finding.severity != "error"):
             return
         style = self._styles
         self._stream.write(
@@ -51,5 +52,16 @@ class TextReporter:
         """
         if self._quiet >= 2 or (self._quiet == 1 and summary.exit_status == 0):
             return
+        if self._statistics:
+            self._stream.write(statistics_table(summary))
         self._stream.write(summary.describe() + "\n")
         self._stream.flush()
+
+
+def statistics_table(summary: Summary) -> str:
+    """Findings per keyword or rule id, most frequent first: `  1204  enum`."""
+    counts = sorted(summary.keywords.items(), key=lambda item: (-item[1], item[0]))
+    if not counts:
+        return ""
+    width = len(f"{counts[0][1]:,}")
+    return "".join(f"{count:>{width},}  {keyword}\n" for keyword, count in counts)
