@@ -26,6 +26,7 @@ SCREENED_RULES = frozenset(
         "choice-index-unique",
         "choice-index-sequence",
         "logprobs-lengths",
+        "logprobs-shape",
         "logprob-positive",
         "text-offset-order",
         "created-plausible",
@@ -105,6 +106,8 @@ def _logprobs_pass(logprobs: object) -> bool:
     if type(logprobs) is not dict:
         return False
     present = [array for array in map(logprobs.get, LOGPROB_ARRAYS) if array is not None]
+    if not any(name in logprobs for name in LOGPROB_ARRAYS):  # logprobs-shape
+        return False
     if not all(type(array) is list for array in present) or len(set(map(len, present))) > 1:
         return False
     text_offset = logprobs.get("text_offset")

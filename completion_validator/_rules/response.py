@@ -185,6 +185,26 @@ def logprobs_lengths(payload: Mapping[str, Any]) -> Iterator[Finding]:
                 )
 
 
+@rule("logprobs-shape", "warning")
+def logprobs_shape(payload: Mapping[str, Any]) -> Iterator[Finding]:
+    """A logprobs object carries the legacy arrays (tokens, token_logprobs, top_logprobs, text_offset), not the chat shape.
+
+    All four are optional and extra members are allowed, so a chat-shaped `{"content": [...]}`
+    object (llama.cpp's server sends one today) passes the schema while telling a client of this
+    endpoint nothing it can read.
+    """  # noqa: E501
+    for position, logprobs in _logprobs(payload):
+        if not any(name in logprobs for name in LOGPROB_ARRAYS):
+            members = ", ".join(sorted(map(str, logprobs))) or "none"
+            yield _finding(
+                ("choices", position, "logprobs"),
+                f"logprobs has none of tokens, token_logprobs, top_logprobs, text_offset (members: {members}); "
+                "a client of /v1/completions finds nothing to read",
+                "the legacy logprobs arrays",
+                None,
+            )
+
+
 @rule("logprob-positive", "error")
 def logprob_positive(payload: Mapping[str, Any]) -> Iterator[Finding]:
     """A log-probability is at most 0 (a probability is at most 1)."""
