@@ -29,7 +29,8 @@ EXIT_USAGE = 2
 DESCRIPTION = """\
 Check OpenAI-style text-completion responses (POST /v1/completions) against the spec's
 JSON Schemas and report every problem at file:line:column.
-`completion-validator spec-diff OPENAPI_FILE` compares OpenAI's spec with the schemas instead.
+`completion-validator probe --base-url URL --model NAME` checks a live server instead, and
+`completion-validator spec-diff OPENAPI_FILE` compares OpenAI's spec with the schemas.
 
 PATH may be a file, a directory (searched for {suffixes}) or -
 for standard input. .jsonl/.ndjson hold one response per line; .yaml may hold several documents;
@@ -200,6 +201,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from completion_validator._specdiff import main as spec_diff
 
         return spec_diff(argv[1:])
+    if argv[:1] == ["probe"]:  # check a live server; a file named probe is ./probe
+        from completion_validator._probe import main as probe
+
+        return probe(argv[1:])
     parser = build_parser()
     parser.wants_json = _asks_for_json(argv)
     arguments = parser.parse_args(argv)

@@ -71,7 +71,7 @@ def test_no_rule_id_is_also_a_non_rule_keyword() -> None:
         (None, [], set(ALL_RULES)),
         (["usage"], [], {"usage-total", "usage-negative", "usage-details"}),
         (["usage", "id-empty"], ["usage-total"], {"usage-negative", "usage-details", "id-empty"}),
-        (None, ["stream"], RESPONSE_RULES),
+        (None, ["stream"], {rule.id for rule in RULES.values() if rule.scope != "stream"}),
     ],
 )
 def test_selection_by_id_and_prefix(select: list[str] | None, ignore: list[str], expected: set[str]) -> None:

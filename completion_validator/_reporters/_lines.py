@@ -42,6 +42,6 @@ def location(finding: Finding) -> str:
 
 def headline(finding: Finding) -> str:
     """The finding without its location: `$.path: message`, or the bare message where no field is concerned."""
-    if finding.path is None or (not finding.instance_path and finding.keyword.startswith("stream-")):
+    if finding.path is None or (not finding.instance_path and finding.keyword.startswith(("stream-", "probe-"))):
         return one_line(finding.message)
     return one_line(f"{finding.path}: {finding.message}")

@@ -27,7 +27,9 @@ from completion_validator.errors import Finding, InstancePath, Severity, Unknown
 
 # A response rule: payload -> findings; one that declares a `lenient` keyword is told the profile.
 ResponseCheck = Callable[..., Iterator[Finding]]
-Scope = Literal["response", "stream"]
+Scope = Literal["response", "stream", "probe"]
+# A probe rule: what a live server's answer to one request must show, given the request.
+ProbeCheck = Callable[[Any], Iterator[Finding]]
 
 
 class StreamCheck:
@@ -90,6 +92,8 @@ class Rule:
     always: bool = False
     # The response rule reads the profile (it declares a `lenient` keyword).
     profile_aware: bool = False
+    # Probe rules: the expectation, checked on a case's outcome.
+    probe_check: ProbeCheck | None = None
 
     def run(self, payload: Mapping[str, Any], *, lenient: bool = False) -> Iterator[Finding]:
         """A response rule's findings, each stamped with the rule's id and severity."""
@@ -137,6 +141,24 @@ def stream_rule(
     return register
 
 
+def probe_rule(rule_id: str, severity: Severity) -> Callable[[ProbeCheck], ProbeCheck]:
+    """Register an expectation that `completion-validator probe` checks on a live server's answers."""
+
+    def register(check: ProbeCheck) -> ProbeCheck:
+        RULES[rule_id] = Rule(rule_id, severity, "probe", _rationale(check), probe_check=check)
+        return check
+
+    return register
+
+
+def run_probe_rules(outcome: object, selected: frozenset[str]) -> Iterator[Finding]:
+    """Every finding of the selected probe rules on one case's outcome."""
+    for rule_id, registered in RULES.items():
+        if registered.probe_check is not None and rule_id in selected:
+            for found in registered.probe_check(outcome):
+                yield replace(found, keyword=rule_id, severity=registered.severity)
+
+
 def finding(path: InstancePath, message: str, expected: str | None = None, actual: object = None) -> Finding:
     """What a response rule yields: the registry fills in its id and severity."""
     return Finding(path, "", message, expected, actual)
@@ -181,5 +203,9 @@ def wanted(finding: Finding, selected: frozenset[str]) -> bool:
     return registered is None or registered.scope != "stream" or registered.always or finding.keyword in selected
 
 
-# Registration happens on import: the rule modules come last, after what they use.
+# Registration happens on import: the rule modules come last, after what they use, in the order
+# --list-rules shows them.
 from completion_validator._rules import response, stream  # noqa: E402, F401
+
+# isort: split
+from completion_validator._rules import probe  # noqa: E402, F401

@@ -1,0 +1,200 @@
+"""`completion-validator probe`: check a live OpenAI-compatible server, request by request.
+
+Each case of the matrix (`cases.py`) is sent to `POST {base-url}/completions`; the answer is
+checked with everything the file checker does (schema, rules, stream rules, located in the body)
+plus the expectations that follow from the request (`_rules/probe.py`). Findings go to the same
+reporters as for files; each case is reported as the capture it would be saved as
+(`basic.json`, `stream.sse`), so `--save-captures DIR` turns a live run into fixtures that the
+file checker re-checks to the same schema and rule findings.
+
+Exit status: 0 every answer is valid, 1 some answer is not, 2 the server cannot be reached or
+answers what cannot be read (the finding says what happened).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from completion_validator._inputs import FORMATS, looks_like_sse, read_bytes
+from completion_validator._probe.cases import CASE_NAMES, CASES, Case
+from completion_validator._probe.http import Answer, Unreachable, post
+from completion_validator._reporters import REPORTERS, Reporter, make_reporter
+from completion_validator._results import FileResult, Summary
+from completion_validator._rules import run_probe_rules
+from completion_validator._rules.probe import Outcome
+from completion_validator._settings import Settings
+from completion_validator._sse import StreamEvent, iter_events
+from completion_validator.batch import check_items
+from completion_validator.errors import Finding, UnknownRule
+from completion_validator.streams import assemble
+
+
+@dataclass(frozen=True)
+class ProbeConfig:
+    """Where to send the requests, how to check the answers, and what to keep."""
+
+    base_url: str
+    model: str
+    api_key: str | None
+    cases: tuple[Case, ...]
+    timeout: float
+    settings: Settings
+    save_captures: Path | None = None
+
+
+def run(config: ProbeConfig, reporter: Reporter) -> Summary:
+    """Send every case, report as answers come, and return the totals."""
+    summary = Summary()
+    selected = config.settings.selected_rules()
+    for case in config.cases:
+        name = f"{case.name}.{'sse' if case.streamed else 'json'}"
+        result = FileResult(name)
+        summary.files.append(result)
+        request = {"model": config.model, **case.body}
+        try:
+            answer = post(config.base_url, "/completions", request, api_key=config.api_key, timeout=config.timeout)
+        except Unreachable as error:
+            result.read_problems += 1
+            reporter.finding(Finding(None, "io", f"{case.name}: {error}", file=name))
+            reporter.file(result)
+            if "refused" in str(error) or "not an http" in str(error):
+                break  # nothing will answer the other cases either
+            continue
+        if config.save_captures is not None:
+            _save(config.save_captures, name, request, answer)
+        for found in _check(case, request, answer, config.settings, selected):
+            located = replace(found, file=name)
+            _count(result, located)
+            reporter.finding(located)
+        result.documents += 1
+        reporter.file(result)
+    reporter.finish(summary)
+    return summary
+
+
+def _count(result: FileResult, finding: Finding) -> None:
+    if finding.instance_path is None and finding.severity == "error":
+        result.read_problems += 1
+    elif finding.severity == "error":
+        result.errors += 1
+        result.invalid_documents = 1
+    else:
+        result.warnings += 1
+
+
+def _check(
+    case: Case, request: dict[str, Any], answer: Answer, settings: Settings, selected: frozenset[str]
+) -> list[Finding]:
+    """The file checker's findings on the body (for a 200 answer), then the probe rules' on the outcome."""
+    found: list[Finding] = []
+    outcome = Outcome(case.name, request, answer.status, answer.content_type)
+    text = answer.body.decode("utf-8", "replace")
+    is_stream = "event-stream" in answer.content_type or looks_like_sse(answer.body)
+    if answer.status == 200:
+        chosen = FORMATS["sse" if is_stream else "json"]
+        if request.get("echo"):  # OpenAI itself sends null for the first prompt token's log probability
+            settings = replace(settings, lenient=True)
+        found.extend(check_items(read_bytes(answer.body, chosen), settings).findings)
+    if is_stream:
+        outcome.chunks = [event.chunk for event in map(StreamEvent.read, iter_events(text)) if event.chunk is not None]
+        outcome.response = assemble(outcome.chunks)
+    else:
+        try:
+            body = json.loads(text)
+        except ValueError:
+            body = None
+            if answer.status != 200:  # an error answer that is not JSON: say what it was
+                found.append(
+                    Finding(None, "parse", f"HTTP {answer.status} with a body that is not JSON: {text[:80]!r}")
+                )
+        if isinstance(body, dict):
+            outcome.response = body if "choices" in body else None
+            outcome.error_body = body.get("error")
+    found.extend(run_probe_rules(outcome, selected))
+    return found
+
+
+def _save(folder: Path, name: str, request: dict[str, Any], answer: Answer) -> None:
+    """The answer byte for byte, and its request beside it.
+
+    An answer that is not HTTP 200 is an error body, not a completion: it gets a name that
+    directory scans pass over.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    saved = name if answer.status == 200 else f"{name}.http{answer.status}.txt"
+    (folder / saved).write_bytes(answer.body)
+    meta = {"request": request, "status": answer.status, "content_type": answer.content_type}
+    (folder / f"{name}.request.json.txt").write_text(json.dumps(meta, indent=2) + "\n")
+
+
+def _cases(only: list[str] | None, skip: list[str] | None) -> tuple[Case, ...]:
+    def names(values: list[str] | None) -> set[str]:
+        chosen = {name.strip() for value in values or [] for name in value.split(",") if name.strip()}
+        unknown = chosen - set(CASE_NAMES)
+        if unknown:
+            raise ValueError(f"unknown case {', '.join(sorted(unknown))}; the cases are {', '.join(CASE_NAMES)}")
+        return chosen
+
+    keep, drop = names(only), names(skip)
+    return tuple(case for case in CASES if (not keep or case.name in keep) and case.name not in drop)
+
+
+def main(argv: Sequence[str]) -> int:
+    """`completion-validator probe --base-url URL --model NAME [...]`."""
+    parser = argparse.ArgumentParser(
+        prog="completion-validator probe",
+        description="Send a matrix of requests to POST {base-url}/completions and check every answer: "
+        "the schema, the rules, and what each request implies. Cases: " + ", ".join(CASE_NAMES) + ".",
+        epilog="exit status: 0 every answer valid; 1 some answer invalid; 2 the server cannot be reached or "
+        "answers what cannot be read",
+    )
+    parser.add_argument("--base-url", required=True, help="e.g. http://127.0.0.1:8080/v1")
+    parser.add_argument("--model", required=True, help="the model name to send")
+    parser.add_argument("--api-key", default=os.environ.get("OPENAI_API_KEY"), help="default: $OPENAI_API_KEY")
+    parser.add_argument("--only", action="append", metavar="CASE[,CASE]", help="run only these cases")
+    parser.add_argument("--skip", action="append", metavar="CASE[,CASE]", help="do not run these cases")
+    parser.add_argument("--timeout", type=float, default=60.0, metavar="S", help="seconds per request (default 60)")
+    parser.add_argument("--save-captures", type=Path, metavar="DIR", help="write each answer (and its request) here")
+    parser.add_argument("--lenient", action="store_true", help="accept the nulls real servers send")
+    parser.add_argument(
+        "--forbid-unknown-fields", action="store_true", help="report properties the spec does not define"
+    )
+    parser.add_argument(
+        "--select", action="append", metavar="RULE[,RULE]", help="run only these rules (ids or prefixes)"
+    )
+    parser.add_argument("--ignore", action="append", metavar="RULE[,RULE]", help="do not run these rules")
+    parser.add_argument("--format", choices=list(REPORTERS), default="text", help="output format (default: text)")
+    arguments = parser.parse_args(argv)
+
+    def split(values: list[str] | None) -> tuple[str, ...]:
+        return tuple(name.strip() for value in values or [] for name in value.split(",") if name.strip())
+
+    settings = Settings(
+        lenient=arguments.lenient,
+        forbid_unknown_fields=arguments.forbid_unknown_fields,
+        select=None if arguments.select is None else split(arguments.select),
+        ignore=split(arguments.ignore),
+    )
+    try:
+        settings.selected_rules()
+        cases = _cases(arguments.only, arguments.skip)
+    except (UnknownRule, ValueError) as error:
+        parser.error(str(error))
+    config = ProbeConfig(
+        arguments.base_url,
+        arguments.model,
+        arguments.api_key,
+        cases,
+        arguments.timeout,
+        settings,
+        arguments.save_captures,
+    )
+    summary = run(config, make_reporter(arguments.format, stream=sys.stdout))
+    return summary.exit_status

@@ -1,0 +1,263 @@
+"""What a live server's answer must show, given the request that asked for it (`completion-validator probe`).
+
+Capture-only checking cannot see the failures users report most: `n` accepted and ignored,
+`echo` ignored, logprobs requested but missing or chat-shaped, `include_usage` ignored, bad
+parameters accepted. Each expectation is a rule here, fed the `Outcome` of one case: the
+request, the HTTP answer, and the response (for a stream, the chunks and what they add up to).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from completion_validator._rules import finding, probe_rule
+from completion_validator.errors import Finding
+
+LEGACY_ARRAYS = ("tokens", "token_logprobs", "top_logprobs", "text_offset")
+
+
+@dataclass
+class Outcome:
+    """One case: its request, what the server answered, and the response it adds up to."""
+
+    case: str
+    request: dict[str, Any]
+    status: int
+    content_type: str
+    response: dict[str, Any] | None = None  # the JSON body, or the response a stream adds up to
+    chunks: list[dict[str, Any]] = field(default_factory=list)  # a stream's chunks, in order
+    error_body: Any = None  # the body's `error` member, when it has one
+
+    @property
+    def streamed(self) -> bool:
+        """Whether the request asked for a stream."""
+        return bool(self.request.get("stream"))
+
+    @property
+    def expects_rejection(self) -> bool:
+        """Whether the request is one the API refuses (the bad-params cases)."""
+        return self.case.startswith("bad-params")
+
+    def choices(self) -> list[Mapping[str, Any]]:
+        """The response's well-formed choices."""
+        choices = (self.response or {}).get("choices")
+        return [choice for choice in choices if isinstance(choice, Mapping)] if isinstance(choices, list) else []
+
+
+@probe_rule("probe-http-status", "error")
+def http_status(outcome: Outcome) -> Iterator[Finding]:
+    """A valid request gets HTTP 200."""
+    if not outcome.expects_rejection and outcome.status != 200:
+        said = f": {outcome.error_body}" if outcome.error_body is not None else ""
+        yield finding((), f"HTTP {outcome.status} for a valid request{said}", "200", outcome.status)
+
+
+@probe_rule("probe-content-type", "error")
+def content_type(outcome: Outcome) -> Iterator[Finding]:
+    """A response is sent as application/json, a stream as text/event-stream."""
+    if outcome.status != 200:
+        return
+    wanted = "text/event-stream" if outcome.streamed else "application/json"
+    if not outcome.content_type.lower().startswith(wanted):
+        yield finding((), f"content type {outcome.content_type or 'missing'!r}, expected {wanted}", wanted)
+
+
+@probe_rule("probe-usage", "warning")
+def usage_present(outcome: Outcome) -> Iterator[Finding]:
+    """A response that is not streamed carries usage (OpenAI always sends it; the spec leaves it optional)."""
+    if (
+        outcome.status == 200
+        and not outcome.streamed
+        and outcome.response is not None
+        and "usage" not in outcome.response
+    ):
+        yield finding(("usage",), "no usage in the response", "usage")
+
+
+def _completion_tokens(outcome: Outcome) -> int | None:
+    usage = (outcome.response or {}).get("usage")
+    count = usage.get("completion_tokens") if isinstance(usage, Mapping) else None
+    return count if isinstance(count, int) and not isinstance(count, bool) else None
+
+
+def _prompts(request: Mapping[str, Any]) -> int:
+    prompt = request.get("prompt")
+    return len(prompt) if isinstance(prompt, list) and all(isinstance(part, str) for part in prompt) else 1
+
+
+@probe_rule("probe-max-tokens", "error")
+def max_tokens(outcome: Outcome) -> Iterator[Finding]:
+    """No more tokens are generated than max_tokens allows (for every choice of every prompt)."""
+    limit, count = outcome.request.get("max_tokens"), _completion_tokens(outcome)
+    if outcome.status != 200 or not isinstance(limit, int) or count is None:
+        return
+    allowed = limit * outcome.request.get("n", 1) * _prompts(outcome.request)
+    if count > allowed:
+        yield finding(
+            ("usage", "completion_tokens"),
+            f"{count} tokens generated, max_tokens allows {allowed}",
+            f"<= {allowed}",
+            count,
+        )
+
+
+@probe_rule("probe-finish-length", "error")
+def finish_length(outcome: Outcome) -> Iterator[Finding]:
+    """A choice that used up max_tokens finishes with "length"."""
+    if (
+        outcome.case != "length"
+        or outcome.status != 200
+        or _completion_tokens(outcome) != outcome.request.get("max_tokens")
+    ):
+        return
+    for position, choice in enumerate(outcome.choices()):
+        if choice.get("finish_reason") != "length":
+            yield finding(
+                ("choices", position, "finish_reason"),
+                f"max_tokens ({outcome.request['max_tokens']}) was used up, "
+                f"but finish_reason is {choice.get('finish_reason')!r}",
+                "'length'",
+                choice.get("finish_reason"),
+            )
+
+
+@probe_rule("probe-choices", "error")
+def choice_count(outcome: Outcome) -> Iterator[Finding]:
+    """N choices per prompt, indexed 0..n*prompts-1 as OpenAI numbers them (prompt by prompt)."""
+    if outcome.status != 200 or outcome.response is None:
+        return
+    wanted = outcome.request.get("n", 1) * _prompts(outcome.request)
+    indexes = sorted(index for choice in outcome.choices() if isinstance(index := choice.get("index"), int))
+    if len(outcome.choices()) != wanted or indexes != list(range(wanted)):
+        yield finding(
+            ("choices",),
+            f"{len(outcome.choices())} choices with indexes {indexes} for n={outcome.request.get('n', 1)} "
+            f"and {_prompts(outcome.request)} prompt(s); expected {wanted}, indexed 0..{wanted - 1}",
+            f"{wanted} choices",
+            len(outcome.choices()),
+        )
+
+
+@probe_rule("probe-stream-usage", "error")
+def stream_usage(outcome: Outcome) -> Iterator[Finding]:
+    """With stream_options.include_usage, the stream has one usage chunk (choices: [], usage set)."""
+    options = outcome.request.get("stream_options")
+    if (
+        outcome.status != 200
+        or not outcome.streamed
+        or not (isinstance(options, Mapping) and options.get("include_usage"))
+    ):
+        return
+    usage_chunks = [
+        chunk for chunk in outcome.chunks if chunk.get("choices") == [] and isinstance(chunk.get("usage"), Mapping)
+    ]
+    if len(usage_chunks) != 1:
+        yield finding((), f"{len(usage_chunks)} include_usage chunks (choices: [] with usage); expected exactly 1", "1")
+
+
+@probe_rule("probe-logprobs", "error")
+def logprobs(outcome: Outcome) -> Iterator[Finding]:
+    """Logprobs requested: every choice has the four legacy arrays, at most logprobs+1 alternatives a position."""
+    asked = outcome.request.get("logprobs")
+    if outcome.status != 200 or outcome.expects_rejection or not isinstance(asked, int) or isinstance(asked, bool):
+        return
+    for position, choice in enumerate(outcome.choices()):
+        value = choice.get("logprobs")
+        if not isinstance(value, Mapping) or not all(isinstance(value.get(name), list) for name in LEGACY_ARRAYS):
+            shape = (
+                "null"
+                if value is None
+                else "without " + ", ".join(n for n in LEGACY_ARRAYS if not isinstance(value.get(n), list))
+                if isinstance(value, Mapping)
+                else type(value).__name__
+            )
+            yield finding(
+                ("choices", position, "logprobs"),
+                f"logprobs={asked} was requested, but the choice's logprobs is {shape}",
+                "tokens, token_logprobs, top_logprobs, text_offset",
+                None,
+            )
+            continue
+        for item, alternatives in enumerate(value["top_logprobs"]):
+            if isinstance(alternatives, Mapping) and len(alternatives) > asked + 1:
+                yield finding(
+                    ("choices", position, "logprobs", "top_logprobs", item),
+                    f"{len(alternatives)} alternatives for logprobs={asked} (at most {asked + 1})",
+                    f"<= {asked + 1}",
+                    len(alternatives),
+                )
+                break
+
+
+@probe_rule("probe-echo", "error")
+def echo(outcome: Outcome) -> Iterator[Finding]:
+    """With echo, each choice's text starts with its prompt."""
+    prompt = outcome.request.get("prompt")
+    if outcome.status != 200 or not outcome.request.get("echo") or not isinstance(prompt, str):
+        return
+    for position, choice in enumerate(outcome.choices()):
+        text = choice.get("text")
+        if isinstance(text, str) and not text.startswith(prompt):
+            yield finding(
+                ("choices", position, "text"),
+                f"echo was requested, but the text does not start with the prompt {prompt!r}",
+                "the prompt first",
+                text[:60],
+            )
+
+
+@probe_rule("probe-echo-logprobs", "warning")
+def echo_logprobs(outcome: Outcome) -> Iterator[Finding]:
+    """With echo and logprobs, the first prompt token has no log probability: token_logprobs[0] is null."""
+    if outcome.status != 200 or not outcome.request.get("echo") or not outcome.request.get("logprobs"):
+        return
+    for position, choice in enumerate(outcome.choices()):
+        value = choice.get("logprobs")
+        first = value.get("token_logprobs") if isinstance(value, Mapping) else None
+        if isinstance(first, list) and first and first[0] is not None:
+            yield finding(
+                ("choices", position, "logprobs", "token_logprobs", 0),
+                "the first echoed token has a log probability; OpenAI sends null",
+                "null",
+                first[0],
+            )
+
+
+@probe_rule("probe-stop", "error")
+def stop(outcome: Outcome) -> Iterator[Finding]:
+    """A stop sequence is not part of the text (generation stops before it)."""
+    stops = outcome.request.get("stop")
+    stops = [stops] if isinstance(stops, str) else stops if isinstance(stops, list) else []
+    if outcome.status != 200:
+        return
+    for position, choice in enumerate(outcome.choices()):
+        text = choice.get("text")
+        for sequence in stops:
+            if isinstance(text, str) and isinstance(sequence, str) and sequence in text:
+                yield finding(
+                    ("choices", position, "text"),
+                    f"the text contains the stop sequence {sequence!r}",
+                    "no stop sequence",
+                    text[:60],
+                )
+
+
+@probe_rule("probe-bad-params", "warning")
+def bad_params(outcome: Outcome) -> Iterator[Finding]:
+    """A request the API refuses (logprobs over 5, stream_options without stream) gets HTTP 4xx with an error object.
+
+    A warning: servers legitimately differ here (some clamp logprobs, some ignore stream_options).
+    """
+    if not outcome.expects_rejection:
+        return
+    if not 400 <= outcome.status < 500:
+        yield finding(
+            (),
+            f"HTTP {outcome.status} for {outcome.case.removeprefix('bad-params-')}; OpenAI answers 400",
+            "HTTP 4xx",
+            outcome.status,
+        )
+    elif not isinstance(outcome.error_body, Mapping | str):
+        yield finding(("error",), f"HTTP {outcome.status} without an error object", "an error object")

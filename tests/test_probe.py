@@ -1,0 +1,80 @@
+"""The probe: a conformant fake server passes clean; each planted defect is reported, and only it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.cli_helpers import cli
+from tests.probe.fake_server import DEFECTS, fake_server
+
+
+def _probe(base_url: str, *args: str) -> tuple[int, dict[str, object]]:
+    result = cli("probe", "--base-url", base_url, "--model", "fake", "--timeout", "10", "--format", "json", *args)
+    return result.returncode, json.loads(result.stdout)
+
+
+def test_a_conformant_server_passes_every_case() -> None:
+    with fake_server() as base_url:
+        status, document = _probe(base_url)
+    assert document["errors"] == []
+    assert status == 0
+    assert document["summary"]["files"] == 12  # type: ignore[index]
+
+
+@pytest.mark.parametrize("defect", sorted(DEFECTS))
+def test_each_planted_defect_is_reported_and_nothing_else(defect: str) -> None:
+    with fake_server(defect) as base_url:
+        status, document = _probe(base_url)
+    keywords = {error["keyword"] for error in document["errors"]}  # type: ignore[attr-defined]
+    assert keywords == DEFECTS[defect], document["errors"]
+    errors = [e for e in document["errors"] if e["severity"] == "error"]  # type: ignore[attr-defined]
+    assert status == (1 if errors else 0)
+
+
+def test_unreachable_server_is_status_2_with_the_reason() -> None:
+    with fake_server() as base_url:
+        pass  # the port is closed again
+    result = cli("probe", "--base-url", base_url, "--model", "m", "--timeout", "5")
+    assert result.returncode == 2
+    assert "connection refused" in result.stdout
+
+
+def test_only_skip_and_rule_selection(tmp_path: Path) -> None:
+    with fake_server("echo-ignored") as base_url:
+        status, document = _probe(base_url, "--only", "echo,basic", "--ignore", "probe-echo")
+    assert (status, document["errors"], document["summary"]["files"]) == (0, [], 2)  # type: ignore[index]
+    result = cli("probe", "--base-url", "http://127.0.0.1:9/v1", "--model", "m", "--only", "nope")
+    assert result.returncode == 2
+    assert "unknown case nope" in result.stderr
+
+
+def test_saved_captures_recheck_to_the_same_findings(tmp_path: Path) -> None:
+    with fake_server("chat-shaped-logprobs") as base_url:
+        _, live = _probe(base_url, "--save-captures", str(tmp_path))
+    assert (tmp_path / "stream.sse").read_bytes().startswith(b"data: ")
+    assert json.loads((tmp_path / "logprobs.json.request.json.txt").read_text())["request"]["logprobs"] == 2
+    assert (tmp_path / "bad-params-logprobs.json.http400.txt").exists()
+    # The echo case is checked --lenient, as OpenAI itself sends null for the first prompt token.
+    rechecked = json.loads(cli("--format", "json", str(tmp_path)).stdout)["errors"]
+    rechecked = [error for error in rechecked if not error["file"].endswith("echo.json")]
+    echo = json.loads(cli("--format", "json", "--lenient", str(tmp_path / "echo.json")).stdout)["errors"]
+
+    def schema_and_rules(errors: object) -> list[tuple[str, object, object]]:
+        assert isinstance(errors, list)
+        return sorted(
+            (Path(e["file"]).name, e["keyword"], e["pointer"]) for e in errors if not e["keyword"].startswith("probe-")
+        )
+
+    assert schema_and_rules(rechecked + echo) == schema_and_rules(live["errors"])
+    assert schema_and_rules(live["errors"])  # the logprobs-shape warning is among them
+
+
+@pytest.mark.parametrize("output_format", ["text", "github", "sarif", "junit", "gitlab"])
+def test_every_output_format_works(output_format: str) -> None:
+    with fake_server("n-ignored") as base_url:
+        result = cli("probe", "--base-url", base_url, "--model", "m", "--format", output_format, "--only", "n")
+    assert result.returncode == 1
+    assert "probe-choices" in result.stdout
