@@ -32,6 +32,7 @@ def test_completions_honour_their_options(payload: dict[str, Any]) -> None:
     assert "usage" in payload
 
 
+@settings(max_examples=40)
 @given(st.integers(0, 3), st.booleans(), st.none() | st.booleans(), st.data())
 def test_streams_are_valid_captures(n: int, include_usage: bool, logprobs: bool | None, data: st.DataObject) -> None:
     capture = data.draw(streams(n=n, include_usage=include_usage, logprobs=logprobs))
@@ -49,6 +50,7 @@ def test_streams_pass_the_file_checker(tmp_path_factory: pytest.TempPathFactory,
 
 
 @pytest.mark.parametrize("fault", FAULTS)
+@settings(max_examples=25)
 @given(data=st.data())
 def test_each_fault_is_exactly_one_finding(fault: str, data: st.DataObject) -> None:
     payload, planted = data.draw(faulty_completions(fault=fault))

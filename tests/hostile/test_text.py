@@ -112,8 +112,7 @@ def test_hostile_values_in_text_are_located_findings(tmp_path: Path, case: str) 
     path.write_bytes(data)
     text = assert_sane(run_guarded(path, timeout=20), status)
     assert expected in text, text
-    for output_format in ("json", "github"):
-        assert_sane(run_guarded("--format", output_format, path, timeout=20), status, output_format)
+    assert_sane(run_guarded("--format", "json", path, timeout=20), status, "json")
 
 
 @pytest.mark.parametrize("jobs", ["1", "2"])

@@ -133,7 +133,7 @@ def fake_server(defect: str | None = None) -> Iterator[str]:
     """Serve on 127.0.0.1 (a free port) for the duration; yields the base URL (`http://127.0.0.1:PORT/v1`)."""
     handler = type("Handler", (_Handler,), {"defect": defect})
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.server_address[1]}/v1"
