@@ -31,27 +31,22 @@ def read_file(path: Path, limit: int) -> Iterator[Item]:
     decoder = codecs.getincrementaldecoder("utf-8")()
     total = 0
     with path.open("rb") as stream:
-        while block := stream.read(_BLOCK):
+        while True:
+            block = stream.read(_BLOCK)
             total += len(block)
             if total > limit:
                 yield too_large(limit)
                 return
             try:
-                decoder.decode(block)
-            except UnicodeDecodeError:
+                decoder.decode(block, final=not block)
+            except UnicodeDecodeError:  # located by decoding what was read, whole: an error path
                 stream.seek(0)
                 problem = decode(stream.read(total))
-                assert not isinstance(problem, str), "the decoder and decode() disagree"
+                assert not isinstance(problem, str), "the incremental decoder and decode() disagree"
                 yield problem
                 return
-        try:
-            decoder.decode(b"", final=True)
-        except UnicodeDecodeError:
-            stream.seek(0)
-            problem = decode(stream.read(total))
-            assert not isinstance(problem, str), "the decoder and decode() disagree"
-            yield problem
-            return
+            if not block:
+                break
     if total < _BLOCK:  # small: as fast to hold it, and the capture's lines need no second open
         yield Capture(path.read_text(encoding="utf-8").removeprefix("\ufeff"))
         return
