@@ -78,3 +78,10 @@ def test_every_output_format_works(output_format: str) -> None:
         result = cli("probe", "--base-url", base_url, "--model", "m", "--format", output_format, "--only", "n")
     assert result.returncode == 1
     assert "probe-choices" in result.stdout
+
+
+def test_a_stream_that_never_ends_hits_the_timeout() -> None:
+    with fake_server("never-ending-stream") as base_url:
+        result = cli("probe", "--base-url", base_url, "--model", "m", "--only", "stream", "--timeout", "1")
+    assert result.returncode == 2
+    assert "stream: the answer did not end within 1 s (a stream that never ends?) [io]" in result.stdout

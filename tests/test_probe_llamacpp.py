@@ -65,18 +65,19 @@ def test_what_llama_cpp_gets_wrong_today(llamacpp: str, tmp_path: Path) -> None:
         "probe", "--base-url", llamacpp, "--model", "tiny", "--format", "json", "--save-captures", str(tmp_path)
     )
     document = json.loads(result.stdout)
-    found = sorted({(Path(error["file"]).stem, error["keyword"]) for error in document["errors"]})
-    assert found == [
+    found = {(Path(error["file"]).stem, error["keyword"]) for error in document["errors"]}
+    expected = {
         ("bad-params-logprobs", "logprobs-shape"),  # ... and answered chat-shaped
         ("bad-params-logprobs", "probe-bad-params"),  # logprobs: 6 accepted (OpenAI: 400)
         ("bad-params-stream-options", "probe-bad-params"),  # stream_options without stream accepted
-        ("echo", "logprobs-shape"),
         ("echo", "probe-echo"),  # echo ignored: the text does not start with the prompt
-        ("echo", "probe-logprobs"),
+        ("echo", "probe-logprobs"),  # logprobs with echo: null or chat-shaped, never the legacy arrays
         ("logprobs", "logprobs-shape"),  # chat-shaped {"content": [...]} logprobs
         ("logprobs", "probe-logprobs"),
         ("stream-usage", "probe-stream-usage"),  # no include_usage chunk
-    ], document["errors"]
+    }
+    # Seen both ways from one server version: echo's logprobs null, or chat-shaped (then also a warning).
+    assert expected <= found <= expected | {("echo", "logprobs-shape")}, document["errors"]
     assert result.returncode == 1
     assert (tmp_path / "stream.sse").read_bytes().rstrip().endswith(b"data: [DONE]")
 

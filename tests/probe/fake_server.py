@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -113,6 +114,18 @@ class _Handler(BaseHTTPRequestHandler):
                 response["usage"] = usage
             content_type = "text/plain" if defect == "text-plain" else "application/json"
             self._send(200, json.dumps(response).encode(), content_type)
+            return
+        if defect == "never-ending-stream":  # trickles keep-alives: bounded here in count and time (20 s)
+            self.send_response(200)
+            self.send_header("content-type", "text/event-stream")
+            self.end_headers()
+            for _ in range(400):
+                try:
+                    self.wfile.write(b": keep-alive\n\n")
+                    self.wfile.flush()
+                except OSError:  # the probe gave up and closed the connection
+                    return
+                time.sleep(0.05)
             return
         include_usage = (body.get("stream_options") or {}).get("include_usage") and defect != "include-usage-ignored"
         events = []

@@ -13,5 +13,6 @@ params.port = int(sys.argv[2])
 params.hostnames = ["127.0.0.1"]
 params.n_parallel = 2
 params.n_ctx = 512
+params.cache_prompt = False  # each request from scratch: answers that do not depend on the order of cases
 server = xllamacpp.Server(params)
 signal.sigwait({signal.SIGTERM, signal.SIGINT})
