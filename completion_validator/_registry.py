@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urldefrag, urljoin
 
 from completion_validator._profiles import Profile, derive_schema
 from completion_validator.errors import to_pointer
@@ -113,6 +112,8 @@ class SchemaSet:
         jsonschema leaves `$ref` hops out of `schema_path`; where the path goes on below a
         schema that only holds a `$ref`, replaying it through the registry finds the file.
         """
+        from urllib.parse import urldefrag, urljoin  # only when explaining: not at start-up
+
         uri, node, pointer = self.root_uri, self.root, ""
         for part in schema_path:
             while isinstance(node, Mapping) and part not in node and isinstance(node.get("$ref"), str):

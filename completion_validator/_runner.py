@@ -9,7 +9,6 @@ so the output is the same whatever the number of jobs.
 
 from __future__ import annotations
 
-import gzip
 import os
 import sys
 from collections import Counter
@@ -17,7 +16,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 from completion_validator._inputs import (
     FORMATS,
@@ -39,11 +38,11 @@ from completion_validator._inputs._limits import (
     Broken,
     TooLong,
     broken_finding,
+    gunzip,
     line_too_long,
     lines_limited,
 )
 from completion_validator._inputs.files import Source, expand
-from completion_validator._progress import Progress
 from completion_validator._reporters import Reporter
 from completion_validator._results import FileResult, Summary
 from completion_validator._settings import Settings
@@ -51,6 +50,9 @@ from completion_validator._workers import Workers, available_cpus, internal_prob
 from completion_validator.batch import Report, check_numbered
 from completion_validator.batch import check_items as batch_check_items
 from completion_validator.errors import Finding
+
+if TYPE_CHECKING:
+    from completion_validator._progress import Progress
 
 BATCH_LINES = 2_000  # lines per batch read by the main process (stdin, --jobs 1)
 SPAN_BYTES = 1 << 20  # bytes per range a worker reads itself (files, --jobs > 1)
@@ -198,7 +200,7 @@ def _stdin() -> BinaryIO:
     stream = sys.stdin.buffer
     peek = getattr(stream, "peek", None)
     if peek is not None and peek(2)[:2] == GZIP_MAGIC:
-        return gzip.GzipFile(fileobj=stream, mode="rb")  # type: ignore[return-value]
+        return gunzip(stream, owned=False)
     return stream
 
 

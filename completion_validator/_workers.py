@@ -12,7 +12,6 @@ from __future__ import annotations
 import itertools
 import os
 import signal
-import traceback
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -139,7 +138,7 @@ class Workers:
             self._break()
             return failed(batch, "a worker process died while checking these lines")
         except Exception as failure:
-            where = "".join(traceback.format_exception_only(failure)).strip()
+            where = "".join(__import__("traceback").format_exception_only(failure)).strip()
             return failed(batch, f"a worker failed while checking these lines: {where}")
 
 

@@ -20,7 +20,6 @@ included, runs this same code.
 
 from __future__ import annotations
 
-import traceback
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
@@ -208,7 +207,7 @@ def check_items(
                 raise
             report.unreadable += 1
             report.keywords["internal"] += 1
-            where = "".join(traceback.format_exception_only(failure)).strip()
+            where = "".join(__import__("traceback").format_exception_only(failure)).strip()
             message = f"internal error while checking this document: {where} (rerun with --debug for the traceback)"
             report.note(internal_problem(message, item.index))
             continue

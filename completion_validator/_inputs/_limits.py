@@ -7,7 +7,6 @@ the limit whatever the input, and an endless input ends.
 
 from __future__ import annotations
 
-import gzip
 import re
 import zlib
 from collections.abc import Iterator
@@ -152,23 +151,27 @@ def open_maybe_compressed(path: Path) -> BinaryIO:
     """
     stream = path.open("rb")
     if stream.peek(2)[:2] == GZIP_MAGIC:
-        return OwnedGzip(stream)  # type: ignore[return-value]
+        return gunzip(stream, owned=True)
     return stream
 
 
-class OwnedGzip(gzip.GzipFile):
-    """gzip over a file it owns: closing it closes the file too (GzipFile(fileobj=...) leaves it open)."""
+def gunzip(raw: BinaryIO, *, owned: bool) -> BinaryIO:
+    """Gzip over `raw`; with `owned`, closing it closes `raw` too (GzipFile(fileobj=...) leaves it open).
 
-    def __init__(self, raw: BinaryIO) -> None:
-        super().__init__(fileobj=raw, mode="rb")
-        self._raw = raw
+    gzip is imported here, not at start-up: most runs read no compressed input.
+    """
+    import gzip
 
-    def close(self) -> None:
-        """Close the decompressor, then the file."""
-        try:
-            super().close()
-        finally:
-            self._raw.close()
+    class Gunzip(gzip.GzipFile):
+        def close(self) -> None:
+            try:
+                super().close()
+            finally:
+                if owned:
+                    raw.close()
+
+    reader: BinaryIO = Gunzip(fileobj=raw, mode="rb")  # type: ignore[assignment]
+    return reader
 
 
 GZIP_MAGIC = b"\x1f\x8b"

@@ -25,10 +25,10 @@ from typing import Any
 from completion_validator._inputs import FORMATS, looks_like_sse, read_bytes
 from completion_validator._probe.cases import CASE_NAMES, CASES, Case
 from completion_validator._probe.http import Answer, Unreachable, post
+from completion_validator._probe.outcome import Outcome
 from completion_validator._reporters import REPORTERS, Reporter, make_reporter
 from completion_validator._results import FileResult, Summary
 from completion_validator._rules import run_probe_rules
-from completion_validator._rules.probe import Outcome
 from completion_validator._settings import Settings
 from completion_validator._sse import StreamEvent, iter_events
 from completion_validator.batch import check_items

@@ -7,22 +7,19 @@ document. None of them finds anything; they only render. `--format`'s choices ar
 
 from __future__ import annotations
 
+import importlib
 import json
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import IO, Protocol
+from typing import IO, TYPE_CHECKING, Protocol
 
-from completion_validator._reporters.github import GithubReporter
-from completion_validator._reporters.gitlab import GitlabReporter
-from completion_validator._reporters.json_document import JsonReporter, usage_error_document
-from completion_validator._reporters.junit import JunitReporter
-from completion_validator._reporters.sarif import SarifReporter
-from completion_validator._reporters.text import TextReporter, use_color
 from completion_validator._results import FileResult, Summary
-from completion_validator.errors import Finding
 
 __all__ = ["REPORTERS", "Reporter", "list_rules", "make_reporter", "usage_error_document"]
+
+if TYPE_CHECKING:
+    from completion_validator.errors import Finding
 
 
 class Reporter(Protocol):
@@ -47,17 +44,44 @@ class Choices:
     statistics: bool = False
 
 
-# --format NAME -> a reporter writing to a stream, given the other output choices.
+def _text(stream: IO[str], choices: Choices) -> Reporter:
+    from completion_validator._reporters.text import TextReporter, use_color
+
+    color = use_color(choices.color, stream)
+    return TextReporter(stream, color=color, quiet=choices.quiet, statistics=choices.statistics)
+
+
+def _json(stream: IO[str], choices: Choices) -> Reporter:
+    from completion_validator._reporters.json_document import JsonReporter
+
+    return JsonReporter(stream, statistics=choices.statistics)
+
+
+def _plain(module: str, name: str) -> Callable[[IO[str], Choices], Reporter]:
+    def make(stream: IO[str], choices: Choices) -> Reporter:
+        reporter: Reporter = getattr(importlib.import_module(f"completion_validator._reporters.{module}"), name)(stream)
+        return reporter
+
+    return make
+
+
+# --format NAME -> a reporter writing to a stream, given the other output choices. Each reporter's
+# module is imported when chosen: pre-commit's text run pays for no XML, hashing or spooling.
 REPORTERS: dict[str, Callable[[IO[str], Choices], Reporter]] = {
-    "text": lambda stream, c: TextReporter(
-        stream, color=use_color(c.color, stream), quiet=c.quiet, statistics=c.statistics
-    ),
-    "json": lambda stream, c: JsonReporter(stream, statistics=c.statistics),
-    "github": lambda stream, c: GithubReporter(stream),
-    "sarif": lambda stream, c: SarifReporter(stream),
-    "junit": lambda stream, c: JunitReporter(stream),
-    "gitlab": lambda stream, c: GitlabReporter(stream),
+    "text": _text,
+    "json": _json,
+    "github": _plain("github", "GithubReporter"),
+    "sarif": _plain("sarif", "SarifReporter"),
+    "junit": _plain("junit", "JunitReporter"),
+    "gitlab": _plain("gitlab", "GitlabReporter"),
 }
+
+
+def usage_error_document(message: str) -> str:
+    """The `--format json` document for a command line that could not be understood."""
+    from completion_validator._reporters.json_document import usage_error_document as document
+
+    return document(message)
 
 
 def make_reporter(

@@ -10,7 +10,6 @@ way linters such as ruff report clean files).
 from __future__ import annotations
 
 from typing import IO
-from xml.sax.saxutils import quoteattr
 
 from completion_validator._reporters._lines import headline, location, one_line
 from completion_validator._results import FileResult, Summary
@@ -26,7 +25,9 @@ def _text(lines: list[str]) -> str:
 
 
 def _attribute(value: str) -> str:
-    return quoteattr(one_line(value).translate(_NOT_XML))
+    """A quoted XML attribute value (what xml.sax.saxutils.quoteattr does, without importing urllib)."""
+    text = one_line(value).translate(_NOT_XML).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return '"' + text.replace('"', "&quot;") + '"'
 
 
 def _case_name(finding: Finding) -> str:

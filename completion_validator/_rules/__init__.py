@@ -16,14 +16,15 @@ so a rule only says where and what.
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
-from typing import Any, ClassVar, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeVar
 
 from completion_validator._jsontext import Position
-from completion_validator._sse import StreamEnd, StreamEvent
 from completion_validator.errors import Finding, InstancePath, Severity, UnknownRule
+
+if TYPE_CHECKING:
+    from completion_validator._sse import StreamEnd, StreamEvent
 
 # A response rule: payload -> findings; one that declares a `lenient` keyword is told the profile.
 ResponseCheck = Callable[..., Iterator[Finding]]
@@ -119,7 +120,8 @@ def rule(
     """Register a response check under `rule_id`."""
 
     def register(check: ResponseCheck) -> ResponseCheck:
-        aware = "lenient" in inspect.signature(check).parameters
+        code = check.__code__  # inspect.signature would cost pre-commit's start-up 5 ms
+        aware = "lenient" in code.co_varnames[: code.co_argcount + code.co_kwonlyargcount]
         RULES[rule_id] = Rule(
             rule_id, severity, "response", _rationale(check), check, None, whole_response_only, profile_aware=aware
         )

@@ -9,41 +9,15 @@ request, the HTTP answer, and the response (for a stream, the chunks and what th
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from completion_validator._rules import finding, probe_rule
 from completion_validator.errors import Finding
 
+if TYPE_CHECKING:  # only the probe builds outcomes: start-up does not pay for the class
+    from completion_validator._probe.outcome import Outcome
+
 LEGACY_ARRAYS = ("tokens", "token_logprobs", "top_logprobs", "text_offset")
-
-
-@dataclass
-class Outcome:
-    """One case: its request, what the server answered, and the response it adds up to."""
-
-    case: str
-    request: dict[str, Any]
-    status: int
-    content_type: str
-    response: dict[str, Any] | None = None  # the JSON body, or the response a stream adds up to
-    chunks: list[dict[str, Any]] = field(default_factory=list)  # a stream's chunks, in order
-    error_body: Any = None  # the body's `error` member, when it has one
-
-    @property
-    def streamed(self) -> bool:
-        """Whether the request asked for a stream."""
-        return bool(self.request.get("stream"))
-
-    @property
-    def expects_rejection(self) -> bool:
-        """Whether the request is one the API refuses (the bad-params cases)."""
-        return self.case.startswith("bad-params")
-
-    def choices(self) -> list[Mapping[str, Any]]:
-        """The response's well-formed choices."""
-        choices = (self.response or {}).get("choices")
-        return [choice for choice in choices if isinstance(choice, Mapping)] if isinstance(choices, list) else []
 
 
 @probe_rule("probe-http-status", "error")

@@ -11,12 +11,14 @@ class docstring is the rule's rationale.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from completion_validator._jsontext import JsonSyntaxError, Position, parse_json
 from completion_validator._rules import StreamCheck, stream_rule
-from completion_validator._sse import DONE, Event, StreamEnd, StreamEvent
 from completion_validator.errors import Finding, display_value
+
+if TYPE_CHECKING:  # the stream checker imports _sse; the registry (and start-up) need not
+    from completion_validator._sse import Event, StreamEnd, StreamEvent
 
 
 @stream_rule("stream-terminator", "error")
@@ -71,6 +73,8 @@ class ChunkJson(StreamCheck):
 
 def _separate_payloads(event: Event) -> bool:
     """Whether each data line of a multi-line event is a payload of its own (a missing blank line)."""
+    from completion_validator._sse import DONE
+
     if len(event.data_lines) < 2:
         return False
     for line in event.data.split("\n"):
