@@ -159,8 +159,8 @@ def check_numbered(
 ) -> Report:
     """Check numbered lines of a line-based input: the command's JSON Lines path and `check_lines` alike."""
     is_clean = _clean_check(settings) if fast else None
-    line_format = FORMATS[format_name]
-    items = (line_format.read_line(number, raw, is_clean) for number, raw in numbered)
+    read_line = FORMATS[format_name].reader().read_line  # looked up once: this loop runs per line
+    items = (read_line(number, raw, is_clean) for number, raw in numbered)
     return check_items(
         (item for item in items if item is not None),
         settings,
