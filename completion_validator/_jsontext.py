@@ -6,9 +6,8 @@ strict — a duplicate key, NaN or Infinity is an error — because a validator 
 parser silently pick one of two keys checks a document nobody sent.
 
 Validation works on parsed values, which have forgotten where they came from. Only a document
-with errors needs positions, so the scanner runs on the error path alone: it walks the text
-once and records where every value (and every member's key) starts, and it locates what the
-standard library's parser will not: a duplicate key, and a NaN or Infinity literal.
+with errors needs positions: `find` walks the text along one path, skipping every other value
+in C. For malformed text, `scan` re-reads it to say in words what the parser expected where.
 """
 
 from __future__ import annotations
@@ -67,14 +66,6 @@ class LineIndex:
         return Position(self._first_line + row, offset - self._starts[row] + 1)
 
 
-@dataclass(frozen=True)
-class JsonPositions:
-    """Where each value, and each object member's key, starts in a JSON text (character offsets)."""
-
-    values: dict[InstancePath, int]
-    keys: dict[InstancePath, int]
-
-
 _SKIPPER = json.JSONDecoder()
 
 
@@ -129,14 +120,11 @@ def _after_value(text: str, offset: int) -> int:
     return _skip(text, end + 1) if text.startswith(",", end) else end
 
 
-def scan(text: str) -> JsonPositions:
-    """Record the offset of every value and key; raise `JsonSyntaxError` for a duplicate key or NaN."""
-    values: dict[InstancePath, int] = {}
-    keys: dict[InstancePath, int] = {}
-    end = _scan_value(text, _skip(text, 0), (), values, keys)
+def scan(text: str) -> None:
+    """Read the text token by token; raise a `JsonSyntaxError` saying what was expected where it fails."""
+    end = _scan_value(text, _skip(text, 0))
     if _skip(text, end) != len(text):
         raise JsonSyntaxError("extra data after the JSON value", _skip(text, end))
-    return JsonPositions(values, keys)
 
 
 def _skip(text: str, offset: int) -> int:
@@ -144,19 +132,12 @@ def _skip(text: str, offset: int) -> int:
     return match.end() if match else offset
 
 
-def _scan_value(
-    text: str,
-    offset: int,
-    path: InstancePath,
-    values: dict[InstancePath, int],
-    keys: dict[InstancePath, int],
-) -> int:
-    values[path] = offset
+def _scan_value(text: str, offset: int) -> int:
     char = text[offset : offset + 1]
     if char == "{":
-        return _scan_object(text, offset, path, values, keys)
+        return _scan_object(text, offset)
     if char == "[":
-        return _scan_array(text, offset, path, values, keys)
+        return _scan_array(text, offset)
     for pattern in (_STRING, _NUMBER, _LITERAL):
         match = pattern.match(text, offset)
         if match:
@@ -169,13 +150,7 @@ def _scan_value(
     raise JsonSyntaxError("expected a JSON value", offset)
 
 
-def _scan_object(
-    text: str,
-    offset: int,
-    path: InstancePath,
-    values: dict[InstancePath, int],
-    keys: dict[InstancePath, int],
-) -> int:
+def _scan_object(text: str, offset: int) -> int:
     offset = _skip(text, offset + 1)
     if text.startswith("}", offset):
         return offset + 1
@@ -190,11 +165,10 @@ def _scan_object(
                 f"duplicate key {name!r} (JSON parsers keep only one of them)", offset, "duplicate-key"
             )
         seen.add(name)
-        keys[(*path, name)] = offset
         offset = _skip(text, match.end())
         if not text.startswith(":", offset):
             raise JsonSyntaxError("expected ':' after the property name", offset)
-        offset = _scan_value(text, _skip(text, offset + 1), (*path, name), values, keys)
+        offset = _scan_value(text, _skip(text, offset + 1))
         offset = _skip(text, offset)
         if text.startswith("}", offset):
             return offset + 1
@@ -203,25 +177,17 @@ def _scan_object(
         offset = _skip(text, offset + 1)
 
 
-def _scan_array(
-    text: str,
-    offset: int,
-    path: InstancePath,
-    values: dict[InstancePath, int],
-    keys: dict[InstancePath, int],
-) -> int:
+def _scan_array(text: str, offset: int) -> int:
     offset = _skip(text, offset + 1)
     if text.startswith("]", offset):
         return offset + 1
-    index = 0
     while True:
-        offset = _skip(text, _scan_value(text, offset, (*path, index), values, keys))
+        offset = _skip(text, _scan_value(text, offset))
         if text.startswith("]", offset):
             return offset + 1
         if not text.startswith(",", offset):
             raise JsonSyntaxError("expected ',' or ']'", offset)
         offset = _skip(text, offset + 1)
-        index += 1
 
 
 PARSER_DEPTH = 1000  # nesting always read, wherever the call stack stands; deeper is a `limit` error
