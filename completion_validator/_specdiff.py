@@ -24,6 +24,8 @@ from typing import Any
 
 COMPONENTS = ("CreateCompletionResponse", "CompletionUsage")
 _ROOT = "CreateCompletionResponse"
+MAX_SPEC_SIZE = 64 * 1024 * 1024  # OpenAI's whole openapi.yaml is about 2 MB
+MAX_FIELDS = 100_000  # $refs may fan out; a real response schema has a few dozen fields
 
 
 @dataclass(frozen=True)
@@ -65,6 +67,8 @@ def flatten(schema: Mapping[str, Any], resolve: Resolver) -> dict[str, Field]:
         values = None if not isinstance(enum, list) else tuple(sorted(str(v) for v in enum if v is not None))
         if path:
             fields[path] = Field(frozenset(types - {"null"}), nullable, required, values)
+            if len(fields) > MAX_FIELDS:
+                raise SpecError(f"more than {MAX_FIELDS:,} fields below {_ROOT}: $refs that fan out without end?")
         names = node.get("required", [])
         for name, member in (node.get("properties") or {}).items():
             stack.append((f"{path}.{name}" if path else name, member, name in names, depth + 1))
@@ -178,23 +182,48 @@ def _values(values: tuple[str, ...] | None) -> str:
 
 
 def load(path: Path) -> Mapping[str, Any]:
-    """An OpenAPI document, YAML or JSON."""
+    """An OpenAPI document, YAML or JSON, read within a size bound; YAML aliases checked before use."""
+    from completion_validator._inputs._limits import read_limited
+
     try:
-        text = path.read_text(encoding="utf-8")
+        with path.open("rb") as stream:
+            data = read_limited(stream, MAX_SPEC_SIZE)
+        if data is None:
+            raise SpecError(f"{path}: larger than {MAX_SPEC_SIZE // (1 << 20)} MiB: not an OpenAPI document")
+        text = data.decode("utf-8")
     except (OSError, UnicodeDecodeError) as error:
         raise SpecError(f"{path}: {getattr(error, 'strerror', None) or error}") from None
     try:
-        if path.suffix.lower() == ".json":
-            document = json.loads(text)
-        else:
-            import yaml
-
-            document = yaml.safe_load(text)
-    except (ValueError, Exception) as error:  # yaml.YAMLError or json's ValueError
-        raise SpecError(f"{path}: not an OpenAPI document: {str(error).splitlines()[0]}") from None
+        document = json.loads(text) if path.suffix.lower() == ".json" else _yaml(text)
+    except SpecError:
+        raise
+    except Exception as error:  # yaml.YAMLError, json's ValueError, RecursionError
+        reason = (str(error) or type(error).__name__).splitlines()[0]
+        raise SpecError(f"{path}: not an OpenAPI document: {reason}") from None
     if not isinstance(document, Mapping):
         raise SpecError(f"{path}: not an OpenAPI document (its root is not a mapping)")
     return document
+
+
+def _yaml(text: str) -> Any:
+    """YAML, with the file checker's guard: no alias cycles, no alias bombs (see _yaml_graph)."""
+    import yaml
+
+    from completion_validator._inputs._yaml_graph import GraphProblem, alias_budget, check_graph
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        try:
+            check_graph(node, alias_budget(len(text)))
+        except GraphProblem as problem:
+            mark = problem.node.start_mark
+            raise SpecError(f"line {mark.line + 1}, column {mark.column + 1}: {problem.message}") from None
+        return loader.construct_document(node)
+    finally:
+        loader.dispose()
 
 
 def extract(document: Mapping[str, Any], commit: str | None) -> str:

@@ -141,3 +141,48 @@ def test_extract_writes_a_snapshot_that_agrees(tmp_path: Path) -> None:
     (tmp_path / "again.yaml").write_text(extracted.stdout)
     assert yaml.safe_load(extracted.stdout)["x-source"]["commit"] == "abc"
     assert cli("spec-diff", str(tmp_path / "again.yaml")).returncode == 0
+
+
+def _laughs(levels: int) -> str:
+    lines = ["a0: &a0 [" + ", ".join(["{type: string}"] * 9) + "]"]
+    lines += [f"a{n}: &a{n} [" + ", ".join([f"*a{n - 1}"] * 9) + "]" for n in range(1, levels)]
+    return "\n".join(lines) + "\ncomponents: {schemas: {CreateCompletionResponse: {properties: {x: *a1}}}}\n"
+
+
+def _fan_out(levels: int) -> str:
+    """Each schema has 9 properties that all refer to the next: 9**levels fields, a few hundred bytes."""
+    schemas: dict[str, Any] = {
+        f"S{n}": {"properties": {f"p{k}": {"$ref": f"#/components/schemas/S{n + 1}"} for k in range(9)}}
+        for n in range(levels)
+    }
+    schemas[f"S{levels}"] = {"type": "string"}
+    schemas["CreateCompletionResponse"] = {"$ref": "#/components/schemas/S0"}
+    return json.dumps({"components": {"schemas": schemas}})
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("x: &x {components: *x}\n", "recursive structure"),
+        (_laughs(9), "aliases expand this document past"),
+        (
+            "components: {schemas: {CreateCompletionResponse: {properties: {a: {$ref: '#/components/schemas/"
+            "CreateCompletionResponse'}}}}}\n",
+            "nested more than 20 levels",
+        ),
+        (_fan_out(8), "more than 100,000 fields"),
+    ],
+    ids=["alias-cycle", "alias-bomb", "ref-cycle", "ref-fan-out"],
+)
+def test_hostile_documents_end_with_a_reason(tmp_path: Path, content: str, message: str) -> None:
+    path = tmp_path / "openapi.yaml"
+    path.write_text(content)
+    result = cli("spec-diff", str(path))
+    assert result.returncode == 2
+    assert message in result.stderr
+
+
+def test_an_endless_input_ends() -> None:
+    result = cli("spec-diff", "/dev/zero")
+    assert result.returncode == 2
+    assert "larger than 64 MiB" in result.stderr
