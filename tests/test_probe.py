@@ -85,3 +85,10 @@ def test_a_stream_that_never_ends_hits_the_timeout() -> None:
         result = cli("probe", "--base-url", base_url, "--model", "m", "--only", "stream", "--timeout", "1")
     assert result.returncode == 2
     assert "stream: the answer did not end within 1 s (a stream that never ends?) [io]" in result.stdout
+
+
+def test_a_body_that_is_not_json_is_shown_by_its_first_bytes() -> None:
+    with fake_server("html-from-a-gateway") as base_url:
+        result = cli("probe", "--base-url", base_url, "--model", "m", "--only", "basic")
+    assert result.returncode == 2
+    assert "basic.json: error: HTTP 200 with a body that is not JSON: '<html><body>502 Bad Gateway" in result.stdout

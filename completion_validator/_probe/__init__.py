@@ -97,7 +97,13 @@ def _check(
     outcome = Outcome(case.name, request, answer.status, answer.content_type)
     text = answer.body.decode("utf-8", "replace")
     is_stream = "event-stream" in answer.content_type or looks_like_sse(answer.body)
-    if answer.status == 200:
+    body: Any = None
+    if not is_stream:
+        try:
+            body = json.loads(text)
+        except ValueError:  # a gateway's HTML page, a proxy's plain text: say what came back
+            found.append(Finding(None, "parse", f"HTTP {answer.status} with a body that is not JSON: {text[:80]!r}"))
+    if answer.status == 200 and not found:
         chosen = FORMATS["sse" if is_stream else "json"]
         if request.get("echo"):  # OpenAI itself sends null for the first prompt token's log probability
             settings = replace(settings, lenient=True)
@@ -105,18 +111,9 @@ def _check(
     if is_stream:
         outcome.chunks = [event.chunk for event in map(StreamEvent.read, iter_events(text)) if event.chunk is not None]
         outcome.response = assemble(outcome.chunks)
-    else:
-        try:
-            body = json.loads(text)
-        except ValueError:
-            body = None
-            if answer.status != 200:  # an error answer that is not JSON: say what it was
-                found.append(
-                    Finding(None, "parse", f"HTTP {answer.status} with a body that is not JSON: {text[:80]!r}")
-                )
-        if isinstance(body, dict):
-            outcome.response = body if "choices" in body else None
-            outcome.error_body = body.get("error")
+    elif isinstance(body, dict):
+        outcome.response = body if "choices" in body else None
+        outcome.error_body = body.get("error")
     found.extend(run_probe_rules(outcome, selected))
     return found
 

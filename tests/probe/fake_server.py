@@ -97,6 +97,9 @@ class _Handler(BaseHTTPRequestHandler):
             error = {"error": {"message": "invalid parameter", "type": "invalid_request_error", "code": None}}
             self._send(400, json.dumps(error).encode(), "application/json")
             return
+        if defect == "html-from-a-gateway" and not body.get("stream"):
+            self._send(200, b"<html><body>502 Bad Gateway</body></html>", "application/json")
+            return
         if defect == "status-500-for-batch" and isinstance(body["prompt"], list):
             self._send(500, b'{"error": {"message": "batch prompts are not supported"}}', "application/json")
             return
