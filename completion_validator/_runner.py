@@ -15,7 +15,6 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from functools import cache
-from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
 from completion_validator._inputs import (
@@ -26,6 +25,7 @@ from completion_validator._inputs import (
     NumberedLines,
     format_of,
     is_compressed,
+    is_regular,
     join_lines,
     read_bytes,
     read_path,
@@ -175,7 +175,7 @@ def _tallies(source: Source, options: RunOptions, workers: Workers) -> Iterator[
             yield check_items(read_bytes(data, chosen, is_clean), options)
         return
     named = chosen or format_of(path)
-    if named is None or not named.line_based or not _is_regular(path) or is_compressed(path):
+    if named is None or not named.line_based or not is_regular(path) or is_compressed(path):
         yield check_items(read_path(path, chosen, is_clean, limit), options)
         return
     try:
@@ -202,13 +202,6 @@ def _stdin() -> BinaryIO:
     if peek is not None and peek(2)[:2] == GZIP_MAGIC:
         return gunzip(stream, owned=False)
     return stream
-
-
-def _is_regular(path: Path) -> bool:
-    try:
-        return path.is_file()
-    except OSError:
-        return False
 
 
 def _line_tallies(lines: NumberedLines, chosen: InputFormat, options: RunOptions, workers: Workers) -> Iterator[Report]:

@@ -58,6 +58,7 @@ __all__ = [
     "Item",
     "format_of",
     "is_compressed",
+    "is_regular",
     "join_lines",
     "looks_like_sse",
     "read_bytes",
@@ -207,7 +208,7 @@ def read_path(
     Any file can be named, FIFOs and devices too (`<(curl ...)`): nothing is read past `limit`.
     """
     named = chosen or format_of(path)
-    if named is not None and named.name == "sse" and _is_regular(path):
+    if named is not None and named.name == "sse" and is_regular(path):
         from completion_validator._inputs.read_sse import read_file  # large captures are read as they are checked
 
         try:
@@ -232,7 +233,8 @@ def read_path(
     yield from named.read(data, is_clean)
 
 
-def _is_regular(path: Path) -> bool:
+def is_regular(path: Path) -> bool:
+    """Whether `path` is a regular file (not a FIFO, a device or a directory), without raising."""
     try:
         return path.is_file()
     except OSError:
