@@ -3,6 +3,11 @@
 The sizes follow the speed issue: small (1 choice, ~350 B), medium (4 choices with 5 top
 logprobs over 64 tokens, ~35 KB), large (2,048 tokens with logprobs, ~280 KB). Everything is
 derived from a seeded random generator, so every run measures the same bytes.
+
+The text is what tokenizers produce, not letters only: tokens and top-logprob keys come from a
+vocabulary with punctuation (`:` and `":"` among them, so keys and strings share characters),
+quotes, backslashes, braces, escapes and non-ASCII, because those are what make a
+JSON check slow (a colon inside a string defeats counting, an escape defeats copying).
 """
 
 from __future__ import annotations
@@ -15,11 +20,81 @@ from typing import Any
 SEED = 20261124
 
 
+# Pieces of a BPE vocabulary: words with their leading space, sub-words, punctuation that JSON
+# and URLs use, escapes (newline, tab, quote, backslash) and non-ASCII text, as real servers return.
+_VOCABULARY = (
+    " the",
+    " of",
+    " and",
+    " to",
+    " a",
+    " in",
+    "ing",
+    "ed",
+    " is",
+    " Answer",
+    " time",
+    " at",
+    " http",
+    "s",
+    "://",
+    "www",
+    ".",
+    "com",
+    "/",
+    ":",
+    '":',
+    '"',
+    "\\",
+    "\n",
+    "\n\n",
+    "\t",
+    "{",
+    "}",
+    "[",
+    "]",
+    ",",
+    " 12",
+    ":30",
+    " -",
+    " café",
+    " naïve",
+    " über",
+    " 東京",
+    "日本",
+    "語",
+    " привет",
+    " ©",
+    "\u2019s",
+    " 😀",
+    "\u2028",
+    ' "quoted"',
+    "a,",
+    ':"',
+    ' {"',
+    '"}',
+    " Q",
+    ": ",
+    " A",
+    ":\n",
+    " JSON",
+    " key",
+    "\x00",
+)
+
+
+def _token(rng: random.Random) -> str:
+    return rng.choice(_VOCABULARY)
+
+
 def _logprobs(rng: random.Random, tokens: int, alternatives: int, offset: int) -> dict[str, Any]:
-    words = ["".join(rng.choice("abcdefghij ") for _ in range(rng.randint(1, 6))) for _ in range(tokens)]
-    top = [
-        {f"{word}{k}" if k else word: round(-rng.random() * (k + 1), 6) for k in range(alternatives)} for word in words
-    ]
+    words = [_token(rng) for _ in range(tokens)]
+    top = []
+    for word in words:
+        choices = {word: round(-rng.random(), 6)}
+        while len(choices) < alternatives:
+            choices.setdefault(_token(rng), round(-rng.random() * (len(choices) + 1), 6))
+        top.append(choices)
     offsets = []
     position = offset
     for word in words:
@@ -33,12 +108,15 @@ def _logprobs(rng: random.Random, tokens: int, alternatives: int, offset: int) -
     }
 
 
+_SHORT_TEXT = '\n\nAnswer: at 12:30, see https://example.com/a?b=c — "naïve" café\t{ok}\\'
+
+
 def response(rng: random.Random, *, choices: int, tokens: int, alternatives: int) -> dict[str, Any]:
     """One valid response with `choices` choices of `tokens` tokens (logprobs when tokens > 0)."""
     items = []
     for index in range(choices):
         logprobs = _logprobs(rng, tokens, alternatives, 24) if tokens else None
-        text = "".join(logprobs["tokens"]) if logprobs else "\n\nThis is indeed a test of the response"
+        text = "".join(logprobs["tokens"]) if logprobs else _SHORT_TEXT
         items.append(
             {"text": text, "index": index, "logprobs": logprobs, "finish_reason": rng.choice(["stop", "length"])}
         )
@@ -62,7 +140,11 @@ def sizes() -> dict[str, bytes]:
         "medium": {"choices": 4, "tokens": 64, "alternatives": 5},
         "large": {"choices": 1, "tokens": 2048, "alternatives": 5},
     }
-    return {name: json.dumps(response(rng, **shape)).encode() for name, shape in shapes.items()}
+    return {name: json.dumps(response(rng, **shape), ensure_ascii=False).encode() for name, shape in shapes.items()}
+
+
+def _dumps(document: dict[str, Any]) -> str:
+    return json.dumps(document, ensure_ascii=False)  # UTF-8 as vLLM, TGI and llama.cpp send it
 
 
 def invalid(payload: bytes) -> bytes:
@@ -70,18 +152,22 @@ def invalid(payload: bytes) -> bytes:
     document = json.loads(payload)
     document["choices"][0]["finish_reason"] = "eos_token"
     document["choices"][0]["index"] = "0"
-    return json.dumps(document).encode()
+    return _dumps(document).encode()
 
 
-def write_jsonl(path: Path, lines: int) -> Path:
-    """A mixed log: mostly small responses, some medium, ~1% invalid; the same bytes every time."""
+def write_jsonl(path: Path, lines: int, invalid_share: float = 0.01) -> Path:
+    """A log of mostly small responses, some medium; `invalid_share` of the lines have one schema error.
+
+    The invalid lines are what a vLLM log holds under the default profile: `system_fingerprint:
+    null`. The same bytes every time.
+    """
     rng = random.Random(SEED + 1)
     small = response(rng, choices=1, tokens=0, alternatives=0)
     medium = response(rng, choices=2, tokens=16, alternatives=3)
-    templates = [json.dumps(small), json.dumps(medium)]
-    bad = json.dumps({**small, "object": "text_completion.chunk"})
-    with path.open("w") as out:
+    templates = [_dumps(small), _dumps(medium)]
+    broken = [_dumps({**small, "system_fingerprint": None}), _dumps({**medium, "system_fingerprint": None})]
+    with path.open("w", encoding="utf-8") as out:
         for _ in range(lines):
-            roll = rng.random()
-            out.write((bad if roll < 0.01 else templates[0] if roll < 0.9 else templates[1]) + "\n")
+            kind = broken if rng.random() < invalid_share else templates
+            out.write((kind[0] if rng.random() < 0.9 else kind[1]) + "\n")
     return path

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import orjson
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -19,7 +20,7 @@ from hypothesis import strategies as st
 from completion_validator import is_valid_json
 from completion_validator._check import check
 from completion_validator._fastpath import clean_json_checker
-from completion_validator._fastpath._keys import count_keys, count_response_keys
+from completion_validator._fastpath._keys import has_no_duplicate_keys
 from completion_validator._jsontext import parse_json
 from completion_validator._settings import Settings
 from tests.cli_helpers import cli
@@ -196,20 +197,45 @@ def test_duplicate_keys_are_never_called_clean(text: str) -> None:
     assert not is_valid_json(text)
 
 
-@given(
-    completions(),
-    st.dictionaries(
-        st.text(max_size=4),
-        st.recursive(
-            st.none() | st.integers(), lambda inner: st.lists(inner) | st.dictionaries(st.text(max_size=3), inner)
-        ),
-    ),
+# JSON text written member by member, so that keys can repeat: (key, value) pairs per object.
+_PIECES = st.text(alphabet=':"\\{}[],aé日 \n', max_size=4)
+_TEXTS = st.recursive(
+    st.none() | st.integers() | _PIECES,
+    lambda inner: st.lists(inner, max_size=3) | st.lists(st.tuples(_PIECES, inner), max_size=4),
+    max_leaves=12,
 )
-def test_shape_key_count_equals_the_generic_count(payload: dict[str, Any], vendor: dict[str, Any]) -> None:
-    payload["vendor"] = vendor
-    if payload["choices"]:
-        payload["choices"][0]["vendor"] = vendor
-    assert count_response_keys(payload) == count_keys(payload)
+
+
+def _string(value: str, ascii_only: bool, escape_colons: bool) -> str:
+    written = json.dumps(value, ensure_ascii=ascii_only)
+    return written.replace(":", "\\u003a") if escape_colons else written
+
+
+def _write(node: Any, spacing: str, ascii_only: bool, escape: bool = False) -> tuple[str, bool]:
+    """JSON text for a generated node (pair lists are objects) and whether any object repeats a key."""
+    if isinstance(node, list) and node and all(isinstance(item, tuple) for item in node):
+        parts, repeated = [], len({key for key, _ in node}) < len(node)
+        for key, value in node:
+            text, inner = _write(value, spacing, ascii_only, escape)
+            repeated = repeated or inner
+            parts.append(_string(key, ascii_only, escape) + spacing + ":" + spacing + text)
+        return "{" + ",".join(parts) + "}", repeated
+    if isinstance(node, list):
+        written = [_write(item, spacing, ascii_only, escape) for item in node if not isinstance(item, tuple)]
+        return "[" + ",".join(text for text, _ in written) + "]", any(inner for _, inner in written)
+    if isinstance(node, str):
+        return _string(node, ascii_only, escape), False
+    return json.dumps(node), False
+
+
+@given(_TEXTS, st.sampled_from(["", " ", "\n"]), st.booleans(), st.booleans(), st.booleans())
+def test_colon_counts_tell_duplicates_exactly(
+    node: Any, spacing: str, ascii_only: bool, escape_colons: bool, as_text: bool
+) -> None:
+    text, repeated = _write([("k", node)], spacing, ascii_only, escape_colons)
+    parsed = orjson.loads(text)
+    raw: bytes | str = text if as_text else text.encode()
+    assert has_no_duplicate_keys(raw, parsed, orjson.dumps) is not repeated
 
 
 def test_is_valid_json_matches_is_valid_for_text_bytes_and_bad_input() -> None:

@@ -19,7 +19,7 @@ from functools import cache
 from types import ModuleType
 from typing import Any
 
-from completion_validator._fastpath._keys import count_response_keys, has_no_duplicate_keys
+from completion_validator._fastpath._keys import has_no_duplicate_keys
 from completion_validator._fastpath._screen import SCREENED_RULES, passes_screen
 from completion_validator._profiles import Profile, derive_schema
 from completion_validator._registry import ROOT_SCHEMA, load_schema_files
@@ -126,7 +126,7 @@ def clean_json_checker(settings: Settings) -> Callable[[bytes], bool] | None:
     if checks is None or orjson is None:
         return None
     validator, screen = checks
-    loads, malformed = orjson.loads, orjson.JSONDecodeError
+    loads, dumps, malformed = orjson.loads, orjson.dumps, orjson.JSONDecodeError
 
     def is_clean(raw: bytes) -> bool:
         try:
@@ -137,7 +137,7 @@ def clean_json_checker(settings: Settings) -> Callable[[bytes], bool] | None:
             return False
         if type(value) is not dict or (screen is not None and not screen(value)):
             return False
-        return has_no_duplicate_keys(raw, count_response_keys(value))
+        return has_no_duplicate_keys(raw, value, dumps)
 
     return is_clean
 
@@ -155,7 +155,7 @@ def clean_chunk_reader(settings: Settings) -> Callable[[str], dict[str, Any] | N
     if checks is None or orjson is None:
         return None
     validator, screen = checks
-    loads, malformed = orjson.loads, orjson.JSONDecodeError
+    loads, dumps, malformed = orjson.loads, orjson.dumps, orjson.JSONDecodeError
 
     def read_clean(data: str) -> dict[str, Any] | None:
         try:
@@ -166,6 +166,6 @@ def clean_chunk_reader(settings: Settings) -> Callable[[str], dict[str, Any] | N
             return None
         if type(value) is not dict or (screen is not None and not screen(value)):
             return None
-        return value if has_no_duplicate_keys(data, count_response_keys(value)) else None
+        return value if has_no_duplicate_keys(data, value, dumps) else None
 
     return read_clean
