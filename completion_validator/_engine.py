@@ -13,17 +13,18 @@ translation here, and the findings are sorted the way the fields appear.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
 from jsonschema import Draft202012Validator, ValidationError
 
+from completion_validator._findings import additional_findings, enum_finding, required_finding, type_finding
 from completion_validator._jsontext import INT_DIGITS_LIMIT, TooLongNumber, has_lone_surrogate, lone_surrogate_message
 from completion_validator._profiles import Profile
 from completion_validator._registry import SchemaSet, schema_set
-from completion_validator.errors import Finding, InstancePath, display_list, display_value, safe_repr
+from completion_validator.errors import Finding, InstancePath, safe_repr
 
 # At one path, the first of these explains the others away: a value that is not JSON at all,
 # or of the wrong type, also fails `enum`, but saying so adds nothing.
@@ -259,22 +260,12 @@ def translate(error: ValidationError, schemas: SchemaSet) -> Iterator[Finding]:
 
 def _type(error: ValidationError, path: InstancePath, location: str) -> Iterator[Finding]:
     declared: Any = error.validator_value
-    names: Sequence[str] = [declared] if isinstance(declared, str) else declared
-    message = f"{display_value(error.instance)} is not of type " + " or ".join(f"'{name}'" for name in names)
-    yield Finding(path, "type", message, " or ".join(names), error.instance, location)
+    yield type_finding(declared, error.instance, path, location)
 
 
 def _enum(error: ValidationError, path: InstancePath, location: str) -> Iterator[Finding]:
     allowed: Any = error.validator_value
-    expected = "one of " + display_list(allowed)
-    yield Finding(
-        path,
-        "enum",
-        f"{display_value(error.instance)} is not one of {display_list(allowed)}",
-        expected,
-        error.instance,
-        location,
-    )
+    yield enum_finding(allowed, error.instance, path, location)
 
 
 def _required(error: ValidationError, path: InstancePath, location: str) -> Iterator[Finding]:
@@ -285,24 +276,13 @@ def _required(error: ValidationError, path: InstancePath, location: str) -> Iter
     missing = [name for name in required if name not in instance]
     named = [name for name in missing if error.message == f"{name!r} is a required property"]
     for name in named or missing[:1]:
-        yield Finding(
-            (*path, name), "required", f"required property {display_value(name)} is missing", "present", None, location
-        )
+        yield required_finding(name, path, location)
 
 
 def _additional(error: ValidationError, path: InstancePath, location: str) -> Iterator[Finding]:
     known = error.schema.get("properties", {}) if isinstance(error.schema, dict) else {}
     instance: Any = error.instance
-    for name in instance:
-        if name not in known:
-            yield Finding(
-                (*path, name),
-                "additionalProperties",
-                f"unknown property {display_value(name)} (not defined by the schema)",
-                "one of " + display_list(known) if known else "no properties",
-                instance[name],
-                location,
-            )
+    yield from additional_findings(known, instance, path, location)
 
 
 def _generic(error: ValidationError, path: InstancePath, location: str) -> Iterator[Finding]:
