@@ -10,7 +10,8 @@ from collections.abc import Iterable, Iterator
 from typing import Unpack
 
 from completion_validator._check import check
-from completion_validator._fastpath import clean_json_checker
+from completion_validator._fastpath import json_reader
+from completion_validator._inputs._items import Verdict
 from completion_validator._jsontext import JsonSyntaxError, parse_json
 from completion_validator._settings import Options, Settings, settings_from
 from completion_validator.errors import Finding, InvalidCompletion
@@ -71,14 +72,18 @@ def validate(payload: object, **options: Unpack[Options]) -> None:
 def is_valid_json(data: bytes | str, **options: Unpack[Options]) -> bool:
     """Whether JSON text is a valid completion response: strict JSON (no duplicate key) and no errors.
 
-    The fast way to check raw bodies or log lines: a compiled validator decides, and the
-    reference engine runs only when that cannot say "clean". Takes `iter_errors`'s options.
+    The fast way to check raw bodies or log lines: the text is parsed once, a compiled validator
+    decides, and a document that is not clean is explained from the value already read. Takes
+    `iter_errors`'s options.
     """
     raw = data.encode("utf-8") if isinstance(data, str) else data
     settings = settings_from(**options) if options else _DEFAULTS
-    is_clean = clean_json_checker(settings)
-    if is_clean is not None and is_clean(raw):
+    read = json_reader(settings)
+    verdict = Verdict.UNREAD if read is None else read(raw)
+    if verdict is Verdict.CLEAN:
         return True
+    if verdict is not Verdict.UNREAD:  # read exactly once: explained from that value
+        return not any(error.severity == "error" for error in check(verdict, settings, from_json_text=True))
     try:
         payload = parse_json(raw.decode("utf-8"))
     except (JsonSyntaxError, UnicodeDecodeError):

@@ -1,28 +1,56 @@
 """One payload checked: the engine's schema findings and the selected rules' findings, in document order.
 
 Everything that checks a payload — the API, the stream checker for each chunk and for the
-assembled response, the runner for each document — comes through here, so they agree.
+assembled response, the runner for each document — comes through here, so they agree. Schema
+findings come from the compiled explainer when it can vouch for them, else from jsonschema
+(the reference); `fast=False` asks jsonschema always.
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
 
+from completion_validator._examine import Examined, drop_explained, examine, examine_parsed, in_document_order
+from completion_validator._profiles import Profile
 from completion_validator._rules import run_rules
 from completion_validator._settings import Settings
 from completion_validator.errors import Finding
 
 
-def check(payload: object, settings: Settings, *, chunk: bool = False) -> list[Finding]:
-    """Schema findings and rule findings for one payload (or one stream chunk), in document order."""
-    from completion_validator._engine import examine, in_document_order, schema_errors_of  # jsonschema only to explain
+def check(
+    payload: object, settings: Settings, *, chunk: bool = False, fast: bool = True, from_json_text: bool = False
+) -> list[Finding]:
+    """Schema findings and rule findings for one payload (or one stream chunk), in document order.
 
-    examined = examine(payload)  # rules, too, see the safe view: no cycle, no over-long integer
-    found = schema_errors_of(examined, payload, settings.profile(stream=chunk))
+    `from_json_text` says the payload was parsed exactly from JSON text (no duplicate key, no
+    number rounded), so it holds JSON values only: only its depth is examined.
+    """
+    examined = examine_parsed(payload) if from_json_text else examine(payload)  # rules, too, see the safe view
+    profile = settings.profile(stream=chunk)
+    found = _compiled_schema_errors(examined, payload, profile) if fast else None
+    if found is None:
+        from completion_validator._engine import schema_errors_of  # jsonschema only when needed
+
+        found = schema_errors_of(examined, profile)
+    found = drop_explained(found)
     selected = settings.selected_rules()
     if selected:
         found.extend(run_rules(examined.view, selected, chunk=chunk, lenient=settings.lenient))
-        found = in_document_order(payload, found)
+    found = in_document_order(payload, found)
     if settings.warnings_as_errors:
         found = [replace(error, severity="error") for error in found]
     return found
+
+
+def _compiled_schema_errors(examined: Examined, payload: object, profile: Profile) -> list[Finding] | None:
+    """jsonschema-rs's findings, translated; None where they might differ from jsonschema's records.
+
+    Only a payload that is its own view (no cycle, nothing too deep or too long) and holds JSON
+    values only is given to jsonschema-rs; the rest is the reference engine's.
+    """
+    if examined.problems or examined.view is not payload:
+        return None
+    from completion_validator._fastpath._explain import compiled_explainer
+
+    explain = compiled_explainer(profile)
+    return None if explain is None else explain(examined.view)

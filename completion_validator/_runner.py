@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, BinaryIO
 
 from completion_validator._inputs import (
     FORMATS,
-    CleanCheck,
+    FastRead,
     InputFormat,
     Item,
     NumberedLines,
@@ -91,13 +91,13 @@ def default_jobs() -> int:
 
 
 @cache
-def _clean_check(options: RunOptions) -> CleanCheck | None:
-    """The fast verdict for these options (built once per process; None without the libraries)."""
+def _fast_reader(options: RunOptions) -> FastRead | None:
+    """The fast reader for these options (built once per process; None without the libraries)."""
     if not options.fast:
         return None
-    from completion_validator._fastpath import clean_json_checker
+    from completion_validator._fastpath import json_reader
 
-    return clean_json_checker(options.settings)
+    return json_reader(options.settings)
 
 
 def run(paths: list[str], options: RunOptions, reporter: Reporter, progress: Progress | None = None) -> Summary:
@@ -159,7 +159,7 @@ def _tallies(source: Source, options: RunOptions, workers: Workers) -> Iterator[
     if source.problem is not None:
         yield _unreadable(problem(source.problem, "no-input"))
         return
-    is_clean = _clean_check(options)
+    fast_read = _fast_reader(options)
     chosen = _chosen_format(options)
     limit = options.max_document_size
     path = source.path
@@ -172,11 +172,11 @@ def _tallies(source: Source, options: RunOptions, workers: Workers) -> Iterator[
         if isinstance(data, Finding):
             yield _unreadable(data)
         else:
-            yield check_items(read_bytes(data, chosen, is_clean), options)
+            yield check_items(read_bytes(data, chosen, fast_read), options)
         return
     named = chosen or format_of(path)
     if named is None or not named.line_based or not is_regular(path) or is_compressed(path):
-        yield check_items(read_path(path, chosen, is_clean, limit), options)
+        yield check_items(read_path(path, chosen, fast_read, limit), options)
         return
     try:
         stream = path.open("rb")
@@ -296,7 +296,7 @@ def check_line_span(
 
 def check_line_batch(batch: list[tuple[int, bytes]], options: RunOptions, format_name: str) -> Report:
     """Check some numbered lines of a line-based input (in a worker process with --jobs): `batch.check_numbered`."""
-    _clean_check(options)  # built once per process, and before the workers fork
+    _fast_reader(options)  # built once per process, and before the workers fork
     report = check_numbered(
         batch,
         options.settings,

@@ -25,7 +25,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from typing import Unpack
 
-from completion_validator._inputs import FORMATS, Capture, Clean, CleanCheck, Document, Item
+from completion_validator._inputs import FORMATS, Capture, Clean, Document, FastRead, Item
 from completion_validator._results import describe_counts
 from completion_validator._settings import Options, Settings, settings_from
 from completion_validator._workers import internal_problem
@@ -158,9 +158,9 @@ def check_numbered(
     format_name: str = "jsonl",
 ) -> Report:
     """Check numbered lines of a line-based input: the command's JSON Lines path and `check_lines` alike."""
-    is_clean = _clean_check(settings) if fast else None
+    fast_read = _fast_reader(settings) if fast else None
     read_line = FORMATS[format_name].reader().read_line  # looked up once: this loop runs per line
-    items = (read_line(number, raw, is_clean) for number, raw in numbered)
+    items = (read_line(number, raw, fast_read) for number, raw in numbered)
     return check_items(
         (item for item in items if item is not None),
         settings,
@@ -171,10 +171,10 @@ def check_numbered(
     )
 
 
-def _clean_check(settings: Settings) -> CleanCheck | None:
-    from completion_validator._fastpath import clean_json_checker
+def _fast_reader(settings: Settings) -> FastRead | None:
+    from completion_validator._fastpath import json_reader
 
-    return clean_json_checker(settings)
+    return json_reader(settings)
 
 
 def check_items(
@@ -200,7 +200,9 @@ def check_items(
         report.documents += 1
         try:
             found = (
-                _check_capture(item, settings, fast) if isinstance(item, Capture) else _check_document(item, settings)
+                _check_capture(item, settings, fast)
+                if isinstance(item, Capture)
+                else _check_document(item, settings, fast)
             )
         except Exception as failure:  # a bug of ours must not lose the other documents' results
             if debug:
@@ -233,11 +235,11 @@ def _count(report: Report, found: list[Finding], index: int | None, max_errors: 
         report.note(note)
 
 
-def _check_document(document: Document, settings: Settings) -> list[Finding]:
-    from completion_validator._check import check  # jsonschema is imported only to explain
+def _check_document(document: Document, settings: Settings, fast: bool) -> list[Finding]:
+    from completion_validator._check import check
 
     located = []
-    for error in check(document.value, settings):
+    for error in check(document.value, settings, fast=fast, from_json_text=document.exact):
         position = document.locate(error.instance_path, error.keyword)
         located.append(replace(error, line=position.line, column=position.column, document=document.index))
     return located

@@ -43,7 +43,7 @@ def check_stream(text: str | Iterable[str], settings: Settings, *, fast: bool = 
         read = StreamEvent.read(event, after_done=done is not None, read_clean=read_clean)
         if read.chunk is not None:
             if not read.clean:
-                findings.extend(_chunk_findings(read, settings))
+                findings.extend(_chunk_findings(read, settings, fast))
             assembler.add(read.chunk)
             last_chunk = event
         _feed(checks, read, findings)
@@ -55,7 +55,7 @@ def check_stream(text: str | Iterable[str], settings: Settings, *, fast: bool = 
     for stream_check in checks:
         findings.extend(stream_check.end(end))
     if last_chunk is not None:
-        findings.extend(_assembled_findings(assembler, last_chunk, findings, settings))
+        findings.extend(_assembled_findings(assembler, last_chunk, findings, settings, fast))
     reported = [finding for finding in findings if wanted(finding, selected)]
     if settings.warnings_as_errors:
         reported = [replace(finding, severity="error") for finding in reported]
@@ -73,16 +73,16 @@ def _feed(checks: list[StreamCheck], event: StreamEvent, findings: list[Finding]
         findings.extend(stream_check.event(event))
 
 
-def _chunk_findings(event: StreamEvent, settings: Settings) -> Iterator[Finding]:
+def _chunk_findings(event: StreamEvent, settings: Settings, fast: bool) -> Iterator[Finding]:
     assert event.chunk is not None
-    for error in check(event.chunk, settings, chunk=True):
+    for error in check(event.chunk, settings, chunk=True, fast=fast):
         assert error.instance_path is not None
         position = event.locate(error.instance_path, error.keyword)
         yield replace(error, event=event.number, line=position.line, column=position.column)
 
 
 def _assembled_findings(
-    assembler: _Assembler, last_chunk: Event, found: list[Finding], settings: Settings
+    assembler: _Assembler, last_chunk: Event, found: list[Finding], settings: Settings, fast: bool
 ) -> Iterator[Finding]:
     """The assembled response checked as a whole, minus what the chunks and stream rules already said."""
     response = assembler.result()
@@ -90,7 +90,7 @@ def _assembled_findings(
         return
     already = {_gist(finding) for finding in found}
     unfinished = {finding.instance_path for finding in found if finding.keyword == "stream-finish-reason"}
-    for error in check(response, settings):
+    for error in check(response, settings, fast=fast):
         if _gist(error) in already or (unfinished and _is_finish_reason(error.instance_path)):
             continue
         message = f"in the assembled response: {error.message}"

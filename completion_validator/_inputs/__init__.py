@@ -1,6 +1,6 @@
 """Input formats: one table of every format we read, and reading a file or a stream by it.
 
-Each format is a module beside this one with a `read(data, is_clean)` function (line-based
+Each format is a module beside this one with a `read(data, fast_read)` function (line-based
 formats also `read_line`), imported only when an input of that format turns up: a pre-commit run
 over three JSON files never imports PyYAML. The CLI's `--input-format` choices, the suffixes a
 directory scan looks for and the pre-commit hook's `files:` pattern all come from (or are tested
@@ -21,8 +21,8 @@ from completion_validator._inputs._items import (
     UTF8_BOM,
     Capture,
     Clean,
-    CleanCheck,
     Document,
+    FastRead,
     Item,
     os_message,
     problem,
@@ -52,8 +52,8 @@ __all__ = [
     "SUFFIXES",
     "Capture",
     "Clean",
-    "CleanCheck",
     "Document",
+    "FastRead",
     "InputFormat",
     "Item",
     "format_of",
@@ -83,14 +83,14 @@ class InputFormat:
         """The module that reads this format (imported on first use)."""
         return importlib.import_module(f"completion_validator._inputs.read_{self.name}")
 
-    def read(self, data: bytes, is_clean: CleanCheck | None = None) -> Iterator[Item]:
+    def read(self, data: bytes, fast_read: FastRead | None = None) -> Iterator[Item]:
         """Every item in `data`, read as this format."""
-        items: Iterator[Item] = self.reader().read(data, is_clean)
+        items: Iterator[Item] = self.reader().read(data, fast_read)
         return items
 
-    def read_line(self, number: int, raw: bytes, is_clean: CleanCheck | None = None) -> Item | None:
+    def read_line(self, number: int, raw: bytes, fast_read: FastRead | None = None) -> Item | None:
         """Line `number` of a line-based input (None for a blank line)."""
-        item: Item | None = self.reader().read_line(number, raw, is_clean)
+        item: Item | None = self.reader().read_line(number, raw, fast_read)
         return item
 
 
@@ -192,15 +192,15 @@ def join_lines(lines: NumberedLines, limit: int) -> bytes | Finding:
     return b"".join(parts)
 
 
-def read_bytes(data: bytes, chosen: InputFormat, is_clean: CleanCheck | None = None) -> Iterator[Item]:
+def read_bytes(data: bytes, chosen: InputFormat, fast_read: FastRead | None = None) -> Iterator[Item]:
     """Every item in `data`, read as `chosen`."""
-    return chosen.read(data, is_clean)
+    return chosen.read(data, fast_read)
 
 
 def read_path(
     path: Path,
     chosen: InputFormat | None = None,
-    is_clean: CleanCheck | None = None,
+    fast_read: FastRead | None = None,
     limit: int = DEFAULT_MAX_DOCUMENT_SIZE,
 ) -> Iterator[Item]:
     """Every item in a file (line-based formats streamed line by line, so memory stays flat).
@@ -219,7 +219,7 @@ def read_path(
     try:
         with open_maybe_compressed(path) as stream:
             if named is not None and named.line_based:
-                yield from read_numbered_lines(lines_limited(stream, limit), named, is_clean, limit)
+                yield from read_numbered_lines(lines_limited(stream, limit), named, fast_read, limit)
                 return
             data = read_limited(stream, limit)
     except READ_FAILURES as error:
@@ -230,7 +230,7 @@ def read_path(
         return
     if named is None or (named.name == "json" and chosen is None and looks_like_sse(data)):
         named = sniff_format(data)  # a stream saved as .json is still a stream
-    yield from named.read(data, is_clean)
+    yield from named.read(data, fast_read)
 
 
 def is_regular(path: Path) -> bool:
@@ -242,7 +242,7 @@ def is_regular(path: Path) -> bool:
 
 
 def read_numbered_lines(
-    lines: NumberedLines, chosen: InputFormat, is_clean: CleanCheck | None, limit: int
+    lines: NumberedLines, chosen: InputFormat, fast_read: FastRead | None, limit: int
 ) -> Iterator[Item]:
     """Every item of a line-based input given as numbered lines; a line over the limit ends it."""
     for entry in lines:
@@ -252,6 +252,6 @@ def read_numbered_lines(
         if isinstance(entry, Broken):
             yield broken_finding(entry.number, entry.reason)
             return
-        item = chosen.read_line(entry[0], entry[1], is_clean)
+        item = chosen.read_line(entry[0], entry[1], fast_read)
         if item is not None:
             yield item

@@ -7,6 +7,7 @@ everything it could not read — so one bad line in a log never hides the rest o
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,8 +23,17 @@ _WIDE_BOMS = {
     b"\xff\xfe": "UTF-16 (little-endian)",
     b"\xfe\xff": "UTF-16 (big-endian)",
 }
-# Tells whether raw JSON bytes certainly hold nothing to report (the fast path's verdict).
-CleanCheck = Callable[[bytes], bool]
+
+
+class Verdict(enum.Enum):
+    """What the fast reader says of JSON bytes when it does not hand back the value it read."""
+
+    CLEAN = "clean"  # nothing to report under the settings: never parsed any further
+    UNREAD = "unread"  # not read exactly (malformed, a duplicate key, a long integer): the strict parser reads it
+
+
+# Reads JSON bytes once (`_fastpath.json_reader`): Verdict.CLEAN, the exact value to explain, or Verdict.UNREAD.
+FastRead = Callable[[bytes], Any]
 
 
 @dataclass(frozen=True)
@@ -33,6 +43,8 @@ class Document:
     value: Any
     index: int | None
     locator: Locator = field(repr=False, compare=False)
+    # Read exactly from JSON text by the fast reader: JSON values only, nothing to examine but depth.
+    exact: bool = False
 
     def locate(self, path: InstancePath | None, keyword: str) -> Position:
         """The line and column to report for a finding at `path` with `keyword` (no path: the start)."""

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from completion_validator._inputs._items import UTF8_BOM, Clean, CleanCheck, Document, Item, decode, problem
+from completion_validator._inputs._items import UTF8_BOM, Clean, Document, FastRead, Item, Verdict, decode, problem
 from completion_validator._jsontext import JsonLocator, JsonSyntaxError, LineIndex, Position, parse_json
 
 
-def read(data: bytes, is_clean: CleanCheck | None = None) -> Iterator[Item]:
-    """A whole file holding one JSON value (`Clean` if `is_clean` vouches for it)."""
+def read(data: bytes, fast_read: FastRead | None = None) -> Iterator[Item]:
+    """A whole file holding one JSON value (`Clean` if `fast_read` vouches for it, else read once if it can)."""
     if data.startswith(UTF8_BOM):
         yield problem(
             "the file starts with a UTF-8 byte order mark; JSON text must not (RFC 8259 §8.1): save it without BOM",
@@ -17,12 +17,16 @@ def read(data: bytes, is_clean: CleanCheck | None = None) -> Iterator[Item]:
             Position(1, 1),
         )
         return
-    if is_clean is not None and is_clean(data):
+    read = Verdict.UNREAD if fast_read is None else fast_read(data)
+    if read is Verdict.CLEAN:
         yield Clean()
         return
     text = decode(data)
     if not isinstance(text, str):
         yield text
+        return
+    if read is not Verdict.UNREAD:
+        yield Document(read, None, JsonLocator(text), exact=True)
         return
     try:
         value = parse_json(text)

@@ -1,0 +1,237 @@
+"""What a payload holds that JSON cannot, and the order findings are shown in.
+
+Both engines need these, and neither needs an engine for them: a Python value may hold cycles,
+non-string keys, NaN or integers longer than Python prints, and jsonschema must only ever see a
+safe view of it. Findings are then shown the way the fields appear in the document.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from completion_validator._jsontext import INT_DIGITS_LIMIT, TooLongNumber, has_lone_surrogate, lone_surrogate_message
+from completion_validator.errors import Finding, InstancePath, safe_repr
+
+# At one path, the first of these explains the others away: a value that is not JSON at all,
+# or of the wrong type, also fails `enum`, but saying so adds nothing.
+_PRIMARY_KEYWORDS = ("not-json", "limit", "encoding", "type")
+
+# Below this depth a value is replaced in the view: jsonschema, the rules and the reporters
+# recurse, the schemas never look this deep, and a message never shows it.
+VIEW_DEPTH = 64
+_HUGE_BITS = 14_000  # an int this wide may pass the int-string limit: checked exactly
+
+
+class _Unseen:
+    """Stands in the view for what jsonschema must not walk: a cycle, or a value nested too deep."""
+
+    __slots__ = ("why",)
+
+    def __init__(self, why: str) -> None:
+        self.why = why
+
+    def __repr__(self) -> str:
+        return self.why
+
+
+@dataclass(frozen=True)
+class Examined:
+    """A payload's problems as JSON data, and the value to validate (the payload, or a safe copy of it)."""
+
+    view: object
+    problems: tuple[Finding, ...]
+
+
+def examine(payload: object) -> Examined:
+    """Find what JSON cannot hold — at any depth, in cycles too — and build a safe view if one is needed.
+
+    One iterative walk (no recursion: values may nest deeper than Python's recursion limit). A
+    view, a copy with cycles, over-long integers and values deeper than `VIEW_DEPTH` replaced,
+    is built only when the payload holds one of them; otherwise the payload is its own view.
+    """
+    problems: list[Finding] = []
+    needs_view = False
+    on_path: set[int] = set()
+    stack: list[tuple[object, InstancePath, bool]] = [(payload, (), False)]
+    while stack:
+        node, where, leaving = stack.pop()
+        if leaving:
+            on_path.discard(id(node))
+            continue
+        if isinstance(node, Mapping | list):
+            if id(node) in on_path:
+                problems.append(Finding(where, "not-json", _RECURSIVE, "a finite JSON value", "…"))
+                needs_view = True
+                continue
+            needs_view = needs_view or len(where) >= VIEW_DEPTH
+            on_path.add(id(node))
+            stack.append((node, where, True))
+            if isinstance(node, Mapping):
+                stack.extend(_members(node, where, problems))
+            else:
+                stack.extend((item, (*where, index), False) for index, item in reversed(list(enumerate(node))))
+            continue
+        problem = _scalar_problem(node, where)
+        if problem is not None:
+            problems.append(problem)
+            needs_view = needs_view or problem.keyword == "limit"
+    return Examined(_view(payload) if needs_view else payload, tuple(problems))
+
+
+def examine_parsed(value: object) -> Examined:
+    """`examine` for a value parsed exactly from JSON text: only its depth can need a view.
+
+    Text cannot hold cycles, non-string keys or NaN, but orjson reads up to 1,024 levels, deeper
+    than `VIEW_DEPTH`. Counting levels, a whole level at a time with builtins, is far cheaper
+    than `examine`'s walk over every value; only a document that deep is walked in full.
+    """
+    level: list[Any] = [value]
+    for _ in range(VIEW_DEPTH):
+        containers = [node for node in level if type(node) is dict or type(node) is list]
+        if not containers:
+            return Examined(value, ())
+        level = [
+            item
+            for node in containers
+            for item in (node.values() if type(node) is dict else node)
+            if type(item) is dict or type(item) is list
+        ]
+    return examine(value) if level else Examined(value, ())
+
+
+_RECURSIVE = "a recursive structure: this value contains itself, which no JSON text can"
+
+
+def _members(
+    node: Mapping[object, object], where: InstancePath, problems: list[Finding]
+) -> list[tuple[object, InstancePath, bool]]:
+    children: list[tuple[object, InstancePath, bool]] = []
+    for key, item in reversed(list(node.items())):
+        if not isinstance(key, str):
+            problems.append(
+                Finding(
+                    where,
+                    "not-json",
+                    f"object key {safe_repr(key)} is not a string ({type(key).__name__}); JSON keys are strings",
+                    "string keys",
+                    safe_repr(key),
+                )
+            )
+            continue
+        if has_lone_surrogate(key):
+            problems.append(
+                Finding((*where, key), "encoding", "key: " + lone_surrogate_message(key), "UTF-8 text", None)
+            )
+        children.append((item, (*where, key), False))
+    return children
+
+
+def _scalar_problem(node: object, where: InstancePath) -> Finding | None:
+    if node is None or isinstance(node, bool):
+        return None
+    if isinstance(node, str):
+        if has_lone_surrogate(node):
+            return Finding(
+                where,
+                "encoding",
+                lone_surrogate_message(node),
+                "UTF-8 text",
+                node.encode("utf-8", "backslashreplace").decode(),
+            )
+        return None
+    if isinstance(node, int):
+        if node.bit_length() > _HUGE_BITS and abs(node) >= 10**INT_DIGITS_LIMIT:
+            digits = int(node.bit_length() * math.log10(2)) + 1  # never converted to text: that is the problem
+            return Finding(where, "limit", _too_long_message(digits), "at most 4,300 digits", f"<{digits:,} digits>")
+        return None
+    if isinstance(node, TooLongNumber):
+        return Finding(
+            where, "limit", _too_long_message(len(node.digits.lstrip("+-"))), "at most 4,300 digits", repr(node)
+        )
+    if isinstance(node, float):
+        if math.isfinite(node):
+            return None
+        return Finding(where, "not-json", f"{node!r} is not a JSON number", "a finite number", repr(node))
+    kind = type(node).__name__
+    return Finding(where, "not-json", f"a Python {kind} is not a JSON value", "a JSON value", safe_repr(node))
+
+
+def _too_long_message(digits: int) -> str:
+    return f"an integer of {digits:,} digits is longer than Python reads (4,300 digits): no count or time needs it"
+
+
+def _view(payload: object) -> object:
+    """A copy safe to validate: cycles, over-long integers and values below `VIEW_DEPTH` replaced."""
+    root: list[object] = [None]
+    on_path: set[int] = set()
+    # (value, container to put its copy in, key or index there, depth)
+    stack: list[tuple[object, Any, Any, int, bool]] = [(payload, root, 0, 0, False)]
+    while stack:
+        node, target, slot, depth, leaving = stack.pop()
+        if leaving:
+            on_path.discard(id(node))
+            continue
+        if isinstance(node, Mapping | list):
+            if id(node) in on_path:
+                target[slot] = _Unseen("<recursive>")
+                continue
+            if depth >= VIEW_DEPTH:
+                target[slot] = _Unseen("<nested too deeply to show>")
+                continue
+            on_path.add(id(node))
+            stack.append((node, None, None, depth, True))
+            copy: Any = {} if isinstance(node, Mapping) else [None] * len(node)
+            target[slot] = copy
+            items = node.items() if isinstance(node, Mapping) else enumerate(node)
+            stack.extend((item, copy, key, depth + 1, False) for key, item in reversed(list(items)))
+            continue
+        if isinstance(node, int) and not isinstance(node, bool) and node.bit_length() > _HUGE_BITS:
+            target[slot] = _Unseen("<integer too long>") if abs(node) >= 10**INT_DIGITS_LIMIT else node
+        elif isinstance(node, TooLongNumber):
+            target[slot] = _Unseen(repr(node))
+        else:
+            target[slot] = node
+    return root[0]
+
+
+def drop_explained(errors: list[Finding]) -> list[Finding]:
+    primary: dict[InstancePath | None, str] = {}
+    for keyword in _PRIMARY_KEYWORDS:
+        for error in errors:
+            if error.keyword == keyword:
+                primary.setdefault(error.instance_path, keyword)
+    kept: list[Finding] = []
+    seen: set[tuple[InstancePath | None, str, str]] = set()
+    for error in errors:
+        if primary.get(error.instance_path, error.keyword) != error.keyword:
+            continue
+        key = (error.instance_path, error.keyword, error.message)
+        if key not in seen:
+            seen.add(key)
+            kept.append(error)
+    return kept
+
+
+def in_document_order(payload: object, errors: list[Finding]) -> list[Finding]:
+    """Sort findings the way the fields appear in the document; missing fields after their siblings."""
+
+    def position(error: Finding) -> tuple[int, ...]:
+        key: list[int] = []
+        node: Any = payload
+        for part in error.instance_path or ():
+            if isinstance(node, Mapping):
+                keys = list(node)
+                key.append(keys.index(part) if part in node else len(keys))
+                node = node.get(part)
+            elif isinstance(node, list) and isinstance(part, int):
+                key.append(part)
+                node = node[part] if 0 <= part < len(node) else None
+            else:
+                key.append(0)
+                node = None
+        return tuple(key)
+
+    return sorted(errors, key=position)

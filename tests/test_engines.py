@@ -1,0 +1,182 @@
+"""The compiled explainer gives the reference engine's records exactly: same records, same order.
+
+jsonschema (`fast=False`, `--engine reference`) is the definition. For every example document,
+every hostile value and thousands of single mutations of generated documents, in every profile
+(and for stream chunks), `check` with the compiled explainer must return the very same list, and
+where a document was parsed from text by the fast reader, the same list again.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from completion_validator._check import check
+from completion_validator._examine import examine
+from completion_validator._fastpath import is_exact
+from completion_validator._fastpath._explain import compiled_explainer
+from completion_validator._jsontext import JsonSyntaxError, parse_json
+from completion_validator._settings import Settings
+from completion_validator.errors import Finding
+from tests.conftest import REPO
+from tests.hostile.inputs import VALID
+from tests.strategies import completions
+
+PROFILES = {
+    "strict": Settings(),
+    "lenient": Settings(lenient=True),
+    "forbid": Settings(forbid_unknown_fields=True),
+    "lenient-forbid": Settings(lenient=True, forbid_unknown_fields=True),
+}
+DOCUMENTS = sorted(path for path in (REPO / "tests/examples").glob("**/*.json") if "malformed" not in path.parts)
+
+
+def records(found: list[Finding]) -> list[str]:
+    """Findings compared by their reprs: stricter than `==` (1 vs 1.0, True vs 1) and defined for stand-ins."""
+    return [repr(finding) for finding in found]
+
+
+def assert_same_records(payload: object, settings: Settings, *, chunk: bool = False) -> None:
+    """Both engines, and the parsed-from-text path where the payload is JSON, agree exactly."""
+    reference = records(check(payload, settings, chunk=chunk, fast=False))
+    assert records(check(payload, settings, chunk=chunk)) == reference
+    try:
+        text = json.dumps(payload, allow_nan=False)
+    except (TypeError, ValueError, RecursionError):
+        return  # not JSON: no text to parse
+    try:
+        parsed = parse_json(text)  # the text may say less than the value did (a tuple is written as a list)
+    except JsonSyntaxError:
+        with pytest.raises(orjson.JSONDecodeError):  # then the fast reader must not read it either
+            orjson.loads(text)
+        return
+    expected = reference if parsed == payload else records(check(parsed, settings, chunk=chunk, fast=False))
+    raw = text.encode()
+    value = orjson.loads(raw)
+    if is_exact(raw, value, orjson.dumps):  # what the fast reader checks before it hands a value on
+        assert records(check(value, settings, chunk=chunk, from_json_text=True)) == expected
+
+
+def uses_the_compiled_explainer(payload: object, settings: Settings, *, chunk: bool = False) -> bool:
+    explain = compiled_explainer(settings.profile(stream=chunk))
+    assert explain is not None, "jsonschema-rs is a test dependency"
+    return examine(payload).view is payload and explain(payload) is not None
+
+
+@pytest.mark.parametrize("path", DOCUMENTS, ids=lambda path: str(path.relative_to(REPO / "tests/examples")))
+@pytest.mark.parametrize("name", sorted(PROFILES))
+def test_every_example_document_gets_the_same_records(path: Path, name: str) -> None:
+    payload = parse_json(path.read_text(encoding="utf-8"))
+    assert_same_records(payload, PROFILES[name])
+    assert_same_records(payload, PROFILES[name], chunk=True)
+    assert uses_the_compiled_explainer(payload, PROFILES[name]), "a document of ours fell back to jsonschema"
+
+
+def _hostile() -> dict[str, Any]:
+    cycle: dict[str, Any] = {}
+    cycle["self"] = cycle
+    deep: list[Any] = []
+    node = deep
+    for _ in range(100):
+        node.append([])
+        node = node[0]
+    return {
+        "nan": math.nan,
+        "infinity": -math.inf,
+        "tuple": ("a", "b"),
+        "bytes": b"x",
+        "cycle": cycle,
+        "deep": deep,
+        "huge": 10**5000,
+        "int-key": {1: "one"},
+        "set": {"a"},
+        "surrogate": "\ud800",
+        "str-subclass": type("Text", (str,), {})("x"),
+        "object": object(),
+        "empty-key": {"": None, "a": {"": "x"}},
+    }
+
+
+@pytest.mark.parametrize(("label", "value"), list(_hostile().items()), ids=list(_hostile()))
+@pytest.mark.parametrize("where", ["model", "vendor", "usage/prompt_tokens", "choices/0/logprobs"])
+def test_hostile_values_get_the_same_records(label: str, value: object, where: str) -> None:
+    payload = copy.deepcopy(VALID) if label != "cycle" else copy.copy(VALID)
+    *parents, last = where.split("/")
+    target: Any = payload
+    for part in parents:
+        target = target[int(part)] if part.isdigit() else target[part]
+    target[last] = value
+    for settings_ in PROFILES.values():
+        assert_same_records(payload, settings_)
+
+
+# One mutation: a value replaced, a member removed or added, anywhere in a valid document.
+ODD_VALUES = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-3, max_value=3),
+    st.integers(),
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.sampled_from(["", "stop", "length", "eos_token", "text_completion", "text_completion.chunk", ":", "0"]),
+    st.text(max_size=4),
+    st.lists(st.one_of(st.none(), st.integers(-2, 2), st.text(max_size=2)), max_size=3),
+    st.dictionaries(st.sampled_from(["a", ":", "text", "index", "tokens"]), st.integers(-2, 2), max_size=2),
+)
+NAMES = st.sampled_from(
+    ["id", "object", "created", "model", "choices", "usage", "text", "index", "logprobs", "finish_reason",
+     "tokens", "top_logprobs", "text_offset", "token_logprobs", "prompt_tokens", "total_tokens",
+     "completion_tokens_details", "vendor", ""]
+)  # fmt: skip
+
+
+def _paths(value: Any, where: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    found = [where]
+    if isinstance(value, dict):
+        for key, item in value.items():
+            found.extend(_paths(item, (*where, key)))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            found.extend(_paths(item, (*where, index)))
+    return found
+
+
+def mutate(data: st.DataObject, document: dict[str, Any]) -> Any:
+    """`document` with one change drawn by hypothesis (the document itself may be replaced)."""
+    path = data.draw(st.sampled_from(_paths(document)), label="path")
+    if not path:
+        return data.draw(ODD_VALUES) if data.draw(st.booleans()) else document
+    parent: Any = document
+    for part in path[:-1]:
+        parent = parent[part]
+    key = path[-1]
+    action = data.draw(st.sampled_from(["replace", "remove", "add"]), label="action")
+    if action == "replace":
+        parent[key] = data.draw(ODD_VALUES, label="value")
+    elif action == "remove":
+        del parent[key]
+    elif isinstance(parent[key], dict):
+        parent[key][data.draw(NAMES, label="name")] = data.draw(ODD_VALUES, label="value")
+    elif isinstance(parent[key], list):
+        parent[key].append(data.draw(ODD_VALUES, label="value"))
+    return document
+
+
+def _mutations(examples: int) -> Any:
+    @settings(max_examples=examples, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(document=completions(), data=st.data(), name=st.sampled_from(sorted(PROFILES)), chunk=st.booleans())
+    def run(document: dict[str, Any], data: st.DataObject, name: str, chunk: bool) -> None:
+        assert_same_records(mutate(data, document), PROFILES[name], chunk=chunk)
+
+    return run
+
+
+test_single_mutations_get_the_same_records = _mutations(300)
+test_ten_thousand_mutations_get_the_same_records = pytest.mark.slow(_mutations(10_000))
