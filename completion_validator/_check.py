@@ -34,7 +34,7 @@ def check(
         found = schema_errors_of(examined, profile)
     found = drop_explained(found)
     selected = settings.selected_rules()
-    if selected:
+    if selected and not (fast and _rules_silent(examined.view, settings, chunk)):
         found.extend(run_rules(examined.view, selected, chunk=chunk, lenient=settings.lenient))
     found = in_document_order(payload, found)
     if settings.warnings_as_errors:
@@ -54,3 +54,11 @@ def _compiled_schema_errors(examined: Examined, payload: object, profile: Profil
 
     explain = compiled_explainer(profile)
     return None if explain is None else explain(examined.view)
+
+
+def _rules_silent(view: object, settings: Settings, chunk: bool) -> bool:
+    """Whether the compiled screen vouches that no selected rule would report anything on `view`."""
+    from completion_validator._fastpath import rules_silent
+
+    silent = rules_silent(settings, chunk=chunk)
+    return silent is not None and silent(view)

@@ -101,6 +101,59 @@ def compiled_validator(profile: Profile) -> Callable[[Any], bool] | None:
     return is_valid
 
 
+# What a bounds-only copy of the schemas keeps: the structure that leads to the bounds, and the bounds.
+_STRUCTURE = frozenset({"$id", "$schema", "$ref", "$defs", "properties", "items", "additionalProperties"})
+_BOUNDS = frozenset({"minimum", "maximum"})
+
+
+def _bounds_only(schema: Any) -> Any:
+    if not isinstance(schema, dict):
+        return schema
+    kept: dict[str, Any] = {}
+    for key, value in schema.items():
+        if key in ("properties", "$defs"):
+            kept[key] = {name: _bounds_only(member) for name, member in value.items()}
+        elif key in _STRUCTURE and not isinstance(value, bool):
+            kept[key] = _bounds_only(value)
+        elif key in _BOUNDS:
+            kept[key] = value
+    return kept
+
+
+@cache
+def _bounds_validator(profile: Profile) -> Callable[[Any], bool] | None:
+    """jsonschema-rs checking only the rules' bounds (`_SCREENING_BOUNDS`), on any document, valid or not."""
+    if jsonschema_rs is None:
+        return None
+    derived = {name: _bounds_only(schema) for name, schema in _screening_schemas(profile).items()}
+    registry = jsonschema_rs.Registry([(schema["$id"], schema) for schema in derived.values()])
+    validator = jsonschema_rs.Draft202012Validator(derived[ROOT_SCHEMA], registry=registry, offline=True)
+    is_valid: Callable[[Any], bool] = validator.is_valid
+    return is_valid
+
+
+@cache
+def rules_silent(settings: Settings, *, chunk: bool = False) -> Callable[[Any], bool] | None:
+    """A function telling that no selected rule would report anything on a payload, valid or not.
+
+    The screen's bounds checked by jsonschema-rs and the screen itself: together the rules'
+    conservative twin, so a document that fails only the schema (a vLLM log line with
+    `system_fingerprint: null`) is not walked by every rule. None where it cannot vouch.
+    """
+    response_rules = {rule_id for rule_id in settings.selected_rules() if RULES[rule_id].check is not None}
+    bounds = _bounds_validator(settings.profile(stream=chunk))
+    if bounds is None or response_rules - SCREENED_RULES:
+        return None
+
+    def silent(payload: Any) -> bool:
+        try:
+            return type(payload) is dict and bounds(payload) and passes_screen(payload, chunk=chunk)
+        except (ValueError, TypeError, OverflowError, KeyError, AttributeError):
+            return False
+
+    return silent
+
+
 def _checks(settings: Settings, *, chunk: bool) -> tuple[Callable[[Any], bool], Callable[[Any], bool] | None] | None:
     """The compiled schema check and the rule screen for `settings`, or None where the fast path cannot vouch."""
     if orjson is None:
