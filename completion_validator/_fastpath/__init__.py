@@ -227,6 +227,39 @@ def json_reader(settings: Settings) -> Callable[[bytes], Any] | None:
 
 
 @cache
+def value_reader(settings: Settings) -> Callable[[object], Any] | None:
+    """For a Python value (what users pass to `iter_errors`): `Verdict.CLEAN`, a JSON copy, or `Verdict.UNREAD`.
+
+    orjson writes the value (refusing subclasses, dataclasses, datetimes, cycles, deep nesting,
+    integers beyond 64 bits) and reads it back; the copy is trusted only if it equals the value,
+    which rules out what orjson writes loosely (a tuple as a list, NaN as null, an Enum as its
+    value). An Enum that equals its value passes; the verdict is the same for both. None without
+    the libraries.
+    """
+    checks = _checks(settings, chunk=False)
+    if checks is None or orjson is None:
+        return None
+    validator, screen = checks
+    loads, dumps = orjson.loads, orjson.dumps
+    strict = orjson.OPT_PASSTHROUGH_SUBCLASS | orjson.OPT_PASSTHROUGH_DATACLASS | orjson.OPT_PASSTHROUGH_DATETIME
+    clean, unread = Verdict.CLEAN, Verdict.UNREAD
+
+    def read(payload: object) -> Any:
+        try:
+            value = loads(dumps(payload, option=strict))
+            if value != payload:
+                return unread
+            valid = validator(value)
+        except (orjson.JSONEncodeError, ValueError, TypeError, OverflowError, RecursionError):
+            return unread
+        if valid and type(value) is dict and (screen is None or screen(value)):
+            return clean
+        return value
+
+    return read
+
+
+@cache
 def clean_chunk_reader(settings: Settings) -> Callable[[str], dict[str, Any] | None] | None:
     """For stream chunks: the parsed chunk when it is certainly clean under the stream profile, else None.
 
