@@ -128,8 +128,13 @@ def scan(text: str) -> None:
 
 
 def _skip(text: str, offset: int) -> int:
+    if text[offset : offset + 1] not in _BLANKS:  # most tokens follow each other without white space
+        return offset
     match = _WHITESPACE.match(text, offset)
     return match.end() if match else offset
+
+
+_BLANKS = frozenset(" \t\n\r")
 
 
 def _scan_value(text: str, offset: int) -> int:

@@ -241,7 +241,7 @@ def _check_document(document: Document, settings: Settings, fast: bool) -> list[
     located = []
     for error in check(document.value, settings, fast=fast, from_json_text=document.exact):
         position = document.locate(error.instance_path, error.keyword)
-        located.append(replace(error, line=position.line, column=position.column, document=document.index))
+        located.append(error.located(position.line, position.column, document.index))
     return located
 
 

@@ -126,3 +126,13 @@ def test_pointer_escapes_round_trip(parts: list[str | int]) -> None:
     decoded = [part.replace("~1", "/").replace("~0", "~") for part in pointer.split("/")[1:]]
     assert decoded == [str(part) for part in parts]
     assert to_json_path(tuple(parts)).startswith("$")
+
+
+def test_located_is_replace_with_every_field_carried_over() -> None:
+    from dataclasses import fields, replace
+
+    from completion_validator.errors import Finding
+
+    values = {field.name: f"<{field.name}>" for field in fields(Finding)}
+    finding = Finding(**values)  # type: ignore[arg-type]
+    assert finding.located(3, 4, 5) == replace(finding, line=3, column=4, document=5)
