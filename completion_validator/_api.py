@@ -86,7 +86,8 @@ def is_valid_json(data: bytes | str, **options: Unpack[Options]) -> bool:
     decides, and a document that is not clean is explained from the value already read. Takes
     `iter_errors`'s options.
     """
-    raw = data.encode("utf-8") if isinstance(data, str) else data
+    # A lone surrogate in a str cannot be UTF-8: written as its bytes, it fails both readers below.
+    raw = data.encode("utf-8", "surrogatepass") if isinstance(data, str) else data
     settings = settings_from(**options) if options else _DEFAULTS
     read = json_reader(settings)
     verdict = Verdict.UNREAD if read is None else read(raw)

@@ -248,6 +248,8 @@ def test_is_valid_json_matches_is_valid_for_text_bytes_and_bad_input() -> None:
     assert not is_valid_json(b"{")
     assert not is_valid_json(b"\xff")
     assert is_valid_json((REPO / "tests/examples/invalid/n01_vllm_nulls.json").read_bytes(), lenient=True)
+    assert not is_valid_json("\ud800")  # a lone surrogate in a str: no UTF-8 text, and no exception
+    assert not is_valid_json(good.decode().replace('"id": "', '"id": "\ud800', 1))
 
 
 @pytest.mark.parametrize("folder", ["valid", "invalid", "streams/valid", "streams/invalid"])
