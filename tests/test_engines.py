@@ -29,8 +29,10 @@ from completion_validator._fastpath._explain import compiled_explainer
 from completion_validator._jsontext import JsonSyntaxError, parse_json
 from completion_validator._settings import Settings
 from completion_validator.errors import Finding
+from tests.cli_helpers import cli
 from tests.conftest import REPO
 from tests.hostile.inputs import VALID
+from tests.hostile.test_text import TEXT_CASES, YAML_CASES
 from tests.strategies import completions
 
 PROFILES = {
@@ -200,3 +202,46 @@ def _mutations(examples: int) -> Any:
 
 test_single_mutations_get_the_same_records = _mutations(300)
 test_ten_thousand_mutations_get_the_same_records = pytest.mark.slow(_mutations(10_000))
+
+
+def _text(old: str, new: str) -> bytes:
+    text = json.dumps(VALID, indent=2, ensure_ascii=False)
+    assert old in text
+    return text.replace(old, new, 1).encode()
+
+
+# What the fast reader must read exactly or hand to the strict parser: numbers orjson reads
+# differently, escapes, duplicate keys hidden behind colons, empty keys; written as files.
+EXACTNESS_TEXTS = {
+    "int-beyond-64-bits": _text('"created": 1589478378', '"created": 123456789012345678901234'),
+    "int-beyond-64-bits-vendor": _text('"created": 1589478378', '"created": 1589478378, "x": -99999999999999999999'),
+    "int-at-64-bits": _text('"created": 1589478378', '"created": 18446744073709551615'),
+    "float-exponent-index": _text('"index": 0', '"index": 1E2'),
+    "float-zero-index": _text('"index": 0', '"index": 0.0'),
+    "negative-zero": _text('"index": 0', '"index": -0'),
+    "long-fraction": _text('"created": 1589478378', '"created": 0.1000000000000000055511151231257827'),
+    "escaped-colon-duplicate": _text('"model": "', '"id": "a\\u003a", "model": "'),
+    "escaped-key": _text('"model"', '"mod\\u0065l"'),
+    "escaped-key-duplicate": _text('"model": "', '"mod\\u0065l": 1, "model": "'),
+    "colon-strings-duplicate": _text('"model": "', '"id": ":\\":", "model": ": "'),
+    "empty-key": _text('"model": "', '"": null, "model": "'),
+    "null-fingerprint": _text('"created": 1589478378', '"created": 1589478378, "system_fingerprint": null'),
+    "utf8-text": _text('"cmpl-', '"é東京😀-'),
+}
+
+
+HOSTILE_TEXTS = {
+    **{f"{name}.{suffix}": data for name, data in EXACTNESS_TEXTS.items() for suffix in ("json", "jsonl")},
+    **{f"{name}.{case[0]}": case[1] for name, case in TEXT_CASES.items()},
+    **{f"{name}.yaml": case[0] for name, case in YAML_CASES.items()},
+}
+
+
+@pytest.mark.parametrize("name", sorted(HOSTILE_TEXTS))
+def test_hostile_texts_get_the_same_output_from_both_engines(tmp_path: Path, name: str) -> None:
+    data = HOSTILE_TEXTS[name]
+    path = tmp_path / name
+    path.write_bytes(data.replace(b"\n", b"") if name.endswith(".jsonl") else data)  # indented: one line
+    fast = cli("--format", "json", str(path))
+    reference = cli("--format", "json", "--engine", "reference", str(path))
+    assert (fast.returncode, fast.stdout) == (reference.returncode, reference.stdout)
