@@ -7,11 +7,12 @@ A payload is a parsed JSON value (what `json.loads` returns). Every problem come
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from functools import cache
 from typing import Unpack
 
 from completion_validator._check import check
 from completion_validator._fastpath import json_reader, value_reader
-from completion_validator._inputs._items import Verdict
+from completion_validator._inputs._items import FastRead, Verdict
 from completion_validator._jsontext import JsonSyntaxError, parse_json
 from completion_validator._settings import Options, Settings, settings_from
 from completion_validator.errors import Finding, InvalidCompletion
@@ -79,6 +80,12 @@ def validate(payload: object, **options: Unpack[Options]) -> None:
         raise InvalidCompletion(errors)
 
 
+@cache
+def _default_reader() -> FastRead | None:
+    """`json_reader` for the default settings, looked up without hashing them on every call."""
+    return json_reader(_DEFAULTS)
+
+
 def is_valid_json(data: bytes | str, **options: Unpack[Options]) -> bool:
     """Whether JSON text is a valid completion response: strict JSON (no duplicate key) and no errors.
 
@@ -89,7 +96,7 @@ def is_valid_json(data: bytes | str, **options: Unpack[Options]) -> bool:
     # A lone surrogate in a str cannot be UTF-8: written as its bytes, it fails both readers below.
     raw = data.encode("utf-8", "surrogatepass") if isinstance(data, str) else data
     settings = settings_from(**options) if options else _DEFAULTS
-    read = json_reader(settings)
+    read = json_reader(settings) if options else _default_reader()
     verdict = Verdict.UNREAD if read is None else read(raw)
     if verdict is Verdict.CLEAN:
         return True

@@ -67,24 +67,32 @@ class LineIndex:
 
 
 _SKIPPER = json.JSONDecoder()
+_UNKNOWN: Any = object()  # `find` without the parsed value
 
 
-def find(text: str, path: InstancePath) -> tuple[int | None, int] | None:
+def find(text: str, path: InstancePath, value: Any = _UNKNOWN) -> tuple[int | None, int] | None:
     """(offset of the member's key or None, offset of the value) at `path` in strict JSON text.
 
     Walks only along `path`, skipping every other value with the C decoder, so locating an
     error in a 300 KB document costs about a parse, not a Python-level scan of it. The text
-    must be valid JSON (it is: it parsed before anything was found wrong in it).
+    must be valid JSON (it is: it parsed before anything was found wrong in it). `value`, the
+    text's parsed value when known, lets a member be found by searching for its key
+    (`_search_member`) instead of walking the members before it.
     """
     offset = _skip(text, 0)
     key_offset: int | None = None
+    searchable = value is not _UNKNOWN and "\\u" not in text
+    node = value
     for part in path:
         opening = text[offset : offset + 1]
         if opening == "{" and isinstance(part, str):
-            found = _find_member(text, _skip(text, offset + 1), part)
+            found = _search_member(text, offset, node, part) if searchable else None
+            if found is None:
+                found = _find_member(text, _skip(text, offset + 1), part)
             if found is None:
                 return None
             key_offset, offset = found
+            node = node.get(part) if type(node) is dict else _UNKNOWN
         elif opening == "[" and isinstance(part, int) and part >= 0:
             offset = _skip(text, offset + 1)
             for _ in range(part):
@@ -94,9 +102,43 @@ def find(text: str, path: InstancePath) -> tuple[int | None, int] | None:
             if text.startswith("]", offset):
                 return None
             key_offset = None
+            node = node[part] if type(node) is list and part < len(node) else _UNKNOWN
         else:
             return None
     return key_offset, offset
+
+
+_PLAIN_NAME = re.compile(r"[A-Za-z0-9_]+")
+
+
+def _search_member(text: str, offset: int, node: Any, name: str) -> tuple[int, int] | None:
+    """The member `name` of the object at `offset`, found by searching the text for `"name"`.
+
+    Sound only where nothing before the key can hold that text: the name is plain (letters,
+    digits, `_`), the text writes no unicode escape (so the key is written as itself), and no
+    earlier member's key or value contains the name (so no string, escaped quotes and all,
+    can spell `"name"`). Earlier values must be scalars, which is what is cheap to look into.
+    None (walk instead) wherever that is not certain.
+    """
+    if type(node) is not dict or name not in node or not _PLAIN_NAME.fullmatch(name):
+        return None
+    for key, member in node.items():
+        if key == name:
+            break
+        if name in key or not (
+            member is None or type(member) in _NUMBERS or (type(member) is str and name not in member)
+        ):
+            return None
+    key_offset = text.find(f'"{name}"', offset)
+    if key_offset < 0:
+        return None
+    colon = _skip(text, key_offset + len(name) + 2)
+    if not text.startswith(":", colon):
+        return None
+    return key_offset, _skip(text, colon + 1)
+
+
+_NUMBERS = (int, float, bool)
 
 
 def _find_member(text: str, offset: int, name: str) -> tuple[int, int] | None:
@@ -445,10 +487,11 @@ class Locator:
 class JsonLocator(Locator):
     """Positions in a JSON text, found by walking only along the paths asked for."""
 
-    def __init__(self, text: str, first_line: int = 1, *, single_line: bool = False) -> None:
+    def __init__(self, text: str, first_line: int = 1, *, single_line: bool = False, value: Any = _UNKNOWN) -> None:
         self._text = text
         self._first_line = first_line
         self._single_line = single_line
+        self._value = value  # the text's parsed value, when known: members are then searched for
 
     @cached_property
     def _lines(self) -> LineIndex:
@@ -456,7 +499,7 @@ class JsonLocator(Locator):
 
     def _find(self, path: InstancePath) -> tuple[int | None, int] | None:
         try:
-            return find(self._text, path)
+            return find(self._text, path, self._value)
         except (ValueError, IndexError):  # not strict JSON after all: report no position rather than fail
             return None
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 import yaml
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from completion_validator import iter_errors
@@ -177,3 +177,45 @@ def test_problems_reading_yaml_are_located(source: bytes, keyword: str, line: in
     problem = list(read_yaml_bytes(source))[-1]
     assert isinstance(problem, Finding)
     assert (problem.keyword, problem.line, problem.column) == (keyword, line, column)
+
+
+# Names and strings made to collide: keys that hold other keys, strings that spell `"key"`.
+_NAMES = st.sampled_from(["id", "model", "a", "a_1", "model_id", 'x "model', 'say "id', "é", ""])
+_SCALARS = st.one_of(
+    st.none(),
+    st.integers(-5, 5),
+    st.floats(allow_nan=False, allow_infinity=False),
+    _NAMES,
+    st.sampled_from(['"model"', 'say "id": 1', "\\model", "model\\"]),
+)
+_VALUES = st.recursive(
+    _SCALARS, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(_NAMES, inner, max_size=4), max_leaves=10
+)
+
+
+def _all_paths(value: Any, where: tuple[str | int, ...] = ()) -> list[tuple[str | int, ...]]:
+    found = [where, (*where, "model"), (*where, 0)]
+    if isinstance(value, dict):
+        for key, item in value.items():
+            found.extend(_all_paths(item, (*where, key)))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            found.extend(_all_paths(item, (*where, index)))
+    return found
+
+
+@settings(max_examples=500)
+@given(
+    st.dictionaries(_NAMES, _VALUES, max_size=5),
+    st.sampled_from([None, 2]),
+    st.sampled_from([(",", ":"), (", ", ": ")]),
+    st.booleans(),
+)
+def test_searching_for_a_key_finds_what_walking_finds(
+    document: dict[str, Any], indent: int | None, separators: tuple[str, str], ascii_only: bool
+) -> None:
+    from completion_validator._jsontext import find
+
+    text = json.dumps(document, indent=indent, separators=separators, ensure_ascii=ascii_only)
+    for path in _all_paths(document):
+        assert find(text, path, document) == find(text, path), path

@@ -21,7 +21,7 @@ from functools import cache
 from types import ModuleType
 from typing import Any
 
-from completion_validator._fastpath._keys import has_no_duplicate_keys
+from completion_validator._fastpath._keys import ESCAPED_COLON, has_no_duplicate_keys
 from completion_validator._fastpath._screen import SCREENED_RULES, passes_screen
 from completion_validator._inputs._items import Verdict
 from completion_validator._profiles import Profile, derive_schema
@@ -207,6 +207,7 @@ def json_reader(settings: Settings) -> Callable[[bytes], Any] | None:
     validator, screen = checks
     loads, dumps, malformed = orjson.loads, orjson.dumps, orjson.JSONDecodeError
     clean, unread = Verdict.CLEAN, Verdict.UNREAD
+    colon, escaped_colon = b":", ESCAPED_COLON
 
     def read(raw: bytes) -> Any:
         try:
@@ -218,9 +219,10 @@ def json_reader(settings: Settings) -> Callable[[bytes], Any] | None:
         except (ValueError, TypeError, OverflowError):
             valid = False
         if valid and type(value) is dict and (screen is None or screen(value)):
-            if has_no_duplicate_keys(raw, value, dumps):
+            # has_no_duplicate_keys's first test, inlined: a call less on the hottest line there is
+            if dumps(value).count(colon) == raw.count(colon) and escaped_colon not in raw:
                 return clean
-            return unread
+            return clean if has_no_duplicate_keys(raw, value, dumps) else unread
         return value if is_exact(raw, value, dumps) else unread
 
     return read

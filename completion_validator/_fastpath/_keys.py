@@ -23,7 +23,7 @@ from completion_validator._jsontext import JsonSyntaxError, parse_json
 
 # `\u003a` / `\u003A` write a colon without a colon byte; this prefix catches both (and a few
 # other characters, whose documents then take the exact path: never a wrong answer).
-_ESCAPED_COLON = b"\\u003"
+ESCAPED_COLON = b"\\u003"
 _ESCAPED_COLON_TEXT = "\\u003"
 
 
@@ -42,7 +42,7 @@ def has_no_duplicate_keys(raw: bytes | str, parsed: Any, dumps: Any) -> bool:
             return True
         text = raw
     else:
-        if written == raw.count(b":") and _ESCAPED_COLON not in raw:
+        if written == raw.count(b":") and ESCAPED_COLON not in raw:
             return True
         try:
             text = raw.decode("utf-8")

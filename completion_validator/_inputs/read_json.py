@@ -26,11 +26,11 @@ def read(data: bytes, fast_read: FastRead | None = None) -> Iterator[Item]:
         yield text
         return
     if read is not Verdict.UNREAD:
-        yield Document(read, None, JsonLocator(text), exact=True)
+        yield Document(read, None, JsonLocator(text, value=read), exact=True)
         return
     try:
         value = parse_json(text)
     except JsonSyntaxError as error:
         yield problem(error.message, error.keyword, LineIndex(text).position(error.offset))
         return
-    yield Document(value, None, JsonLocator(text))
+    yield Document(value, None, JsonLocator(text, value=value))

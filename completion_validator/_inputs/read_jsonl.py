@@ -37,7 +37,7 @@ def read_line(number: int, raw: bytes, fast_read: FastRead | None = None) -> Ite
         return Clean(number)
     if read is not Verdict.UNREAD:
         line = raw.decode("utf-8").removesuffix("\n").removesuffix("\r")  # orjson read it: UTF-8
-        return Document(read, number, JsonLocator(line, number, single_line=True), exact=True)
+        return Document(read, number, JsonLocator(line, number, single_line=True, value=read), exact=True)
     if not raw.strip():
         return None
     text = decode(raw, number, number)
@@ -49,4 +49,4 @@ def read_line(number: int, raw: bytes, fast_read: FastRead | None = None) -> Ite
     except JsonSyntaxError as error:
         where = LineIndex(text, number, single_line=True).position(error.offset)
         return problem(error.message, error.keyword, where, number)
-    return Document(value, number, JsonLocator(text, number, single_line=True))
+    return Document(value, number, JsonLocator(text, number, single_line=True, value=value))
