@@ -227,6 +227,8 @@ EXACTNESS_TEXTS = {
     "empty-key": _text('"model": "', '"": null, "model": "'),
     "null-fingerprint": _text('"created": 1589478378', '"created": 1589478378, "system_fingerprint": null'),
     "utf8-text": _text('"cmpl-', '"é東京😀-'),
+    "deep-vendor-300": _text('"created": 1589478378', '"created": 1589478378, "x": ' + "[" * 300 + "]" * 300),
+    "deep-vendor-900": _text('"created": 1589478378', '"created": 1589478378, "x": ' + "[" * 900 + "]" * 900),
 }
 
 

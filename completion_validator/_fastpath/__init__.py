@@ -220,7 +220,11 @@ def json_reader(settings: Settings) -> Callable[[bytes], Any] | None:
             valid = False
         if valid and type(value) is dict and (screen is None or screen(value)):
             # has_no_duplicate_keys's first test, inlined: a call less on the hottest line there is
-            if dumps(value).count(colon) == raw.count(colon) and escaped_colon not in raw:
+            try:
+                counted = dumps(value).count(colon) == raw.count(colon) and escaped_colon not in raw
+            except (TypeError, ValueError):  # nested deeper than orjson writes (255 levels)
+                counted = False
+            if counted:
                 return clean
             return clean if has_no_duplicate_keys(raw, value, dumps) else unread
         return value if is_exact(raw, value, dumps) else unread
