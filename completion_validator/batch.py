@@ -21,11 +21,12 @@ included, runs this same code.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from typing import Unpack
 
 from completion_validator._inputs import FORMATS, Capture, Clean, Document, FastRead, Item
+from completion_validator._inputs._items import Verdict
 from completion_validator._results import describe_counts
 from completion_validator._settings import Options, Settings, settings_from
 from completion_validator._workers import internal_problem
@@ -160,15 +161,25 @@ def check_numbered(
     """Check numbered lines of a line-based input: the command's JSON Lines path and `check_lines` alike."""
     fast_read = _fast_reader(settings) if fast else None
     read_line = FORMATS[format_name].reader().read_line  # looked up once: this loop runs per line
-    items = (read_line(number, raw, fast_read) for number, raw in numbered)
-    return check_items(
-        (item for item in items if item is not None),
-        settings,
-        fast=fast,
-        max_findings=max_findings,
-        max_errors=max_errors,
-        debug=debug,
-    )
+    report = Report(max_findings=max_findings)
+
+    def unclean() -> Iterator[Item]:
+        # Most lines are clean: such a line is counted here and goes no further (no item, no
+        # reader call). Line 1 takes the reader's own path, which first looks for a BOM.
+        clean = Verdict.CLEAN
+        for number, raw in numbered:
+            if fast_read is None or number == 1:
+                item = read_line(number, raw, fast_read)
+            else:
+                verdict = fast_read(raw)
+                if verdict is clean:
+                    report.documents += 1
+                    continue
+                item = read_line(number, raw, lambda _, read=verdict: read)  # read once: the reader reuses it
+            if item is not None:
+                yield item
+
+    return check_items(unclean(), settings, fast=fast, max_errors=max_errors, debug=debug, report=report)
 
 
 def _fast_reader(settings: Settings) -> FastRead | None:
@@ -185,9 +196,10 @@ def check_items(
     max_findings: int | None = None,
     max_errors: int | None = None,
     debug: bool = False,
+    report: Report | None = None,
 ) -> Report:
-    """Check read items: count clean ones, explain the rest, report what could not be read."""
-    report = Report(max_findings=max_findings)
+    """Check read items: count clean ones, explain the rest, report what could not be read (into `report`)."""
+    report = Report(max_findings=max_findings) if report is None else report
     for item in items:
         if isinstance(item, Clean):
             report.documents += 1
