@@ -332,6 +332,19 @@ def test_a_clean_run_imports_nothing_heavy() -> None:
     assert result.stdout.split("\n")[0] == "0 []"
 
 
+def test_explaining_with_the_compiled_engine_imports_no_jsonschema() -> None:
+    # An invalid file from a hook: its records come from jsonschema-rs, translated; jsonschema and
+    # referencing are for what that cannot vouch for.
+    invalid = REPO / "tests/examples/invalid/e03_tgi_eos_token.json"
+    result = subprocess.run(
+        [sys.executable, "-c", LEAN_START, "-q", str(invalid)], capture_output=True, text=True, check=True
+    )
+    status, heavy = result.stdout.split("\n")[-2].split(" ", 1)
+    assert status == "1"
+    assert "jsonschema" not in heavy
+    assert "referencing" not in heavy
+
+
 def test_quiet_prints_nothing_for_a_run_with_warnings_only_and_errors_only_otherwise() -> None:
     suspect = REPO / "tests/examples/valid/w01_suspect_but_valid.json"
     assert (cli("-q", str(suspect)).stdout, cli("-q", str(suspect)).returncode) == ("", 0)
