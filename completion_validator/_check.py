@@ -23,11 +23,48 @@ def check(
     """Schema findings and rule findings for one payload (or one stream chunk), in document order.
 
     `from_json_text` says the payload was parsed exactly from JSON text (no duplicate key, no
-    number rounded), so it holds JSON values only: only its depth is examined.
+    number rounded), so it holds JSON values only: only its depth can matter (`_unwalked`).
     """
+    if from_json_text and fast:
+        found = _unwalked(payload, settings, chunk)
+        if found is not None:
+            return found
     examined = examine_parsed(payload) if from_json_text else examine(payload)  # rules, too, see the safe view
+    return _findings(examined, payload, settings, chunk, fast)
+
+
+def _unwalked(payload: object, settings: Settings, chunk: bool) -> list[Finding] | None:
+    """The findings of a payload read exactly from text, without walking it for its depth first.
+
+    Text holds no cycle and nothing but JSON values; depth alone would make `examine` build a
+    view, and a view differs from the payload only below `VIEW_DEPTH`, where no rule looks and
+    only a finding holding a container could show it. So the depth is counted only when a
+    finding holds one (and when jsonschema must be asked); None: take the examined path.
+    """
     profile = settings.profile(stream=chunk)
-    found = _compiled_schema_errors(examined, payload, profile) if fast else None
+    unexamined = Examined(payload, ())
+    schema_found = _compiled_schema_errors(unexamined, payload, profile)
+    if schema_found is None:
+        return None
+    found = _findings(unexamined, payload, settings, chunk, True, schema_found)
+    holds_container = any(type(finding.actual) is dict or type(finding.actual) is list for finding in found)
+    if holds_container and examine_parsed(payload).view is not payload:
+        return None  # deep after all: the findings must show the view
+    return found
+
+
+def _findings(
+    examined: Examined,
+    payload: object,
+    settings: Settings,
+    chunk: bool,
+    fast: bool,
+    schema_found: list[Finding] | None = None,
+) -> list[Finding]:
+    profile = settings.profile(stream=chunk)
+    found = schema_found
+    if found is None and fast:
+        found = _compiled_schema_errors(examined, payload, profile)
     if found is None:
         from completion_validator._engine import schema_errors_of  # jsonschema only when needed
 
