@@ -17,7 +17,7 @@ import contextlib
 import json
 import re
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -68,25 +68,29 @@ class LineIndex:
 
 _SKIPPER = json.JSONDecoder()
 _UNKNOWN: Any = object()  # `find` without the parsed value
+Writer = Callable[[Any], bytes]  # writes a parsed value as JSON bytes (orjson.dumps)
 
 
-def find(text: str, path: InstancePath, value: Any = _UNKNOWN) -> tuple[int | None, int] | None:
+def find(
+    text: str, path: InstancePath, value: Any = _UNKNOWN, writer: Writer | None = None
+) -> tuple[int | None, int] | None:
     """(offset of the member's key or None, offset of the value) at `path` in strict JSON text.
 
     Walks only along `path`, skipping every other value with the C decoder, so locating an
     error in a 300 KB document costs about a parse, not a Python-level scan of it. The text
     must be valid JSON (it is: it parsed before anything was found wrong in it). `value`, the
     text's parsed value when known, lets a member be found by searching for its key
-    (`_search_member`) instead of walking the members before it.
+    (`_search_member`) instead of walking the members before it; `writer` (orjson.dumps, when
+    installed) lets it look into earlier members that are containers.
     """
     offset = _skip(text, 0)
     key_offset: int | None = None
-    searchable = value is not _UNKNOWN and "\\u" not in text
+    searchable = value is not _UNKNOWN
     node = value
     for part in path:
         opening = text[offset : offset + 1]
         if opening == "{" and isinstance(part, str):
-            found = _search_member(text, offset, node, part) if searchable else None
+            found = _search_member(text, offset, node, part, writer) if searchable else None
             if found is None:
                 found = _find_member(text, _skip(text, offset + 1), part)
             if found is None:
@@ -111,26 +115,27 @@ def find(text: str, path: InstancePath, value: Any = _UNKNOWN) -> tuple[int | No
 _PLAIN_NAME = re.compile(r"[A-Za-z0-9_]+")
 
 
-def _search_member(text: str, offset: int, node: Any, name: str) -> tuple[int, int] | None:
+def _search_member(text: str, offset: int, node: Any, name: str, writer: Writer | None) -> tuple[int, int] | None:
     """The member `name` of the object at `offset`, found by searching the text for `"name"`.
 
     Sound only where nothing before the key can hold that text: the name is plain (letters,
-    digits, `_`), the text writes no unicode escape (so the key is written as itself), and no
-    earlier member's key or value contains the name (so no string, escaped quotes and all,
-    can spell `"name"`). Earlier values must be scalars, which is what is cheap to look into.
-    None (walk instead) wherever that is not certain.
+    digits, `_`), no unicode escape precedes the match (so the key is written as itself), and
+    no earlier member's key or value contains the name (so no string, escaped quotes and all,
+    can spell `"name"`). An earlier container is looked into through `writer`, which writes
+    every key and string in it with word characters as they are. None (walk instead) wherever
+    that is not certain.
     """
     if type(node) is not dict or name not in node or not _PLAIN_NAME.fullmatch(name):
         return None
     for key, member in node.items():
         if key == name:
             break
-        if name in key or not (
-            member is None or type(member) in _NUMBERS or (type(member) is str and name not in member)
-        ):
+        if name in key or not _cannot_spell(member, name, writer):
             return None
     key_offset = text.find(f'"{name}"', offset)
-    if key_offset < 0:
+    if key_offset < 0 or text.find("\\u", offset, key_offset) >= 0:
+        # With no unicode escape before the match, the key is written as itself, so this first
+        # match is it (an escaped key would lie before a later match, and its escape with it).
         return None
     colon = _skip(text, key_offset + len(name) + 2)
     if not text.startswith(":", colon):
@@ -139,6 +144,20 @@ def _search_member(text: str, offset: int, node: Any, name: str) -> tuple[int, i
 
 
 _NUMBERS = (int, float, bool)
+
+
+def _cannot_spell(member: Any, name: str, writer: Writer | None) -> bool:
+    """Whether no key or string in `member` contains `name` (False where that is not known)."""
+    if member is None or type(member) in _NUMBERS:
+        return True
+    if type(member) is str:
+        return name not in member
+    if writer is None or type(member) not in (dict, list):
+        return False
+    try:
+        return name.encode() not in writer(member)
+    except (TypeError, ValueError, OverflowError):  # too deep to write: walk instead
+        return False
 
 
 def _find_member(text: str, offset: int, name: str) -> tuple[int, int] | None:
@@ -487,11 +506,20 @@ class Locator:
 class JsonLocator(Locator):
     """Positions in a JSON text, found by walking only along the paths asked for."""
 
-    def __init__(self, text: str, first_line: int = 1, *, single_line: bool = False, value: Any = _UNKNOWN) -> None:
+    def __init__(
+        self,
+        text: str,
+        first_line: int = 1,
+        *,
+        single_line: bool = False,
+        value: Any = _UNKNOWN,
+        writer: Writer | None = None,
+    ) -> None:
         self._text = text
         self._first_line = first_line
         self._single_line = single_line
         self._value = value  # the text's parsed value, when known: members are then searched for
+        self._writer = writer
 
     @cached_property
     def _lines(self) -> LineIndex:
@@ -499,7 +527,7 @@ class JsonLocator(Locator):
 
     def _find(self, path: InstancePath) -> tuple[int | None, int] | None:
         try:
-            return find(self._text, path, self._value)
+            return find(self._text, path, self._value, self._writer)
         except (ValueError, IndexError):  # not strict JSON after all: report no position rather than fail
             return None
 

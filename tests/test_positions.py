@@ -7,6 +7,7 @@ import json
 import re
 from typing import Any
 
+import orjson
 import pytest
 import yaml
 from hypothesis import given, settings
@@ -217,5 +218,11 @@ def test_searching_for_a_key_finds_what_walking_finds(
     from completion_validator._jsontext import find
 
     text = json.dumps(document, indent=indent, separators=separators, ensure_ascii=ascii_only)
-    for path in _all_paths(document):
-        assert find(text, path, document) == find(text, path), path
+    # The same document with one "model" key (or what looks like one) spelled with an escape.
+    escaped = re.sub(r'"model"(?=\s*:)', r'"mod\\u0065l"', text, count=1)
+    assert json.loads(escaped) == document
+    for written in (text, escaped):
+        for path in _all_paths(document):
+            walked = find(written, path)
+            assert find(written, path, document) == walked, path
+            assert find(written, path, document, orjson.dumps) == walked, path

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from completion_validator._jsontext import LineIndex, Locator, Position
+from completion_validator._jsontext import JsonLocator, LineIndex, Locator, Position
 from completion_validator.errors import Finding, InstancePath
 
 UTF8_BOM = b"\xef\xbb\xbf"
@@ -70,6 +70,14 @@ class Capture:
 
 
 Item = Document | Capture | Clean | Finding
+
+
+def exact_locator(text: str, value: Any, first_line: int = 1, *, single_line: bool = False) -> JsonLocator:
+    """Positions in a text the fast reader read exactly into `value` (orjson is there: it read it)."""
+    from completion_validator._fastpath import orjson  # loaded already: the fast reader is its module
+
+    writer = None if orjson is None else orjson.dumps
+    return JsonLocator(text, first_line, single_line=single_line, value=value, writer=writer)
 
 
 def problem(

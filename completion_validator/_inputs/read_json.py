@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from completion_validator._inputs._items import UTF8_BOM, Clean, Document, FastRead, Item, Verdict, decode, problem
+from completion_validator._inputs._items import (
+    UTF8_BOM,
+    Clean,
+    Document,
+    FastRead,
+    Item,
+    Verdict,
+    decode,
+    exact_locator,
+    problem,
+)
 from completion_validator._jsontext import JsonLocator, JsonSyntaxError, LineIndex, Position, parse_json
 
 
@@ -26,7 +36,7 @@ def read(data: bytes, fast_read: FastRead | None = None) -> Iterator[Item]:
         yield text
         return
     if read is not Verdict.UNREAD:
-        yield Document(read, None, JsonLocator(text, value=read), exact=True)
+        yield Document(read, None, exact_locator(text, read), exact=True)
         return
     try:
         value = parse_json(text)

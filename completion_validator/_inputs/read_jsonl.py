@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
-from completion_validator._inputs._items import UTF8_BOM, Clean, Document, FastRead, Item, Verdict, decode, problem
+from completion_validator._inputs._items import (
+    UTF8_BOM,
+    Clean,
+    Document,
+    FastRead,
+    Item,
+    Verdict,
+    decode,
+    exact_locator,
+    problem,
+)
 from completion_validator._jsontext import JsonLocator, JsonSyntaxError, LineIndex, Position, parse_json
 
 
@@ -37,7 +47,7 @@ def read_line(number: int, raw: bytes, fast_read: FastRead | None = None) -> Ite
         return Clean(number)
     if read is not Verdict.UNREAD:
         line = raw.decode("utf-8").removesuffix("\n").removesuffix("\r")  # orjson read it: UTF-8
-        return Document(read, number, JsonLocator(line, number, single_line=True, value=read), exact=True)
+        return Document(read, number, exact_locator(line, read, number, single_line=True), exact=True)
     if not raw.strip():
         return None
     text = decode(raw, number, number)
