@@ -156,23 +156,27 @@ class StreamEvent:
     problem: JsonSyntaxError | None = None
     # The fast path vouched for this chunk: checking it would report nothing.
     clean: bool = False
+    # Read exactly by the fast reader (JSON values only): explained from this value as it is.
+    exact: bool = False
 
     @classmethod
     def read(
-        cls, event: Event, *, after_done: bool = False, read_clean: Callable[[str], Any] | None = None
+        cls, event: Event, *, after_done: bool = False, read_chunk: Callable[[str], Any] | None = None
     ) -> StreamEvent:
         """Read one event's data: `[DONE]`, or JSON (strict), or the syntax problem that stops it.
 
-        `read_clean`, the fast path's chunk reader, returns the chunk when it is certainly clean.
+        `read_chunk`, the fast path's chunk reader, returns the chunk and whether it is certainly
+        clean, when it read it exactly.
         """
         if after_done:
             return cls(event, after_done=True)
         if event.data.strip() == DONE:
             return cls(event, done=True)
-        if read_clean is not None:
-            value = read_clean(event.data)
-            if value is not None:
-                return cls(event, value=value, clean=True)
+        if read_chunk is not None:
+            read = read_chunk(event.data)
+            if read is not None:
+                value, clean = read
+                return cls(event, value=value, clean=clean, exact=not clean)
         try:
             return cls(event, value=parse_json(event.data))
         except JsonSyntaxError as problem:

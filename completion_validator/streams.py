@@ -31,7 +31,7 @@ def check_stream(text: str | Iterable[str], settings: Settings, *, fast: bool = 
     With `fast`, chunks the compiled fast path vouches for are not explained (same findings).
     """
     selected = settings.selected_rules()
-    read_clean = _clean_chunk_reader(settings) if fast else None
+    read_chunk = _chunk_reader(settings) if fast else None
     checks = new_stream_checks()
     assembler = _Assembler()
     findings: list[Finding] = []
@@ -40,7 +40,7 @@ def check_stream(text: str | Iterable[str], settings: Settings, *, fast: bool = 
     last_chunk: Event | None = None
     for event in iter_events(text):
         last = event
-        read = StreamEvent.read(event, after_done=done is not None, read_clean=read_clean)
+        read = StreamEvent.read(event, after_done=done is not None, read_chunk=read_chunk)
         if read.chunk is not None:
             if not read.clean:
                 findings.extend(_chunk_findings(read, settings, fast))
@@ -62,10 +62,10 @@ def check_stream(text: str | Iterable[str], settings: Settings, *, fast: bool = 
     return sorted(reported, key=lambda finding: (finding.line or 0, finding.column or 0))
 
 
-def _clean_chunk_reader(settings: Settings) -> Callable[[str], Any] | None:
-    from completion_validator._fastpath import clean_chunk_reader
+def _chunk_reader(settings: Settings) -> Callable[[str], Any] | None:
+    from completion_validator._fastpath import chunk_reader
 
-    return clean_chunk_reader(settings)
+    return chunk_reader(settings)
 
 
 def _feed(checks: list[StreamCheck], event: StreamEvent, findings: list[Finding]) -> None:
@@ -75,7 +75,7 @@ def _feed(checks: list[StreamCheck], event: StreamEvent, findings: list[Finding]
 
 def _chunk_findings(event: StreamEvent, settings: Settings, fast: bool) -> Iterator[Finding]:
     assert event.chunk is not None
-    for error in check(event.chunk, settings, chunk=True, fast=fast):
+    for error in check(event.chunk, settings, chunk=True, fast=fast, from_json_text=event.exact):
         assert error.instance_path is not None
         position = event.locate(error.instance_path, error.keyword)
         yield replace(error, event=event.number, line=position.line, column=position.column)

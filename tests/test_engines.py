@@ -247,3 +247,30 @@ def test_hostile_texts_get_the_same_output_from_both_engines(tmp_path: Path, nam
     fast = cli("--format", "json", str(path))
     reference = cli("--format", "json", "--engine", "reference", str(path))
     assert (fast.returncode, fast.stdout) == (reference.returncode, reference.stdout)
+
+
+_CHUNK = (
+    '{"id":"cmpl-8DRx","object":"text_completion","created":1698216442,'
+    '"choices":[{"text":" is","index":0,"logprobs":null,"finish_reason":null}],"model":"gpt-3.5-turbo-instruct"}'
+)
+# Chunks a real capture may hold, each one way or another outside what the fast reader takes as is.
+CHUNK_TEXTS = {
+    "clean": _CHUNK,
+    "tgi-empty-finish-reason": _CHUNK.replace('"finish_reason":null', '"finish_reason":""'),
+    "null-fingerprint": _CHUNK.replace('"model"', '"system_fingerprint":null,"model"'),
+    "int-beyond-64-bits": _CHUNK.replace("1698216442", "123456789012345678901234"),
+    "escaped-key-duplicate": _CHUNK.replace('"model"', '"mod\\u0065l":"x","model"'),
+    "escaped-colon": _CHUNK.replace('" is"', '"a\\u003a"').replace('"model"', '"id":"y","model"'),
+    "deep-vendor": _CHUNK.replace('"model"', '"x":' + "[" * 300 + "]" * 300 + ',"model"'),
+    "wrong-type-deep": _CHUNK.replace('"model":"gpt-3.5-turbo-instruct"', '"model":' + "[" * 80 + "]" * 80),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CHUNK_TEXTS))
+def test_stream_chunks_get_the_same_output_from_both_engines(tmp_path: Path, name: str) -> None:
+    chunks = [_CHUNK, CHUNK_TEXTS[name], _CHUNK.replace('"finish_reason":null', '"finish_reason":"stop"')]
+    path = tmp_path / "capture.sse"
+    path.write_text("".join(f"data: {chunk}\n\n" for chunk in chunks) + "data: [DONE]\n\n")
+    fast = cli("--format", "json", str(path))
+    reference = cli("--format", "json", "--engine", "reference", str(path))
+    assert (fast.returncode, fast.stdout) == (reference.returncode, reference.stdout)

@@ -266,13 +266,13 @@ def value_reader(settings: Settings) -> Callable[[object], Any] | None:
 
 
 @cache
-def clean_chunk_reader(settings: Settings) -> Callable[[str], dict[str, Any] | None] | None:
-    """For stream chunks: the parsed chunk when it is certainly clean under the stream profile, else None.
+def chunk_reader(settings: Settings) -> Callable[[str], tuple[Any, bool] | None] | None:
+    """For stream chunks: (the parsed chunk, whether it is certainly clean), or None where not read exactly.
 
-    The stream checker still needs the chunk itself (for the stream rules and the assembled
-    response), so this returns it rather than a verdict. None without the libraries. A twin of
-    `json_reader`'s `read` on purpose: one shared body would cost every document one more call on
-    the hottest path there is.
+    The stream checker needs the chunk itself (for the stream rules and the assembled
+    response), so this returns it with the verdict; a chunk that is not clean is explained from
+    it when it was read exactly. None without the libraries. A twin of `json_reader`'s `read` on
+    purpose: one shared body would cost every document one more call on the hottest path there is.
     """
     checks = _checks(settings, chunk=True)
     if checks is None or orjson is None:
@@ -280,15 +280,17 @@ def clean_chunk_reader(settings: Settings) -> Callable[[str], dict[str, Any] | N
     validator, screen = checks
     loads, dumps, malformed = orjson.loads, orjson.dumps, orjson.JSONDecodeError
 
-    def read_clean(data: str) -> dict[str, Any] | None:
+    def read_chunk(data: str) -> tuple[Any, bool] | None:
         try:
             value = loads(data)
-            if not validator(value):
-                return None
-        except (malformed, ValueError, TypeError, OverflowError):
+        except malformed:
             return None
-        if type(value) is not dict or (screen is not None and not screen(value)):
-            return None
-        return value if has_no_duplicate_keys(data, value, dumps) else None
+        try:
+            valid = validator(value)
+        except (ValueError, TypeError, OverflowError):
+            valid = False
+        if valid and type(value) is dict and (screen is None or screen(value)):
+            return (value, True) if has_no_duplicate_keys(data, value, dumps) else None
+        return (value, False) if is_exact(data.encode(), value, dumps) else None
 
-    return read_clean
+    return read_chunk
