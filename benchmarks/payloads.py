@@ -171,3 +171,20 @@ def write_jsonl(path: Path, lines: int, invalid_share: float = 0.01) -> Path:
             kind = broken if rng.random() < invalid_share else templates
             out.write((kind[0] if rng.random() < 0.9 else kind[1]) + "\n")
     return path
+
+
+def write_capture(path: Path, chunks: int) -> Path:
+    """An SSE capture of `chunks` TGI-style chunks, each with `finish_reason: ""` (one schema error), then [DONE]."""
+    rng = random.Random(SEED + 2)
+    with path.open("w", encoding="utf-8") as out:
+        for _ in range(chunks):
+            chunk = {
+                "id": "cmpl-8DRxiREy3SiZNrgxq9DScOdNBxwRJ",
+                "object": "text_completion",
+                "created": 1698216442,
+                "choices": [{"text": _token(rng), "index": 0, "logprobs": None, "finish_reason": ""}],
+                "model": "tgi",
+            }
+            out.write(f"data: {json.dumps(chunk, ensure_ascii=False, separators=(',', ':'))}\n\n")
+        out.write("data: [DONE]\n\n")
+    return path

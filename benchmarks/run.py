@@ -30,7 +30,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from benchmarks.payloads import invalid, response, sizes, write_jsonl
+from benchmarks.payloads import invalid, response, sizes, write_capture, write_jsonl
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"
@@ -301,6 +301,32 @@ def jsonl_benchmarks(lines: int, repeats: int, measured: Measured) -> str:
     )
 
 
+def stream_benchmarks(chunks: int, measured: Measured) -> str:
+    """An SSE capture whose every chunk has one schema error, through the command."""
+    import orjson
+
+    path = write_capture(DATA / f"capture-{chunks}.sse", chunks)
+
+    def floor_loop() -> None:
+        for event in path.read_text(encoding="utf-8").split("\n\n"):
+            if event.startswith("data: {"):
+                orjson.loads(event[6:])
+
+    floor = median_seconds(floor_loop, 3)
+    command = [str(BIN / "completion-validator"), "-qq", str(path)]
+    cpu = _cpu_of_command(command)
+    measured["stream-invalid"] = floor / cpu
+    rows = [
+        ["read the events + orjson.loads (floor)", f"CPU {floor:.2f} s", f"{chunks / floor:,.0f}", "100%"],
+        ["completion-validator capture.sse", f"CPU {cpu:.2f} s", f"{chunks / cpu:,.0f}", f"{floor / cpu:.0%}"],
+    ]
+    return table(
+        f'SSE: a capture of {chunks:,} chunks, each with TGI\'s finish_reason "" (CPU time)',
+        ["what", "time", "chunks/s", "throughput vs floor"],
+        rows,
+    )
+
+
 def startup_benchmarks(repeats: int, measured: Measured) -> str:
     """One small valid file: our whole command against check-jsonschema and a bare interpreter."""
     small = DATA / "small.json"
@@ -513,6 +539,7 @@ def main(argv: list[str] | None = None) -> int:
     measured: Measured = {}
     print(payload_benchmarks(repeats, measured))
     print(jsonl_benchmarks(20_000 if arguments.quick else 100_000, repeats, measured))
+    print(stream_benchmarks(20_000, measured))
     print(startup_benchmarks(5 if arguments.quick else 15, measured))
     print(many_files_benchmarks(1000, 3 if arguments.quick else 5, measured))
     if arguments.big:
