@@ -57,12 +57,13 @@ def median_wall(command: list[str], repeats: int) -> float:
     return statistics.median(times)
 
 
-def peak_rss_mib(command: list[str]) -> float:
-    """The peak resident memory of a command (its largest process), in MiB."""
+def child_usage(command: list[str]) -> tuple[float, float]:
+    """The CPU time (user + system, seconds) and peak resident memory (MiB, largest process) of a command."""
     probe = "import resource, subprocess, sys; subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL);"
-    probe += "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)"
+    probe += "u = resource.getrusage(resource.RUSAGE_CHILDREN); print(u.ru_utime + u.ru_stime, u.ru_maxrss)"
     output = subprocess.run([sys.executable, "-c", probe, *command], capture_output=True, text=True, check=True)
-    return int(output.stdout) / 1024
+    cpu, rss = output.stdout.split()
+    return float(cpu), int(rss) / 1024
 
 
 def bundled_schema() -> Path:
@@ -220,14 +221,6 @@ def payload_benchmarks(repeats: int, measured: Measured) -> str:
     )
 
 
-def _cpu_of_command(command: list[str]) -> float:
-    """The CPU time (user + system) a command and its children used."""
-    probe = "import resource, subprocess, sys; subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL);"
-    probe += "u = resource.getrusage(resource.RUSAGE_CHILDREN); print(u.ru_utime + u.ru_stime)"
-    output = subprocess.run([sys.executable, "-c", probe, *command], capture_output=True, text=True, check=True)
-    return float(output.stdout)
-
-
 # The logs of the speed issue: share of lines with one schema error (vLLM's system_fingerprint: null).
 LOGS = {"all valid": 0.0, "1% invalid": 0.01, "all invalid": 1.0}
 
@@ -253,11 +246,11 @@ def jsonl_benchmarks(lines: int, repeats: int, measured: Measured) -> str:
         for jobs in (1, 2):
             command = [script, "-qq", "--jobs", str(jobs), str(path)]
             seconds = median_wall(command, max(3, repeats // 2))
-            cpu = _cpu_of_command(command)
+            cpu, rss = child_usage(command)
             # One core: CPU time against the floor's CPU time (wall time swings on shared machines).
             measured[f"jsonl-{share}-jobs{jobs}"] = floor / (cpu if jobs == 1 else seconds)
             if jobs == 1:
-                measured[f"jsonl-rss-{share}"] = peak_rss_mib(command)
+                measured[f"jsonl-rss-{share}"] = rss
             rows.append(
                 [
                     label,
@@ -314,7 +307,7 @@ def stream_benchmarks(chunks: int, measured: Measured) -> str:
 
     floor = median_seconds(floor_loop, 3)
     command = [str(BIN / "completion-validator"), "-qq", str(path)]
-    cpu = _cpu_of_command(command)
+    cpu, _ = child_usage(command)
     measured["stream-invalid"] = floor / cpu
     rows = [
         ["read the events + orjson.loads (floor)", f"CPU {floor:.2f} s", f"{chunks / floor:,.0f}", "100%"],
@@ -403,7 +396,7 @@ def big_file_memory(measured: Measured) -> str:
         write_jsonl(path, 1_650_000)
     command = [str(BIN / "completion-validator"), "-qq", "--jobs", "2", str(path)]
     start = time.perf_counter()
-    peak = peak_rss_mib(command)
+    _, peak = child_usage(command)
     measured["big-rss"] = peak
     seconds = time.perf_counter() - start
     size = path.stat().st_size / 2**30
