@@ -25,7 +25,7 @@ def long_log(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def _run_on_a_terminal(*args: str, env: dict[str, str] | None = None) -> tuple[str, str, int]:
     """Run the command with stderr on a pseudo-terminal and stdout on a pipe; return (stdout, terminal, status)."""
     environment = {key: value for key, value in os.environ.items() if key != "CI"}
-    environment |= {"COMPLETION_VALIDATOR_PROGRESS_DELAY": "0.1"} | (env or {})
+    environment |= {"COMPLETION_VALIDATOR_PROGRESS_DELAY": "0"} | (env or {})
     controller, terminal = pty.openpty()
     command = subprocess.Popen(
         [str(SCRIPT), *args], stdout=subprocess.PIPE, stderr=terminal, env=environment, text=True
