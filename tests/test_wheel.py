@@ -20,11 +20,14 @@ import json, sys
 import completion_validator
 from completion_validator import iter_errors
 from completion_validator._registry import schema_dir
+from completion_validator._fastpath import compiled_scanner
+from completion_validator._settings import Settings
 payload = json.loads(sys.argv[1])
 print(json.dumps({
     "module": completion_validator.__file__,
     "schemas": str(schema_dir()),
     "errors": [[e.pointer, e.keyword] for e in iter_errors(payload)],
+    "scanner": compiled_scanner(Settings()) is not None,
 }))
 """
 
@@ -43,6 +46,7 @@ def test_installed_wheel_carries_its_schemas_and_validates(wheel_venv: Path, tmp
     assert site.is_relative_to(wheel_venv.parent.parent), "imported the checkout, not the wheel"
     assert Path(report["schemas"]) == Path(report["module"]).parent / "schemas"
     assert report["errors"] == [["/choices/0/finish_reason", "enum"]]
+    assert report["scanner"], "the wheel was built without its compiled scanner (hatch_build.py)"
 
 
 USER_TEST = """

@@ -1,11 +1,14 @@
 """The fast path: read each document once with orjson, decide with compiled code, explain from what was read.
 
-Most documents in a log are valid. For those, parsing with orjson, a verdict from jsonschema-rs
-(built from the very same derived schemas as the reference engine), the rule screen and the
-duplicate-key count cost a few times a bare parse. A document that is not clean is explained
-from the value already read, when orjson read it exactly (`is_exact`): the compiled explainer
-(`_explain.py`) gives jsonschema's records, and the rules run. Only a document orjson could not
-read exactly goes to the strict parser, which also locates syntax errors.
+Most documents in a log are valid. Our own compiled scanner (`_scan.c`, running a program that
+`_program.py` compiles from the derived schemas) reads the bytes once and can say "certainly
+clean" without building a Python object, in less than a bare parse. When it is not sure (or was
+not built), orjson parses, jsonschema-rs (built from the very same derived schemas as the
+reference engine) gives a verdict, and the rule screen and the duplicate-key count follow. A
+document that is not clean is explained from the value already read, when orjson read it
+exactly (`is_exact`): the compiled explainer (`_explain.py`) gives jsonschema's records, and the
+rules run. Only a document orjson could not read exactly goes to the strict parser, which also
+locates syntax errors.
 
 Both libraries are optional at run time: without them, every document takes the reference path
 (slower, same results). The screen (`_screen.py`) is the rules' conservative twin, and
@@ -16,17 +19,20 @@ from __future__ import annotations
 
 import importlib
 import re
+import time
 from collections.abc import Callable
 from functools import cache
 from types import ModuleType
 from typing import Any
 
 from completion_validator._fastpath._keys import ESCAPED_COLON, has_no_duplicate_keys
+from completion_validator._fastpath._program import Unsupported, compile_program
 from completion_validator._fastpath._screen import SCREENED_RULES, passes_screen
 from completion_validator._inputs._items import Verdict
 from completion_validator._profiles import Profile, derive_schema
 from completion_validator._registry import ROOT_SCHEMA, load_schema_files
 from completion_validator._rules import RULES
+from completion_validator._rules.response import EARLIEST_CREATED, ONE_DAY
 from completion_validator._settings import Settings
 
 
@@ -39,6 +45,7 @@ def _optional(name: str) -> ModuleType | None:
 
 orjson = _optional("orjson")
 jsonschema_rs = _optional("jsonschema_rs")
+_scan = _optional("completion_validator._fastpath._scan")  # absent where the wheel was built without a compiler
 
 
 def available() -> bool:
@@ -154,6 +161,26 @@ def rules_silent(settings: Settings, *, chunk: bool = False) -> Callable[[Any], 
     return silent
 
 
+@cache
+def compiled_scanner(settings: Settings) -> Callable[[bytes | str, float], bool] | None:
+    """The one-pass scanner for `settings`: `scan(document, time.time())` is True only for a clean document.
+
+    None where it was not built, where a selected rule is one the screen does not know, or where
+    the schemas use a keyword the scanner does not check (`Unsupported`).
+    """
+    if _scan is None:
+        return None
+    response_rules = {rule_id for rule_id in settings.selected_rules() if RULES[rule_id].check is not None}
+    if response_rules - SCREENED_RULES:
+        return None
+    try:
+        program = compile_program(_screening_schemas(settings.profile()), ROOT_SCHEMA, screen=bool(response_rules))
+    except Unsupported:
+        return None
+    clean: Callable[[bytes | str, float], bool] = _scan.Scanner(program, EARLIEST_CREATED, ONE_DAY, False).clean
+    return clean
+
+
 def _checks(settings: Settings, *, chunk: bool) -> tuple[Callable[[Any], bool], Callable[[Any], bool] | None] | None:
     """The compiled schema check and the rule screen for `settings`, or None where the fast path cannot vouch."""
     if orjson is None:
@@ -208,8 +235,11 @@ def json_reader(settings: Settings) -> Callable[[bytes], Any] | None:
     loads, dumps, malformed = orjson.loads, orjson.dumps, orjson.JSONDecodeError
     clean, unread = Verdict.CLEAN, Verdict.UNREAD
     colon, escaped_colon = b":", ESCAPED_COLON
+    scan, now = compiled_scanner(settings), time.time
 
     def read(raw: bytes) -> Any:
+        if scan is not None and scan(raw, now()):
+            return clean
         try:
             value = loads(raw)
         except malformed:

@@ -1,0 +1,213 @@
+"""Compile the derived schemas into the program the one-pass scanner (`_scan.c`) runs.
+
+The scanner knows no field names and no schema: it gets a tuple of nodes built here, when the
+package loads, from the same derived files every engine reads (the screening copy, which adds
+the rules' bounds). A node is the schema at one path with its `$ref`s followed, reduced to what
+the scanner checks: types, a string enum, the members it names and requires, what other members
+and array items must be, integer bounds. A keyword outside that set makes the whole program
+`Unsupported`, and the scanner is then not used: it never checks less than the files say.
+
+Roles mark the paths whose values the rule screen needs (`created`, the usage counts, choice
+indexes, logprob arrays, offsets): the scanner checks there what `passes_screen` checks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Final
+from urllib.parse import urljoin
+
+from completion_validator._rules.response import LOGPROB_ARRAYS
+
+# Must match the enums at the top of _scan.c.
+T_NULL, T_BOOLEAN, T_OBJECT, T_ARRAY, T_NUMBER, T_INTEGER, T_STRING = 1, 2, 4, 8, 16, 32, 64
+T_ANY: Final = 127
+_TYPES: Final = {
+    "null": T_NULL,
+    "boolean": T_BOOLEAN,
+    "object": T_OBJECT,
+    "array": T_ARRAY,
+    "number": T_NUMBER | T_INTEGER,  # JSON Schema's numbers include the integers
+    "integer": T_INTEGER,
+    "string": T_STRING,
+}
+(
+    R_NONE,
+    R_ROOT,
+    R_CREATED,
+    R_ID,
+    R_USAGE,
+    R_PROMPT,
+    R_COMPLETION,
+    R_TOTAL,
+    R_DETAILS_PROMPT,
+    R_DETAILS_COMPLETION,
+    R_DETAIL_COUNT,
+    R_CHOICES,
+    R_CHOICE,
+    R_INDEX,
+    R_LOGPROBS,
+    R_LOGPROB_ARRAY,
+    R_OFFSET,
+) = range(17)
+NO_NODE, CLOSED = -1, -2
+MAX_PROPS = 64
+
+ITEMS, OTHERS = "[]", "*"  # path steps: an array's items, an object's members the schema does not name
+Path = tuple[str, ...]
+
+# Where the rule screen looks (`_screen.passes_screen`), by path.
+SCREEN_ROLES: Final[dict[Path, int]] = {
+    (): R_ROOT,
+    ("created",): R_CREATED,
+    ("id",): R_ID,
+    ("usage",): R_USAGE,
+    ("usage", "prompt_tokens"): R_PROMPT,
+    ("usage", "completion_tokens"): R_COMPLETION,
+    ("usage", "total_tokens"): R_TOTAL,
+    ("usage", "prompt_tokens_details"): R_DETAILS_PROMPT,
+    ("usage", "completion_tokens_details"): R_DETAILS_COMPLETION,
+    ("choices",): R_CHOICES,
+    ("choices", ITEMS): R_CHOICE,
+    ("choices", ITEMS, "index"): R_INDEX,
+    ("choices", ITEMS, "logprobs"): R_LOGPROBS,
+    **{("choices", ITEMS, "logprobs", name): R_LOGPROB_ARRAY for name in LOGPROB_ARRAYS},
+    ("choices", ITEMS, "logprobs", "text_offset", ITEMS): R_OFFSET,
+}
+_DETAILS = {R_DETAILS_PROMPT, R_DETAILS_COMPLETION}
+
+# Keywords that say nothing about validity, and those the scanner checks.
+_ANNOTATIONS = frozenset(
+    {"$schema", "$id", "$comment", "title", "description", "examples", "default", "x-nullable-when", "x-optional-when"}
+)
+_CHECKED = frozenset({"type", "enum", "required", "properties", "additionalProperties", "items", "minimum", "maximum"})
+_MAX_REFS = 32
+_MAX_NODES = 10_000
+
+Node = tuple[int, int, tuple[bytes, ...], bool, tuple[tuple[bytes, int], ...], tuple[int, ...], int, int, Any, Any]
+
+
+class Unsupported(ValueError):
+    """The schemas use something the scanner does not check: it must not be used for them."""
+
+
+def compile_program(schemas: Mapping[str, Mapping[str, Any]], root: str, *, screen: bool) -> tuple[Node, ...]:
+    """The scanner's program for the derived `schemas` (by file name), from `root`; roles only if `screen`."""
+    by_id = {schema["$id"]: schema for schema in schemas.values()}
+    compiler = _Compiler(by_id, SCREEN_ROLES if screen else {})
+    compiler.node(schemas[root], schemas[root]["$id"], ())
+    missing = set(compiler.roles) - compiler.placed
+    if missing:
+        raise Unsupported(f"the rule screen needs paths the schemas do not have: {sorted(missing)}")
+    return tuple(node for node in compiler.nodes if node is not None)
+
+
+class _Compiler:
+    def __init__(self, by_id: Mapping[str, Mapping[str, Any]], roles: Mapping[Path, int]) -> None:
+        self.by_id = by_id
+        self.roles = roles
+        self.placed: set[Path] = set()
+        self.nodes: list[Node | None] = []
+
+    def node(self, schema: Any, base: str, path: Path, parent_role: int = R_NONE) -> int:
+        schema, base = self._follow(schema, base)
+        index = len(self.nodes)
+        if index >= _MAX_NODES:
+            raise Unsupported("too many nodes")
+        self.nodes.append(None)  # the slot, so that a node's children come after it
+        # every member of a token-details object is a count to the screen, named or not
+        role = self.roles.get(path, R_DETAIL_COUNT if parent_role in _DETAILS else R_NONE)
+        if path in self.roles:
+            self.placed.add(path)
+        if schema is True:
+            self.nodes[index] = _node(T_ANY, role)
+            return index
+        if not isinstance(schema, Mapping):
+            raise Unsupported(f"a schema that is not an object or true at {path}")
+        unknown = set(schema) - _ANNOTATIONS - _CHECKED
+        if unknown:
+            raise Unsupported(f"keywords the scanner does not check at {path}: {sorted(unknown)}")
+        types = _types(schema.get("type"))
+        enum, enum_null = _enum(schema)
+        names = list(schema.get("properties", {}))
+        for name in schema.get("required", ()):
+            if name not in names:
+                names.append(name)
+        if len(names) > MAX_PROPS:
+            raise Unsupported("more members than the scanner tracks")
+        props = tuple(
+            (
+                name.encode(),
+                self.node(schema.get("properties", {}).get(name, True), base, (*path, name), role),
+            )
+            for name in names
+        )
+        required = tuple(names.index(name) for name in schema.get("required", ()))
+        additional = schema.get("additionalProperties", True)
+        if additional is False:
+            others = CLOSED
+        elif role in _DETAILS or additional is not True:
+            others = self.node(additional, base, (*path, OTHERS), role)
+        else:
+            others = NO_NODE
+        items = NO_NODE if schema.get("items", True) is True else self.node(schema["items"], base, (*path, ITEMS))
+        self.nodes[index] = (
+            types,
+            role,
+            enum,
+            enum_null,
+            props,
+            required,
+            others,
+            items,
+            _bound(schema, "minimum"),
+            _bound(schema, "maximum"),
+        )
+        return index
+
+    def _follow(self, schema: Any, base: str) -> tuple[Any, str]:
+        for _ in range(_MAX_REFS):
+            if not isinstance(schema, Mapping) or "$ref" not in schema:
+                return schema, base
+            if set(schema) - _ANNOTATIONS - {"$ref"}:
+                raise Unsupported("a $ref beside other keywords")
+            target = urljoin(base, schema["$ref"])
+            if target not in self.by_id:
+                raise Unsupported(f"a $ref the scanner cannot follow: {schema['$ref']}")
+            schema, base = self.by_id[target], target
+        raise Unsupported("$ref chain too long")
+
+
+def _node(types: int, role: int) -> Node:
+    return (types, role, (), False, (), (), NO_NODE, NO_NODE, None, None)
+
+
+def _types(declared: Any) -> int:
+    if declared is None:
+        return T_ANY
+    names = [declared] if isinstance(declared, str) else declared
+    if not isinstance(names, list) or not names or any(name not in _TYPES for name in names):
+        raise Unsupported(f"type {declared!r}")
+    mask = 0
+    for name in names:
+        mask |= _TYPES[name]
+    return mask
+
+
+def _enum(schema: Mapping[str, Any]) -> tuple[tuple[bytes, ...], bool]:
+    if "enum" not in schema:
+        return (), False
+    values = schema["enum"]
+    strings = tuple(value.encode() for value in values if isinstance(value, str))
+    if not strings or len(strings) + values.count(None) != len(values):
+        raise Unsupported("an enum of anything but strings and null")
+    return strings, None in values
+
+
+def _bound(schema: Mapping[str, Any], keyword: str) -> int | None:
+    bound = schema.get(keyword)
+    if bound is None:
+        return None
+    if type(bound) is not int or abs(bound) >= 2**63:
+        raise Unsupported(f"{keyword} {bound!r}: the scanner compares integers only")
+    return bound

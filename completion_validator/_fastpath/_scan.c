@@ -1,0 +1,839 @@
+/* One pass over JSON bytes that can only say "certainly clean" (True) or "not sure" (False).
+ *
+ * What it checks while reading, without building a Python object: the JSON grammar as the
+ * strict parser reads it (UTF-8, escapes, no lone surrogates, no duplicate key), the schema
+ * program compiled in Python from the derived schema files (_program.py: types, string enums,
+ * required members, integer bounds), and the facts the rule screen needs (created, id, usage
+ * arithmetic, choice indexes, logprob lengths, offsets), which the program marks by role.
+ *
+ * It is an accelerator, never the definition: anything unusual (a float where an integer is
+ * expected, an exponent past 300, 19 digits, a key repeated, nesting past 64 levels, more than
+ * 64 keys a schema does not name in one object) answers False, and the document takes the exact
+ * path. Memory: one arena for decoded keys, bounded by the input's length, freed on return.
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <math.h>
+#include <stdint.h>
+#include <string.h>
+
+#ifndef SOURCE_DIGEST
+#define SOURCE_DIGEST "unknown"
+#endif
+
+enum {
+    T_NULL = 1, T_BOOLEAN = 2, T_OBJECT = 4, T_ARRAY = 8, T_NUMBER = 16, T_INTEGER = 32, T_STRING = 64,
+    T_ANY = 127,
+};
+
+/* Roles: what the rule screen needs from a node (set by _program.py, by path). */
+enum {
+    R_NONE = 0, R_ROOT, R_CREATED, R_ID, R_USAGE, R_PROMPT, R_COMPLETION, R_TOTAL,
+    R_DETAILS_PROMPT, R_DETAILS_COMPLETION, R_DETAIL_COUNT, R_CHOICES, R_CHOICE, R_INDEX, R_LOGPROBS,
+    R_LOGPROB_ARRAY, R_OFFSET, R_ROLES
+};
+
+/* Roles whose value the screen needs as an integer: any other kind of value is for the rules. */
+#define COUNTED(role) \
+    ((role) == R_CREATED || (role) == R_INDEX || (role) == R_PROMPT || (role) == R_COMPLETION || \
+     (role) == R_TOTAL || (role) == R_DETAIL_COUNT || (role) == R_OFFSET)
+
+#define NO_NODE (-1)
+#define CLOSED (-2)
+#define MAX_DEPTH 64
+#define MAX_OTHER_KEYS 64
+#define MAX_CHOICES 64
+#define MAX_PROPS 64
+#define MAX_INT_DIGITS 18
+#define MAX_MAGNITUDE 308 /* digits before the point + exponent: beyond, Python may read inf */
+#define MAX_DIGITS 300
+
+typedef struct {
+    const char *name;
+    Py_ssize_t length;
+    int node;
+} Prop;
+
+typedef struct {
+    int types;
+    int role;
+    int enum_null;       /* null is in the enum */
+    Py_ssize_t n_enum;   /* 0: no enum; else the strings below, and null if enum_null */
+    Py_ssize_t enum_first;
+    int n_props;
+    int prop_first;
+    uint64_t required;
+    int additional;      /* NO_NODE: anything; CLOSED: no other member; else a node */
+    int items;           /* NO_NODE: anything */
+    int has_minimum, has_maximum;
+    long long minimum, maximum;
+} Node;
+
+typedef struct {
+    PyObject_HEAD
+    Node *nodes;
+    Py_ssize_t n_nodes;
+    Prop *props;
+    Py_ssize_t n_props;
+    const char **enum_values;
+    Py_ssize_t *enum_lengths;
+    Py_ssize_t n_enum_values;
+    PyObject *keep;      /* the bytes the names and enum values point into */
+    long long earliest;
+    long long one_day;
+    int chunk;
+} Scanner;
+
+typedef struct {
+    const unsigned char *p, *end, *start;
+    const Scanner *sc;
+    char *arena;
+    size_t arena_len, arena_cap;
+    int depth;
+    long long latest;
+    /* facts for the screen */
+    int created_seen;
+    int usage_seen, prompt_seen, completion_seen, total_seen;
+    long long prompt, completion, total, details_prompt_max, details_completion_max;
+    Py_ssize_t n_choices;
+    long long indexes[MAX_CHOICES];
+    int index_seen;
+    Py_ssize_t lengths_seen, array_length;
+    long long last_offset;
+    Py_ssize_t items_counted;
+    int details; /* R_DETAILS_PROMPT or R_DETAILS_COMPLETION inside one, else R_NONE */
+} Scan;
+
+/* What a number token looked like. */
+typedef struct {
+    int integer;         /* no fraction, no exponent, at most MAX_INT_DIGITS digits */
+    long long value;     /* when integer */
+    int negative;
+    int zero;            /* every mantissa digit is 0 */
+} Number;
+
+static inline void skip_space(Scan *s) {
+    while (s->p < s->end && (*s->p == ' ' || *s->p == '\n' || *s->p == '\r' || *s->p == '\t')) s->p++;
+}
+
+static int arena_put(Scan *s, const char *bytes, size_t n) {
+    if (n == 0) return 1; /* memcpy to a NULL arena is undefined, even of nothing */
+    if (s->arena_len + n > s->arena_cap) {
+        size_t cap = s->arena_cap ? s->arena_cap : 256;
+        while (cap < s->arena_len + n) cap *= 2;
+        char *grown = PyMem_Realloc(s->arena, cap);
+        if (grown == NULL) return 0;
+        s->arena = grown;
+        s->arena_cap = cap;
+    }
+    memcpy(s->arena + s->arena_len, bytes, n);
+    s->arena_len += n;
+    return 1;
+}
+
+static int hex4(const unsigned char *p, unsigned int *out) {
+    unsigned int v = 0;
+    for (int i = 0; i < 4; i++) {
+        unsigned char c = p[i];
+        v <<= 4;
+        if (c >= '0' && c <= '9') v |= (unsigned int)(c - '0');
+        else if (c >= 'a' && c <= 'f') v |= (unsigned int)(c - 'a' + 10);
+        else if (c >= 'A' && c <= 'F') v |= (unsigned int)(c - 'A' + 10);
+        else return 0;
+    }
+    *out = v;
+    return 1;
+}
+
+/* Length of the well-formed UTF-8 sequence at p (Unicode's table 3-7), or 0. */
+static Py_ssize_t utf8_length(const unsigned char *p, const unsigned char *end) {
+    unsigned char c = p[0];
+    Py_ssize_t n;
+    unsigned char low = 0x80, high = 0xBF;
+    if (c >= 0xC2 && c <= 0xDF) n = 2;
+    else if (c >= 0xE0 && c <= 0xEF) {
+        n = 3;
+        if (c == 0xE0) low = 0xA0;
+        if (c == 0xED) high = 0x9F; /* no surrogates */
+    } else if (c >= 0xF0 && c <= 0xF4) {
+        n = 4;
+        if (c == 0xF0) low = 0x90;
+        if (c == 0xF4) high = 0x8F;
+    } else return 0;
+    if (end - p < n) return 0;
+    if (p[1] < low || p[1] > high) return 0;
+    for (Py_ssize_t i = 2; i < n; i++) if (p[i] < 0x80 || p[i] > 0xBF) return 0;
+    return n;
+}
+
+static void put_utf8(Scan *s, unsigned int code, int *ok) {
+    char out[4];
+    size_t n;
+    if (code < 0x80) { out[0] = (char)code; n = 1; }
+    else if (code < 0x800) { out[0] = (char)(0xC0 | (code >> 6)); out[1] = (char)(0x80 | (code & 0x3F)); n = 2; }
+    else if (code < 0x10000) {
+        out[0] = (char)(0xE0 | (code >> 12)); out[1] = (char)(0x80 | ((code >> 6) & 0x3F));
+        out[2] = (char)(0x80 | (code & 0x3F)); n = 3;
+    } else {
+        out[0] = (char)(0xF0 | (code >> 18)); out[1] = (char)(0x80 | ((code >> 12) & 0x3F));
+        out[2] = (char)(0x80 | ((code >> 6) & 0x3F)); out[3] = (char)(0x80 | (code & 0x3F)); n = 4;
+    }
+    if (!arena_put(s, out, n)) *ok = 0;
+}
+
+/* A string, s->p on its opening quote. Its text (decoded) is [*text, *text + *length): in the
+ * input when it holds no escape, else appended to the arena when `decode` (*in_arena set). */
+static int string(Scan *s, int decode, const char **text, Py_ssize_t *length, int *in_arena) {
+    const unsigned char *p = s->p + 1, *end = s->end, *run = p;
+    size_t arena_start = s->arena_len;
+    int escaped = 0, ok = 1;
+    for (;;) {
+        /* the common bytes, quickly */
+        while (p < end && *p >= 0x20 && *p != '"' && *p != '\\' && *p < 0x80) p++;
+        if (p >= end) return 0;
+        unsigned char c = *p;
+        if (c == '"') break;
+        if (c < 0x20) return 0;
+        if (c >= 0x80) {
+            Py_ssize_t n = utf8_length(p, end);
+            if (n == 0) return 0;
+            p += n;
+            continue;
+        }
+        /* an escape */
+        if (decode) {
+            if (!escaped) escaped = 1;
+            if (!arena_put(s, (const char *)run, (size_t)(p - run))) return 0;
+        }
+        if (end - p < 2) return 0;
+        unsigned char e = p[1];
+        unsigned int code;
+        switch (e) {
+        case '"': case '\\': case '/': code = e; p += 2; break;
+        case 'b': code = '\b'; p += 2; break;
+        case 'f': code = '\f'; p += 2; break;
+        case 'n': code = '\n'; p += 2; break;
+        case 'r': code = '\r'; p += 2; break;
+        case 't': code = '\t'; p += 2; break;
+        case 'u':
+            if (end - p < 6 || !hex4(p + 2, &code)) return 0;
+            p += 6;
+            if (code >= 0xDC00 && code <= 0xDFFF) return 0; /* a lone low surrogate */
+            if (code >= 0xD800 && code <= 0xDBFF) {
+                unsigned int low;
+                if (end - p < 6 || p[0] != '\\' || p[1] != 'u' || !hex4(p + 2, &low)) return 0;
+                if (low < 0xDC00 || low > 0xDFFF) return 0;
+                code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00);
+                p += 6;
+            }
+            break;
+        default:
+            return 0;
+        }
+        if (decode) put_utf8(s, code, &ok);
+        if (!ok) return 0;
+        run = p;
+    }
+    if (decode && escaped) {
+        if (!arena_put(s, (const char *)run, (size_t)(p - run))) return 0;
+        *in_arena = 1;
+        *text = (const char *)(uintptr_t)arena_start; /* an offset: the arena may move */
+        *length = (Py_ssize_t)(s->arena_len - arena_start);
+    } else {
+        *in_arena = 0;
+        *text = (const char *)(s->p + 1);
+        *length = (Py_ssize_t)(p - (s->p + 1));
+    }
+    s->p = p + 1;
+    return 1;
+}
+
+static inline const char *resolve(const Scan *s, const char *text, int in_arena) {
+    return in_arena ? s->arena + (uintptr_t)text : text;
+}
+
+/* At the edge of the doubles (1.7e308 is finite, 1.8e308 is not), Python's own reader decides. */
+static int finite_double(const unsigned char *first, const unsigned char *last, long magnitude) {
+    char token[400];
+    if (magnitude > MAX_MAGNITUDE + 1 || last - first >= (Py_ssize_t)sizeof token) return 0;
+    memcpy(token, first, (size_t)(last - first));
+    token[last - first] = '\0';
+    double value = PyOS_string_to_double(token, NULL, NULL);
+    if (value == -1.0 && PyErr_Occurred()) {
+        PyErr_Clear();
+        return 0;
+    }
+    return isfinite(value);
+}
+
+static int number(Scan *s, Number *out) {
+    const unsigned char *p = s->p, *end = s->end;
+    out->negative = 0;
+    out->zero = 1;
+    out->integer = 1;
+    out->value = 0;
+    if (p < end && *p == '-') { out->negative = 1; p++; }
+    if (p >= end || *p < '0' || *p > '9') return 0;
+    int digits = 0, integer_digits;
+    if (*p == '0') { p++; digits = 1; }
+    else {
+        while (p < end && *p >= '0' && *p <= '9') {
+            if (++digits <= MAX_INT_DIGITS) out->value = out->value * 10 + (*p - '0');
+            if (*p != '0') out->zero = 0;
+            p++;
+        }
+    }
+    integer_digits = digits;
+    if (digits > MAX_INT_DIGITS) out->integer = 0;
+    if (p < end && *p == '.') {
+        out->integer = 0;
+        p++;
+        if (p >= end || *p < '0' || *p > '9') return 0;
+        while (p < end && *p >= '0' && *p <= '9') {
+            if (*p != '0') out->zero = 0;
+            digits++;
+            p++;
+        }
+    }
+    if (digits > MAX_DIGITS) return 0;
+    if (p < end && (*p == 'e' || *p == 'E')) {
+        out->integer = 0;
+        p++;
+        int negative_exponent = 0;
+        if (p < end && (*p == '+' || *p == '-')) negative_exponent = *p++ == '-';
+        if (p >= end || *p < '0' || *p > '9') return 0;
+        long exponent = 0;
+        while (p < end && *p >= '0' && *p <= '9') {
+            if (exponent <= 1000000) exponent = exponent * 10 + (*p - '0');
+            p++;
+        }
+        /* Python reads 1e400 as inf, which the strict parser refuses: let the exact path say.
+         * Underflow (1e-400 is 0.0) only blurs the sign, which `within` reads conservatively. */
+        if (!negative_exponent && integer_digits + exponent > MAX_MAGNITUDE && !finite_double(s->p, p, integer_digits + exponent))
+            return 0;
+    }
+    if (out->integer && out->negative) out->value = -out->value;
+    s->p = p;
+    return 1;
+}
+
+/* Is the number within the node's bounds? Exact for integers; for others only against 0. */
+static int within(const Node *n, const Number *num) {
+    if (!n->has_minimum && !n->has_maximum) return 1;
+    if (num->integer) {
+        if (n->has_minimum && num->value < n->minimum) return 0;
+        if (n->has_maximum && num->value > n->maximum) return 0;
+        return 1;
+    }
+    /* sign: -1, 0 or 1 */
+    int sign = num->zero ? 0 : (num->negative ? -1 : 1);
+    if (n->has_minimum && (n->minimum != 0 || sign < 0)) return 0;
+    if (n->has_maximum && (n->maximum != 0 || sign > 0)) return 0;
+    return 1;
+}
+
+static int value(Scan *s, int node);
+
+static int object(Scan *s, const Node *n) {
+    const Scanner *sc = s->sc;
+    uint64_t seen = 0;
+    /* keys the schema does not name: offsets into the input or the arena, for the duplicate check */
+    const char *other[MAX_OTHER_KEYS];
+    Py_ssize_t other_length[MAX_OTHER_KEYS];
+    int other_arena[MAX_OTHER_KEYS];
+    int n_other = 0;
+    int role = n ? n->role : R_NONE;
+    s->p++; /* { */
+    skip_space(s);
+    if (s->p < s->end && *s->p == '}') {
+        s->p++;
+    } else {
+        for (;;) {
+            if (s->p >= s->end || *s->p != '"') return 0;
+            const char *key;
+            Py_ssize_t length;
+            int in_arena;
+            size_t mark = s->arena_len;
+            if (!string(s, 1, &key, &length, &in_arena)) return 0;
+            skip_space(s);
+            if (s->p >= s->end || *s->p != ':') return 0;
+            s->p++;
+            int child = NO_NODE, matched = -1;
+            if (n) {
+                const char *text = resolve(s, key, in_arena);
+                for (int i = 0; i < n->n_props; i++) {
+                    const Prop *prop = &sc->props[n->prop_first + i];
+                    if (prop->length == length && memcmp(prop->name, text, (size_t)length) == 0) {
+                        matched = i;
+                        break;
+                    }
+                }
+            }
+            if (matched >= 0) {
+                if (seen & ((uint64_t)1 << matched)) return 0; /* a duplicate key */
+                seen |= (uint64_t)1 << matched;
+                child = sc->props[n->prop_first + matched].node;
+                if (in_arena) s->arena_len = mark;
+            } else {
+                if (n && n->additional == CLOSED) return 0;
+                if (role == R_USAGE) return 0; /* a vendor member of usage: the rules look at it */
+                child = n ? n->additional : NO_NODE;
+                const char *text = resolve(s, key, in_arena);
+                for (int i = 0; i < n_other; i++) {
+                    if (other_length[i] == length &&
+                        memcmp(resolve(s, other[i], other_arena[i]), text, (size_t)length) == 0)
+                        return 0; /* a duplicate key */
+                }
+                if (n_other == MAX_OTHER_KEYS) return 0;
+                other[n_other] = key;
+                other_length[n_other] = length;
+                other_arena[n_other] = in_arena;
+                n_other++;
+            }
+            if (!value(s, child)) return 0;
+            skip_space(s);
+            if (s->p >= s->end) return 0;
+            if (*s->p == ',') {
+                s->p++;
+                skip_space(s);
+                continue;
+            }
+            if (*s->p == '}') {
+                s->p++;
+                break;
+            }
+            return 0;
+        }
+    }
+    if (n && (seen & n->required) != n->required) return 0;
+    return 1;
+}
+
+static int array(Scan *s, const Node *n) {
+    int items = n ? n->items : NO_NODE;
+    Py_ssize_t count = 0;
+    s->p++; /* [ */
+    skip_space(s);
+    if (s->p < s->end && *s->p == ']') {
+        s->p++;
+        s->items_counted = 0;
+        return 1;
+    }
+    for (;;) {
+        if (!value(s, items)) return 0;
+        count++;
+        skip_space(s);
+        if (s->p >= s->end) return 0;
+        if (*s->p == ',') {
+            s->p++;
+            continue;
+        }
+        if (*s->p == ']') {
+            s->p++;
+            break;
+        }
+        return 0;
+    }
+    s->items_counted = count;
+    return 1;
+}
+
+static int in_enum(const Scanner *sc, const Node *n, const char *text, Py_ssize_t length) {
+    for (Py_ssize_t i = 0; i < n->n_enum; i++) {
+        Py_ssize_t k = n->enum_first + i;
+        if (sc->enum_lengths[k] == length && memcmp(sc->enum_values[k], text, (size_t)length) == 0) return 1;
+    }
+    return 0;
+}
+
+/* The screen's checks when a role's value is complete. */
+static int close_role(Scan *s, int role) {
+    const Scanner *sc = s->sc;
+    switch (role) {
+    case R_ROOT:
+        return s->created_seen;
+    case R_USAGE:
+        if (!(s->prompt_seen && s->completion_seen && s->total_seen)) return 0;
+        if (s->total != s->prompt + s->completion) return 0;
+        return s->details_prompt_max <= s->prompt && s->details_completion_max <= s->completion;
+    case R_CHOICES:
+        if (s->n_choices == 1) return sc->chunk || s->indexes[0] == 0;
+        if (s->n_choices > 1) {
+            uint64_t bits = 0;
+            for (Py_ssize_t i = 0; i < s->n_choices; i++) {
+                long long index = s->indexes[i];
+                if (index < 0 || index >= MAX_CHOICES) return 0;
+                if (bits & ((uint64_t)1 << index)) return 0;
+                bits |= (uint64_t)1 << index;
+            }
+            /* and, in a response, 0..n-1: n bits set and no gap (bits + 1 wraps to 0 at 64) */
+            if (!sc->chunk && ((bits + 1) & bits)) return 0;
+        }
+        return 1;
+    case R_CHOICE:
+        if (!s->index_seen) return 0;
+        return 1;
+    case R_LOGPROBS:
+        return s->lengths_seen > 0;
+    default:
+        return 1;
+    }
+}
+
+static int value(Scan *s, int node_index) {
+    const Scanner *sc = s->sc;
+    const Node *n = node_index == NO_NODE ? NULL : &sc->nodes[node_index];
+    int types = n ? n->types : T_ANY;
+    int role = n ? n->role : R_NONE;
+    skip_space(s);
+    if (s->p >= s->end) return 0;
+    unsigned char c = *s->p;
+    switch (c) {
+    case '{': {
+        if (!(types & T_OBJECT) || (n && n->n_enum)) return 0;
+        if (++s->depth > MAX_DEPTH) return 0;
+        if (role == R_USAGE) {
+            s->usage_seen = 1;
+            s->prompt_seen = s->completion_seen = s->total_seen = 0;
+            s->details_prompt_max = s->details_completion_max = 0;
+        } else if (role == R_CHOICE) {
+            if (s->n_choices == MAX_CHOICES) return 0;
+            s->index_seen = 0;
+        } else if (role == R_LOGPROBS) {
+            s->lengths_seen = 0;
+        } else if (role == R_DETAILS_PROMPT || role == R_DETAILS_COMPLETION) {
+            s->details = role;
+        } else if (COUNTED(role)) {
+            return 0;
+        }
+        if (!object(s, n)) return 0;
+        s->depth--;
+        if (!close_role(s, role)) return 0;
+        if (role == R_CHOICE) s->n_choices++;
+        return 1;
+    }
+    case '[': {
+        if (!(types & T_ARRAY) || (n && n->n_enum)) return 0;
+        if (++s->depth > MAX_DEPTH) return 0;
+        if (COUNTED(role)) return 0;
+        if (role == R_CHOICES) s->n_choices = 0;
+        if (role == R_LOGPROB_ARRAY) s->last_offset = LLONG_MIN;
+        if (!array(s, n)) return 0;
+        s->depth--;
+        if (role == R_LOGPROB_ARRAY) {
+            if (s->lengths_seen > 0 && s->items_counted != s->array_length) return 0;
+            s->array_length = s->items_counted;
+            s->lengths_seen++;
+        }
+        if (!close_role(s, role)) return 0;
+        return 1;
+    }
+    case '"': {
+        if (!(types & T_STRING)) return 0;
+        const char *text;
+        Py_ssize_t length;
+        int in_arena;
+        size_t mark = s->arena_len;
+        int need_text = n && n->n_enum;
+        if (!string(s, need_text, &text, &length, &in_arena)) return 0;
+        if (need_text && !in_enum(sc, n, resolve(s, text, in_arena), length)) return 0;
+        s->arena_len = mark;
+        return !(role == R_ID && length == 0) && !COUNTED(role);
+    }
+    case 't':
+    case 'f': {
+        if (!(types & T_BOOLEAN) || (n && n->n_enum)) return 0;
+        const char *word = c == 't' ? "true" : "false";
+        size_t len = c == 't' ? 4 : 5;
+        if ((size_t)(s->end - s->p) < len || memcmp(s->p, word, len) != 0) return 0;
+        s->p += len;
+        return !COUNTED(role);
+    }
+    case 'n': {
+        if (!(types & T_NULL) || (n && n->n_enum && !n->enum_null)) return 0;
+        if (s->end - s->p < 4 || memcmp(s->p, "null", 4) != 0) return 0;
+        s->p += 4;
+        return !COUNTED(role) && role != R_LOGPROB_ARRAY;
+    }
+    default: {
+        if (c != '-' && (c < '0' || c > '9')) return 0;
+        if (n && n->n_enum) return 0;
+        Number num;
+        if (!number(s, &num)) return 0;
+        if (num.integer ? !(types & (T_INTEGER | T_NUMBER)) : !(types & T_NUMBER)) return 0;
+        if (n && !within(n, &num)) return 0;
+        if (COUNTED(role) && !num.integer) return 0;
+        switch (role) {
+        case R_DETAIL_COUNT:
+            if (num.value < 0) return 0;
+            if (s->details == R_DETAILS_PROMPT && num.value > s->details_prompt_max) s->details_prompt_max = num.value;
+            if (s->details == R_DETAILS_COMPLETION && num.value > s->details_completion_max)
+                s->details_completion_max = num.value;
+            break;
+        case R_OFFSET: /* text_offset never decreases */
+            if (num.value < s->last_offset) return 0;
+            s->last_offset = num.value;
+            break;
+        case R_CREATED:
+            if (num.value < sc->earliest || num.value > s->latest) return 0;
+            s->created_seen = 1;
+            break;
+        case R_INDEX:
+            s->indexes[s->n_choices] = num.value;
+            s->index_seen = 1;
+            break;
+        case R_PROMPT:
+            s->prompt = num.value;
+            s->prompt_seen = 1;
+            break;
+        case R_COMPLETION:
+            s->completion = num.value;
+            s->completion_seen = 1;
+            break;
+        case R_TOTAL:
+            s->total = num.value;
+            s->total_seen = 1;
+            break;
+        default:
+            break;
+        }
+        return 1;
+    }
+    }
+}
+
+static PyObject *scanner_clean(Scanner *self, PyObject *const *args, Py_ssize_t nargs) {
+    if (nargs != 2) {
+        PyErr_SetString(PyExc_TypeError, "clean(document, now) takes two arguments");
+        return NULL;
+    }
+    double now = PyFloat_AsDouble(args[1]);
+    if (now == -1.0 && PyErr_Occurred()) return NULL;
+    const char *data;
+    Py_ssize_t size;
+    Py_buffer view;
+    int release = 0;
+    if (PyBytes_CheckExact(args[0])) {
+        data = PyBytes_AS_STRING(args[0]);
+        size = PyBytes_GET_SIZE(args[0]);
+    } else if (PyUnicode_Check(args[0])) {
+        data = PyUnicode_AsUTF8AndSize(args[0], &size);
+        if (data == NULL) { /* lone surrogates: not UTF-8, so not for us to say */
+            PyErr_Clear();
+            Py_RETURN_FALSE;
+        }
+    } else {
+        if (PyObject_GetBuffer(args[0], &view, PyBUF_SIMPLE) < 0) return NULL;
+        data = view.buf;
+        size = view.len;
+        release = 1;
+    }
+    Scan s;
+    memset(&s, 0, sizeof s);
+    s.p = s.start = (const unsigned char *)data;
+    s.end = s.p + size;
+    s.sc = self;
+    if (!isfinite(now) || now > 9.0e15 || now < 0) now = 0; /* then nothing is plausible: not clean */
+    s.latest = (long long)floor(now) + self->one_day;
+    s.details = R_NONE;
+    int ok = self->n_nodes > 0 && value(&s, 0);
+    if (ok) {
+        skip_space(&s);
+        ok = s.p == s.end;
+    }
+    PyMem_Free(s.arena);
+    if (release) PyBuffer_Release(&view);
+    if (ok) Py_RETURN_TRUE;
+    Py_RETURN_FALSE;
+}
+
+/* --- building a scanner from the program _program.py compiles ---------------------------- */
+
+static void scanner_dealloc(Scanner *self) {
+    PyMem_Free(self->nodes);
+    PyMem_Free(self->props);
+    PyMem_Free(self->enum_values);
+    PyMem_Free(self->enum_lengths);
+    Py_XDECREF(self->keep);
+    Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+static int as_int(PyObject *item, long long lowest, long long highest, long long *out) {
+    long long v = PyLong_AsLongLong(item);
+    if (v == -1 && PyErr_Occurred()) return 0;
+    if (v < lowest || v > highest) {
+        PyErr_SetString(PyExc_ValueError, "program: a number out of range");
+        return 0;
+    }
+    *out = v;
+    return 1;
+}
+
+/* A node: (types, role, enum strings (tuple of bytes), enum_null, props ((name bytes, node), ...),
+ *          required (tuple of prop positions), additional, items, minimum or None, maximum or None) */
+static int load_node(Scanner *self, PyObject *spec, Node *n, Py_ssize_t *prop_at, Py_ssize_t *enum_at,
+                     PyObject *keep) {
+    if (!PyTuple_Check(spec) || PyTuple_GET_SIZE(spec) != 10) {
+        PyErr_SetString(PyExc_ValueError, "program: a node is a tuple of 10");
+        return 0;
+    }
+    long long v;
+    if (!as_int(PyTuple_GET_ITEM(spec, 0), 0, T_ANY, &v)) return 0;
+    n->types = (int)v;
+    if (!as_int(PyTuple_GET_ITEM(spec, 1), 0, R_ROLES - 1, &v)) return 0;
+    n->role = (int)v;
+    PyObject *enums = PyTuple_GET_ITEM(spec, 2);
+    if (!PyTuple_Check(enums)) {
+        PyErr_SetString(PyExc_ValueError, "program: enum is a tuple");
+        return 0;
+    }
+    n->enum_null = PyObject_IsTrue(PyTuple_GET_ITEM(spec, 3));
+    n->n_enum = PyTuple_GET_SIZE(enums);
+    n->enum_first = *enum_at;
+    for (Py_ssize_t i = 0; i < n->n_enum; i++) {
+        PyObject *e = PyTuple_GET_ITEM(enums, i);
+        if (!PyBytes_Check(e)) {
+            PyErr_SetString(PyExc_ValueError, "program: enum values are bytes");
+            return 0;
+        }
+        if (PyList_Append(keep, e) < 0) return 0;
+        self->enum_values[*enum_at] = PyBytes_AS_STRING(e);
+        self->enum_lengths[*enum_at] = PyBytes_GET_SIZE(e);
+        (*enum_at)++;
+    }
+    if (n->enum_null && n->n_enum == 0) {
+        PyErr_SetString(PyExc_ValueError, "program: an enum of null alone");
+        return 0;
+    }
+    PyObject *props = PyTuple_GET_ITEM(spec, 4);
+    if (!PyTuple_Check(props) || PyTuple_GET_SIZE(props) > MAX_PROPS) {
+        PyErr_SetString(PyExc_ValueError, "program: props is a tuple of at most 64");
+        return 0;
+    }
+    n->n_props = (int)PyTuple_GET_SIZE(props);
+    n->prop_first = (int)*prop_at;
+    for (Py_ssize_t i = 0; i < n->n_props; i++) {
+        PyObject *pair = PyTuple_GET_ITEM(props, i);
+        if (!PyTuple_Check(pair) || PyTuple_GET_SIZE(pair) != 2 || !PyBytes_Check(PyTuple_GET_ITEM(pair, 0))) {
+            PyErr_SetString(PyExc_ValueError, "program: a prop is (bytes, node)");
+            return 0;
+        }
+        Prop *prop = &self->props[*prop_at];
+        if (PyList_Append(keep, PyTuple_GET_ITEM(pair, 0)) < 0) return 0;
+        prop->name = PyBytes_AS_STRING(PyTuple_GET_ITEM(pair, 0));
+        prop->length = PyBytes_GET_SIZE(PyTuple_GET_ITEM(pair, 0));
+        if (!as_int(PyTuple_GET_ITEM(pair, 1), 0, self->n_nodes - 1, &v)) return 0;
+        prop->node = (int)v;
+        (*prop_at)++;
+    }
+    PyObject *required = PyTuple_GET_ITEM(spec, 5);
+    if (!PyTuple_Check(required)) {
+        PyErr_SetString(PyExc_ValueError, "program: required is a tuple");
+        return 0;
+    }
+    n->required = 0;
+    for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(required); i++) {
+        if (!as_int(PyTuple_GET_ITEM(required, i), 0, n->n_props - 1, &v)) return 0;
+        n->required |= (uint64_t)1 << v;
+    }
+    if (!as_int(PyTuple_GET_ITEM(spec, 6), CLOSED, self->n_nodes - 1, &v)) return 0;
+    n->additional = (int)v;
+    if (!as_int(PyTuple_GET_ITEM(spec, 7), NO_NODE, self->n_nodes - 1, &v)) return 0;
+    n->items = (int)v;
+    PyObject *minimum = PyTuple_GET_ITEM(spec, 8), *maximum = PyTuple_GET_ITEM(spec, 9);
+    n->has_minimum = minimum != Py_None;
+    n->has_maximum = maximum != Py_None;
+    if (n->has_minimum && !as_int(minimum, -LLONG_MAX, LLONG_MAX, &n->minimum)) return 0;
+    if (n->has_maximum && !as_int(maximum, -LLONG_MAX, LLONG_MAX, &n->maximum)) return 0;
+    return 1;
+}
+
+static PyObject *scanner_new(PyTypeObject *type, PyObject *args, PyObject *kwargs) {
+    static char *names[] = {"program", "earliest", "one_day", "chunk", NULL};
+    PyObject *program;
+    long long earliest, one_day;
+    int chunk;
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O!LLp", names, &PyTuple_Type, &program, &earliest, &one_day,
+                                     &chunk))
+        return NULL;
+    Scanner *self = (Scanner *)type->tp_alloc(type, 0);
+    if (self == NULL) return NULL;
+    self->earliest = earliest;
+    self->one_day = one_day;
+    self->chunk = chunk;
+    self->keep = PyList_New(0);
+    if (self->keep == NULL) goto fail;
+    Py_ssize_t n_nodes = PyTuple_GET_SIZE(program), n_props = 0, n_enum = 0;
+    if (n_nodes == 0 || n_nodes > 100000) {
+        PyErr_SetString(PyExc_ValueError, "program: between 1 and 100,000 nodes");
+        goto fail;
+    }
+    for (Py_ssize_t i = 0; i < n_nodes; i++) {
+        PyObject *spec = PyTuple_GET_ITEM(program, i);
+        if (!PyTuple_Check(spec) || PyTuple_GET_SIZE(spec) != 10 || !PyTuple_Check(PyTuple_GET_ITEM(spec, 2)) ||
+            !PyTuple_Check(PyTuple_GET_ITEM(spec, 4))) {
+            PyErr_SetString(PyExc_ValueError, "program: a node is a tuple of 10");
+            goto fail;
+        }
+        n_enum += PyTuple_GET_SIZE(PyTuple_GET_ITEM(spec, 2));
+        n_props += PyTuple_GET_SIZE(PyTuple_GET_ITEM(spec, 4));
+    }
+    self->n_nodes = n_nodes;
+    self->nodes = PyMem_Calloc((size_t)n_nodes, sizeof(Node));
+    self->props = PyMem_Calloc((size_t)n_props + 1, sizeof(Prop));
+    self->enum_values = PyMem_Calloc((size_t)n_enum + 1, sizeof(char *));
+    self->enum_lengths = PyMem_Calloc((size_t)n_enum + 1, sizeof(Py_ssize_t));
+    if (!self->nodes || !self->props || !self->enum_values || !self->enum_lengths) {
+        PyErr_NoMemory();
+        goto fail;
+    }
+    Py_ssize_t prop_at = 0, enum_at = 0;
+    for (Py_ssize_t i = 0; i < n_nodes; i++) {
+        if (!load_node(self, PyTuple_GET_ITEM(program, i), &self->nodes[i], &prop_at, &enum_at, self->keep))
+            goto fail;
+    }
+    return (PyObject *)self;
+fail:
+    self->n_nodes = 0;
+    Py_DECREF(self);
+    return NULL;
+}
+
+static PyMethodDef scanner_methods[] = {
+    {"clean", (PyCFunction)(void (*)(void))scanner_clean, METH_FASTCALL,
+     "clean(document, now) -> bool: True only if the JSON document is certainly clean; `now` is time.time()."},
+    {NULL, NULL, 0, NULL},
+};
+
+static PyTypeObject ScannerType = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "completion_validator._fastpath._scan.Scanner",
+    .tp_basicsize = sizeof(Scanner),
+    .tp_dealloc = (destructor)scanner_dealloc,
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_doc = "A one-pass check that a JSON document is certainly clean, built from a compiled schema program.",
+    .tp_methods = scanner_methods,
+    .tp_new = scanner_new,
+};
+
+static struct PyModuleDef scan_module = {
+    PyModuleDef_HEAD_INIT, "_scan", "The compiled one-pass scanner of the fast path (see _scan.c).", -1, NULL, NULL, NULL, NULL, NULL,
+};
+
+PyMODINIT_FUNC PyInit__scan(void) {
+    if (PyType_Ready(&ScannerType) < 0) return NULL;
+    PyObject *module = PyModule_Create(&scan_module);
+    if (module == NULL) return NULL;
+    Py_INCREF(&ScannerType);
+    if (PyModule_AddObject(module, "Scanner", (PyObject *)&ScannerType) < 0) {
+        Py_DECREF(&ScannerType);
+        Py_DECREF(module);
+        return NULL;
+    }
+    if (PyModule_AddStringConstant(module, "SOURCE_DIGEST", SOURCE_DIGEST) < 0 ||
+        PyModule_AddIntConstant(module, "MAX_DEPTH", MAX_DEPTH) < 0) {
+        Py_DECREF(module);
+        return NULL;
+    }
+    return module;
+}

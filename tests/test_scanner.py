@@ -1,0 +1,327 @@
+"""The compiled scanner says "clean" only where the reference engine finds nothing: never a false clean.
+
+The scanner (`_fastpath/_scan.c`) is an accelerator: True means certainly clean, False means
+"not sure" and the document takes the exact path. So the property is one-sided — scanner True
+implies that the strict parser reads the text and jsonschema with every rule finds nothing — and
+is tested on edited texts (`tests/scanner/cases.json`), every example file, generated documents
+with value mutations, and byte-level edits of valid texts, in every profile. The cases also hold
+it to saying True on ordinary clean documents, so that it is used at all.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import sysconfig
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from completion_validator import _fastpath as fastpath
+from completion_validator._check import check
+from completion_validator._fastpath import _screening_schemas, compiled_scanner
+from completion_validator._fastpath._program import Unsupported, compile_program
+from completion_validator._jsontext import JsonSyntaxError, parse_json
+from completion_validator._registry import ROOT_SCHEMA
+from completion_validator._settings import Settings
+from tests.conftest import REPO
+from tests.hostile.inputs import VALID
+from tests.strategies import completions
+from tests.test_engines import PROFILES, mutate
+
+# Where Python's C compiler is found, the install must have built the scanner (hatch_build.py).
+COMPILER = shutil.which((sysconfig.get_config_var("CC") or "cc").split()[0])
+pytestmark = pytest.mark.skipif(COMPILER is None, reason="no C compiler: the package runs without its scanner")
+_scan = fastpath._scan
+
+CASES = json.loads((REPO / "tests/scanner/cases.json").read_text(encoding="utf-8"))["cases"]
+COMPACT = json.dumps(VALID, separators=(",", ":"), ensure_ascii=False)
+EXAMPLES = sorted((REPO / "tests/examples").glob("**/*.json"))
+
+
+Scan = Callable[[bytes | bytearray | memoryview | str, float], bool]
+
+
+def scanner(settings_: Settings) -> Scan:
+    scan = compiled_scanner(settings_)
+    assert scan is not None, "the default rules are all screened, so every profile has a scanner"
+    return scan  # type: ignore[return-value]  # it takes any bytes-like object, as tested here
+
+
+def reference_clean(data: bytes, settings_: Settings) -> bool:
+    """What the reference engine says: the strict parser reads the text and jsonschema + every rule find nothing."""
+    try:
+        value = parse_json(data.decode("utf-8"))
+    except (UnicodeDecodeError, JsonSyntaxError):
+        return False
+    return check(value, settings_, fast=False) == []
+
+
+def assert_sound(data: bytes, settings_: Settings) -> bool:
+    """The scanner's verdict, held to the reference: True only where the reference finds nothing."""
+    verdict = scanner(settings_)(data, time.time())
+    if verdict:
+        assert reference_clean(data, settings_), data[:300]
+    return verdict
+
+
+def case_text(case: dict[str, Any]) -> bytes:
+    if "whole" in case:
+        return str(case["whole"]).encode()
+    new: bytes
+    if "nest" in case:
+        return COMPACT.replace('"model"', '"x":' + "[" * case["nest"] + "]" * case["nest"] + ',"model"', 1).encode()
+    if case.get("reformat") == "indent":
+        text = json.dumps(json.loads(COMPACT), indent=2, ensure_ascii=False)
+    elif case.get("reformat") == "spaced":
+        text = json.dumps(json.loads(COMPACT), separators=(" , ", " : "), ensure_ascii=False)
+    else:
+        text = COMPACT
+    data = text.encode()
+    if "old" in case:
+        assert case["old"].encode() in data, case["name"]
+        new = bytes.fromhex(case["new_hex"]) if "new_hex" in case else case["new"].encode()
+        data = data.replace(case["old"].encode(), new, 1)
+    if "then_old" in case:
+        data = data.replace(case["then_old"].encode(), case["then_new"].encode(), 1)
+    if "truncate" in case:
+        data = data[: case["truncate"]]
+    prefix = bytes.fromhex(case["prefix_hex"]) if "prefix_hex" in case else str(case.get("prefix", "")).encode()
+    return prefix + data + str(case.get("suffix", "")).encode()
+
+
+@pytest.mark.parametrize("case", CASES, ids=[case["name"] for case in CASES])
+def test_cases(case: dict[str, Any]) -> None:
+    data = case_text(case)
+    assert reference_clean(data, Settings()) is case["clean"], "the case's own verdict is wrong"
+    verdict = assert_sound(data, Settings())
+    if case["clean"]:
+        assert verdict is ("conservative" not in case), case.get("conservative", "an ordinary clean document")
+    for settings_ in PROFILES.values():
+        assert_sound(data, settings_)
+        assert_sound(data.decode("utf-8", "surrogateescape").encode("utf-8", "surrogateescape"), settings_)
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda path: str(path.relative_to(REPO / "tests/examples")))
+def test_example_files(path: Path) -> None:
+    data = path.read_bytes()
+    for name, settings_ in PROFILES.items():
+        verdict = assert_sound(data, settings_)
+        if name == "strict" and reference_clean(data, settings_):
+            assert verdict, "a clean example the scanner is not sure of"
+
+
+def test_text_and_bytes_get_the_same_verdict() -> None:
+    scan = scanner(Settings())
+    assert scan(COMPACT, time.time()) is scan(COMPACT.encode(), time.time()) is True
+    assert scan(bytearray(COMPACT.encode()), time.time()) is True
+    assert scan(memoryview(COMPACT.encode()), time.time()) is True
+    assert scan(COMPACT.replace("cmpl-", "\ud800"), time.time()) is False  # a str that is not UTF-8
+    assert scan(COMPACT, float("nan")) is False  # no clock, no plausible `created`
+    with pytest.raises(TypeError):
+        scan(12, time.time())  # type: ignore[arg-type]
+
+
+def test_the_clock_decides_created() -> None:
+    scan, data = scanner(Settings()), COMPACT.encode()
+    created = VALID["created"]
+    assert scan(data, created - 86_400) is True  # created exactly a day ahead of now: still plausible
+    assert scan(data, created - 86_401) is False
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(document=completions(), style=st.sampled_from(["compact", "indent", "ascii"]))
+def test_generated_clean_documents_are_seen_clean(document: dict[str, Any], style: str) -> None:
+    if style == "compact":
+        text = json.dumps(document, separators=(",", ":"), ensure_ascii=False)
+    else:
+        text = json.dumps(document, indent=2 if style == "indent" else None, ensure_ascii=style != "ascii")
+    data = text.encode("utf-8", "surrogatepass")
+    for name, settings_ in PROFILES.items():
+        verdict = assert_sound(data, settings_)
+        if name == "strict" and reference_clean(data, settings_):
+            assert verdict
+
+
+def _mutations(examples: int) -> Any:
+    @settings(max_examples=examples, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(document=completions(), data=st.data(), name=st.sampled_from(sorted(PROFILES)))
+    def run(document: dict[str, Any], data: st.DataObject, name: str) -> None:
+        mutated: Any = document
+        for _ in range(data.draw(st.integers(min_value=1, max_value=3), label="mutations")):
+            if isinstance(mutated, dict):
+                mutated = mutate(data, mutated)
+        try:
+            text = json.dumps(mutated, separators=(",", ":"), ensure_ascii=data.draw(st.booleans()), allow_nan=False)
+        except ValueError:
+            return
+        assert_sound(text.encode("utf-8", "surrogatepass"), PROFILES[name])
+
+    return run
+
+
+test_mutated_documents = _mutations(300)
+test_many_mutated_documents = pytest.mark.slow(_mutations(10_000))
+
+# Byte-level edits: what a truncated, corrupted or hand-written line holds. The alphabet is what
+# the grammar turns on, plus bytes that are not UTF-8.
+_BYTES = st.sampled_from(
+    [*b'{}[]":,\\/-+.0123456789eEnulltruefalse \t\r\nabx', 0, 0x1F, 0x7F, 0x80, 0xC0, 0xED, 0xF4, 0xFF]
+)
+_EDIT = st.tuples(st.sampled_from(["insert", "delete", "replace"]), st.integers(min_value=0), _BYTES)
+
+
+def _byte_edits(examples: int) -> Any:
+    @settings(max_examples=examples, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(
+        document=completions(max_choices=2),
+        edits=st.lists(_EDIT, min_size=1, max_size=4),
+        name=st.sampled_from(sorted(PROFILES)),
+    )
+    def run(document: dict[str, Any], edits: list[tuple[str, int, int]], name: str) -> None:
+        data = bytearray(
+            json.dumps(document, separators=(",", ":"), ensure_ascii=False).encode("utf-8", "surrogatepass")
+        )
+        for action, where, byte in edits:
+            at = where % (len(data) + 1)
+            if action == "insert":
+                data[at:at] = bytes([byte])
+            elif data and action == "delete":
+                del data[min(at, len(data) - 1)]
+            elif data:
+                data[min(at, len(data) - 1)] = byte
+        assert_sound(bytes(data), PROFILES[name])
+
+    return run
+
+
+test_byte_edits = _byte_edits(500)
+test_many_byte_edits = pytest.mark.slow(_byte_edits(20_000))
+
+
+def test_the_module_is_built_from_this_source() -> None:
+    from hatch_build import source_digest
+
+    assert _scan is not None, "a C compiler is here, but the scanner was not built: see pip install -e . -v"
+    assert source_digest(REPO) == _scan.SOURCE_DIGEST, "the compiled scanner is stale: pip install -e . rebuilds it"
+
+
+@pytest.mark.parametrize(
+    "program",
+    [
+        (),
+        ((1, 2, 3),),
+        ((127, 0, (), False, (), (), -1, 5, None, None),),  # items points past the end
+        ((127, 0, (), False, (), (7,), -1, -1, None, None),),  # required names no member
+        ((127, 99, (), False, (), (), -1, -1, None, None),),  # no such role
+        ((127, 0, ("stop",), False, (), (), -1, -1, None, None),),  # an enum of str, not bytes
+        ((127, 0, (), True, (), (), -1, -1, None, None),),  # an enum of null alone
+        ((127, 0, (), False, (), (), -1, -1, 2**70, None),),
+    ],
+)
+def test_a_malformed_program_is_refused(program: tuple[Any, ...]) -> None:
+    assert _scan is not None
+    with pytest.raises((ValueError, TypeError, OverflowError)):
+        _scan.Scanner(program, 0, 0, False)
+
+
+@pytest.mark.parametrize(
+    ("change", "why"),
+    [
+        ({"pattern": "^cmpl-"}, "a keyword the scanner does not check"),
+        ({"minimum": 0.5}, "a bound that is not an integer"),
+        ({"enum": ["a", 1]}, "an enum with a number"),
+        ({"$ref": "nowhere.schema.json"}, "a $ref it cannot follow"),
+    ],
+)
+def test_schemas_beyond_the_scanner_are_refused(change: dict[str, Any], why: str) -> None:
+    schemas = _screening_schemas(Settings().profile())
+    schemas["completion.schema.json"]["properties"]["id"] = {
+        **schemas["completion.schema.json"]["properties"]["id"],
+        **change,
+    }
+    with pytest.raises(Unsupported):
+        compile_program(schemas, ROOT_SCHEMA, screen=True)
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(sys.platform != "linux" or shutil.which("gcc") is None, reason="needs gcc's AddressSanitizer")
+def test_under_address_sanitizer(tmp_path: Path) -> None:
+    """The cases, the examples and thousands of byte edits through a scanner built with ASan and UBSan."""
+    library = subprocess.run(["gcc", "-print-file-name=libasan.so"], capture_output=True, text=True, check=True)
+    include = sysconfig.get_paths()["include"]
+    module = tmp_path / ("_scan" + sysconfig.get_config_var("EXT_SUFFIX"))
+    subprocess.run(
+        ["gcc", "-shared", "-fPIC", "-g", "-O1", "-fsanitize=address,undefined", "-fno-sanitize-recover=all",
+         f"-I{include}", str(REPO / "completion_validator/_fastpath/_scan.c"), "-o", str(module)],
+        check=True,
+    )  # fmt: skip
+    script = tmp_path / "drive.py"
+    script.write_text(DRIVER)
+    environment = os.environ | {
+        "LD_PRELOAD": library.stdout.strip(),
+        "ASAN_OPTIONS": "detect_leaks=0",
+        "PYTHONPATH": f"{REPO}{os.pathsep}{os.environ.get('PYTHONPATH', '')}",
+    }
+    result = subprocess.run(
+        [sys.executable, str(script), str(tmp_path)],
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "runtime error" not in result.stderr, result.stderr[-3000:]
+    assert result.stdout.startswith("scanned "), result.stdout
+
+
+DRIVER = """
+import importlib.util, json, random, sys, time
+spec = importlib.util.spec_from_file_location("completion_validator._fastpath._scan",
+    next(__import__("pathlib").Path(sys.argv[1]).glob("_scan*.so")))
+scan_module = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(scan_module)
+from completion_validator._fastpath import _screening_schemas
+from completion_validator._fastpath._program import compile_program
+from completion_validator._registry import ROOT_SCHEMA
+from completion_validator._rules.response import EARLIEST_CREATED, ONE_DAY
+from completion_validator._settings import Settings
+from tests.test_scanner import CASES, EXAMPLES, case_text
+from tests.test_engines import PROFILES
+texts = [case_text(case) for case in CASES] + [path.read_bytes() for path in EXAMPLES]
+rng = random.Random(20261125)
+alphabet = list(b'{}[]":,\\\\/-+.0123456789eEnulltruefalse \\t\\r\\nabx')
+alphabet += [0, 0x1F, 0x7F, 0x80, 0xC0, 0xED, 0xF4, 0xFF]
+for _ in range(100_000):
+    data = bytearray(rng.choice(texts))
+    for _ in range(rng.randint(1, 4)):
+        at = rng.randint(0, len(data))
+        action = rng.choice(("insert", "delete", "replace"))
+        if action == "insert":
+            data[at:at] = bytes([rng.choice(alphabet)])
+        elif data:
+            at = min(at, len(data) - 1)
+            if action == "delete":
+                del data[at]
+            else:
+                data[at] = rng.choice(alphabet)
+    texts.append(bytes(data))
+count = 0
+for settings in PROFILES.values():
+    profile = settings.profile()
+    program = compile_program(_screening_schemas(profile), ROOT_SCHEMA, screen=True)
+    scan = scan_module.Scanner(program, EARLIEST_CREATED, ONE_DAY, False).clean
+    for data in texts:
+        scan(data, time.time())
+        count += 1
+print(f"scanned {count}")
+"""
