@@ -6,9 +6,9 @@ A payload is a parsed JSON value (what `json.loads` returns). Every problem come
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from functools import cache
-from typing import Unpack
+from typing import Any, Unpack
 
 from completion_validator._check import check
 from completion_validator._fastpath import json_reader, value_reader
@@ -41,20 +41,23 @@ def iter_errors(
     does not define; `select` / `ignore` choose rules by id or prefix, `rules=False` runs the
     schema alone. By default the spec is applied as written, with every rule.
     """
-    settings = settings_from(
-        lenient=lenient,
-        forbid_unknown_fields=forbid_unknown_fields,
-        rules=rules,
-        select=select,
-        ignore=ignore,
-        warnings_as_errors=warnings_as_errors,
-    )
+    if lenient or forbid_unknown_fields or not rules or select is not None or ignore or warnings_as_errors:
+        settings = settings_from(
+            lenient=lenient,
+            forbid_unknown_fields=forbid_unknown_fields,
+            rules=rules,
+            select=select,
+            ignore=ignore,
+            warnings_as_errors=warnings_as_errors,
+        )
+    else:  # the defaults: no Settings to build and hash on every call
+        settings = _DEFAULTS
     yield from check_value(payload, settings)
 
 
 def check_value(payload: object, settings: Settings) -> list[Finding]:
     """`check` for a value from a user: a clean one is vouched for at compiled speed, the rest explained."""
-    read = value_reader(settings)
+    read = _default_value_reader() if settings is _DEFAULTS else value_reader(settings)
     if read is not None and read(payload) is Verdict.CLEAN:
         return []
     # Explained from the payload itself, not the copy: an IntEnum equals its int, but a record
@@ -67,7 +70,8 @@ def is_valid(payload: object, **options: Unpack[Options]) -> bool:
 
     Takes the same keyword options as `iter_errors`.
     """
-    return not any(error.severity == "error" for error in iter_errors(payload, **options))
+    settings = settings_from(**options) if options else _DEFAULTS
+    return not any(error.severity == "error" for error in check_value(payload, settings))
 
 
 def validate(payload: object, **options: Unpack[Options]) -> None:
@@ -78,6 +82,12 @@ def validate(payload: object, **options: Unpack[Options]) -> None:
     errors = list(iter_errors(payload, **options))
     if any(error.severity == "error" for error in errors):
         raise InvalidCompletion(errors)
+
+
+@cache
+def _default_value_reader() -> Callable[[object], Any] | None:
+    """`value_reader` for the default settings, looked up without hashing them on every call."""
+    return value_reader(_DEFAULTS)
 
 
 @cache

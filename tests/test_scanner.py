@@ -10,7 +10,10 @@ it to saying True on ordinary clean documents, so that it is used at all.
 
 from __future__ import annotations
 
+import collections
+import decimal
 import json
+import math
 import os
 import shutil
 import subprocess
@@ -27,7 +30,7 @@ from hypothesis import strategies as st
 
 from completion_validator import _fastpath as fastpath
 from completion_validator._check import check
-from completion_validator._fastpath import _screening_schemas, compiled_scanner
+from completion_validator._fastpath import _screening_schemas, compiled_scanner, compiled_walker
 from completion_validator._fastpath._program import Unsupported, compile_program
 from completion_validator._jsontext import JsonSyntaxError, parse_json
 from completion_validator._registry import ROOT_SCHEMA
@@ -73,6 +76,28 @@ def assert_sound(data: bytes, settings_: Settings) -> bool:
     return verdict
 
 
+def walker(settings_: Settings) -> Callable[[object, float], bool]:
+    walk = compiled_walker(settings_)
+    assert walk is not None
+    return walk
+
+
+def assert_walk_sound(value: object, settings_: Settings) -> bool:
+    """The walker's verdict on a Python value, held to the reference's check of that value."""
+    verdict = walker(settings_)(value, time.time())
+    if verdict:
+        assert check(value, settings_, fast=False) == [], repr(value)[:300]
+    return verdict
+
+
+def parsed(data: bytes) -> Any:
+    """The value Python's json reads from `data` (duplicate keys collapsed), or None where it reads none."""
+    try:
+        return json.loads(data)
+    except ValueError:
+        return None
+
+
 def case_text(case: dict[str, Any]) -> bytes:
     if "whole" in case:
         return str(case["whole"]).encode()
@@ -105,9 +130,11 @@ def test_cases(case: dict[str, Any]) -> None:
     verdict = assert_sound(data, Settings())
     if case["clean"]:
         assert verdict is ("conservative" not in case), case.get("conservative", "an ordinary clean document")
+        conservative = "conservative" in case or "walker_conservative" in case
+        assert assert_walk_sound(parsed(data), Settings()) is not conservative
     for settings_ in PROFILES.values():
         assert_sound(data, settings_)
-        assert_sound(data.decode("utf-8", "surrogateescape").encode("utf-8", "surrogateescape"), settings_)
+        assert_walk_sound(parsed(data), settings_)
 
 
 @pytest.mark.parametrize("path", EXAMPLES, ids=lambda path: str(path.relative_to(REPO / "tests/examples")))
@@ -115,8 +142,10 @@ def test_example_files(path: Path) -> None:
     data = path.read_bytes()
     for name, settings_ in PROFILES.items():
         verdict = assert_sound(data, settings_)
+        walked = assert_walk_sound(parsed(data), settings_)
         if name == "strict" and reference_clean(data, settings_):
             assert verdict, "a clean example the scanner is not sure of"
+            assert walked, "a clean example the walker is not sure of"
 
 
 def test_text_and_bytes_get_the_same_verdict() -> None:
@@ -128,6 +157,35 @@ def test_text_and_bytes_get_the_same_verdict() -> None:
     assert scan(COMPACT, float("nan")) is False  # no clock, no plausible `created`
     with pytest.raises(TypeError):
         scan(12, time.time())  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("where", "value"),
+    [
+        ("model", ("a",)),
+        ("model", type("Text", (str,), {})("x")),
+        ("model", "\ud800"),
+        ("created", True),
+        ("created", 1589478378.0),
+        ("created", 10**30),
+        ("vendor", math.nan),
+        ("vendor", 10**19),
+        ("vendor", b"x"),
+        ("vendor", {1: "one"}),
+        ("vendor", {"\udc00": 1}),
+        ("vendor", decimal.Decimal(1)),
+        ("usage", collections.OrderedDict(prompt_tokens=5, completion_tokens=7, total_tokens=12)),
+    ],
+)
+def test_the_walker_leaves_what_is_not_plain_json_to_the_reference(where: str, value: object) -> None:
+    payload = {**json.loads(COMPACT), where: value}
+    assert walker(Settings())(payload, time.time()) is False
+
+
+def test_the_walker_stops_at_a_cycle() -> None:
+    payload = json.loads(COMPACT)
+    payload["vendor"] = payload
+    assert walker(Settings())(payload, time.time()) is False
 
 
 def test_the_clock_decides_created() -> None:
@@ -147,8 +205,10 @@ def test_generated_clean_documents_are_seen_clean(document: dict[str, Any], styl
     data = text.encode("utf-8", "surrogatepass")
     for name, settings_ in PROFILES.items():
         verdict = assert_sound(data, settings_)
+        walked = assert_walk_sound(document, settings_)
         if name == "strict" and reference_clean(data, settings_):
             assert verdict
+            assert walked
 
 
 def _mutations(examples: int) -> Any:
@@ -319,9 +379,13 @@ count = 0
 for settings in PROFILES.values():
     profile = settings.profile()
     program = compile_program(_screening_schemas(profile), ROOT_SCHEMA, screen=True)
-    scan = scan_module.Scanner(program, EARLIEST_CREATED, ONE_DAY, False).clean
+    scanner = scan_module.Scanner(program, EARLIEST_CREATED, ONE_DAY, False)
     for data in texts:
-        scan(data, time.time())
+        scanner.clean(data, time.time())
+        try:
+            scanner.clean_value(json.loads(data), time.time())
+        except ValueError:
+            pass
         count += 1
 print(f"scanned {count}")
 """

@@ -162,12 +162,8 @@ def rules_silent(settings: Settings, *, chunk: bool = False) -> Callable[[Any], 
 
 
 @cache
-def compiled_scanner(settings: Settings) -> Callable[[bytes | str, float], bool] | None:
-    """The one-pass scanner for `settings`: `scan(document, time.time())` is True only for a clean document.
-
-    None where it was not built, where a selected rule is one the screen does not know, or where
-    the schemas use a keyword the scanner does not check (`Unsupported`).
-    """
+def _scanner(settings: Settings) -> Any:
+    """The compiled scanner for `settings`, or None (see `compiled_scanner`)."""
     if _scan is None:
         return None
     response_rules = {rule_id for rule_id in settings.selected_rules() if RULES[rule_id].check is not None}
@@ -177,8 +173,28 @@ def compiled_scanner(settings: Settings) -> Callable[[bytes | str, float], bool]
         program = compile_program(_screening_schemas(settings.profile()), ROOT_SCHEMA, screen=bool(response_rules))
     except Unsupported:
         return None
-    clean: Callable[[bytes | str, float], bool] = _scan.Scanner(program, EARLIEST_CREATED, ONE_DAY, False).clean
-    return clean
+    return _scan.Scanner(program, EARLIEST_CREATED, ONE_DAY, False)
+
+
+def compiled_scanner(settings: Settings) -> Callable[[bytes | str, float], bool] | None:
+    """The one-pass scanner for `settings`: `scan(document, time.time())` is True only for a clean document.
+
+    None where it was not built, where a selected rule is one the screen does not know, or where
+    the schemas use a keyword the scanner does not check (`Unsupported`).
+    """
+    scanner = _scanner(settings)
+    return None if scanner is None else scanner.clean
+
+
+def compiled_walker(settings: Settings) -> Callable[[object, float], bool] | None:
+    """The scanner's checks over a Python value (exact dicts, lists, str, int, float, bool, None).
+
+    `walk(value, time.time())` is True only if the value is clean; anything else (a subclass, a
+    tuple, NaN, a lone surrogate, an integer beyond 18 digits) gets False, and the caller checks it
+    the exact way.
+    """
+    scanner = _scanner(settings)
+    return None if scanner is None else scanner.clean_value
 
 
 def _checks(settings: Settings, *, chunk: bool) -> tuple[Callable[[Any], bool], Callable[[Any], bool] | None] | None:
@@ -279,8 +295,11 @@ def value_reader(settings: Settings) -> Callable[[object], Any] | None:
     loads, dumps = orjson.loads, orjson.dumps
     strict = orjson.OPT_PASSTHROUGH_SUBCLASS | orjson.OPT_PASSTHROUGH_DATACLASS | orjson.OPT_PASSTHROUGH_DATETIME
     clean, unread = Verdict.CLEAN, Verdict.UNREAD
+    walk, now = compiled_walker(settings), time.time
 
     def read(payload: object) -> Any:
+        if walk is not None and walk(payload, now()):
+            return clean
         try:
             value = loads(dumps(payload, option=strict))
             if value != payload:

@@ -480,126 +480,262 @@ static int close_role(Scan *s, int role) {
     }
 }
 
-static int value(Scan *s, int node_index) {
+/* The role bookkeeping both readers share: the text reader (`value`) and the object walker (`walk`). */
+
+static int open_container(Scan *s, const Node *n, int role, int kind) {
+    if (!((n ? n->types : T_ANY) & kind) || (n && n->n_enum) || COUNTED(role)) return 0;
+    if (++s->depth > MAX_DEPTH) return 0;
+    switch (role) {
+    case R_USAGE:
+        s->usage_seen = 1;
+        s->prompt_seen = s->completion_seen = s->total_seen = 0;
+        s->details_prompt_max = s->details_completion_max = 0;
+        break;
+    case R_CHOICE:
+        if (s->n_choices == MAX_CHOICES) return 0;
+        s->index_seen = 0;
+        break;
+    case R_LOGPROBS:
+        s->lengths_seen = 0;
+        break;
+    case R_DETAILS_PROMPT:
+    case R_DETAILS_COMPLETION:
+        s->details = role;
+        break;
+    case R_CHOICES:
+        s->n_choices = 0;
+        break;
+    case R_LOGPROB_ARRAY:
+        s->last_offset = LLONG_MIN;
+        break;
+    default:
+        break;
+    }
+    return 1;
+}
+
+static int close_container(Scan *s, int role) {
+    s->depth--;
+    if (role == R_LOGPROB_ARRAY) {
+        if (s->lengths_seen > 0 && s->items_counted != s->array_length) return 0;
+        s->array_length = s->items_counted;
+        s->lengths_seen++;
+    }
+    if (!close_role(s, role)) return 0;
+    if (role == R_CHOICE) s->n_choices++;
+    return 1;
+}
+
+/* A string whose decoded text is known (`text` NULL: not decoded, only its length is). */
+static int string_value(Scan *s, const Node *n, int role, const char *text, Py_ssize_t length) {
+    if (!((n ? n->types : T_ANY) & T_STRING)) return 0;
+    if (n && n->n_enum && (text == NULL || !in_enum(s->sc, n, text, length))) return 0;
+    return !(role == R_ID && length == 0) && !COUNTED(role);
+}
+
+static int literal_value(const Node *n, int role, int kind) {
+    if (!((n ? n->types : T_ANY) & kind)) return 0;
+    if (n && n->n_enum && !(kind == T_NULL && n->enum_null)) return 0;
+    return !COUNTED(role) && !(kind == T_NULL && role == R_LOGPROB_ARRAY);
+}
+
+static int number_value(Scan *s, const Node *n, int role, const Number *num) {
     const Scanner *sc = s->sc;
-    const Node *n = node_index == NO_NODE ? NULL : &sc->nodes[node_index];
     int types = n ? n->types : T_ANY;
+    if (n && n->n_enum) return 0;
+    if (num->integer ? !(types & (T_INTEGER | T_NUMBER)) : !(types & T_NUMBER)) return 0;
+    if (n && !within(n, num)) return 0;
+    if (COUNTED(role) && !num->integer) return 0;
+    long long v = num->value;
+    switch (role) {
+    case R_DETAIL_COUNT:
+        if (v < 0) return 0;
+        if (s->details == R_DETAILS_PROMPT && v > s->details_prompt_max) s->details_prompt_max = v;
+        if (s->details == R_DETAILS_COMPLETION && v > s->details_completion_max) s->details_completion_max = v;
+        break;
+    case R_OFFSET: /* text_offset never decreases */
+        if (v < s->last_offset) return 0;
+        s->last_offset = v;
+        break;
+    case R_CREATED:
+        if (v < sc->earliest || v > s->latest) return 0;
+        s->created_seen = 1;
+        break;
+    case R_INDEX:
+        s->indexes[s->n_choices] = v;
+        s->index_seen = 1;
+        break;
+    case R_PROMPT:
+        s->prompt = v;
+        s->prompt_seen = 1;
+        break;
+    case R_COMPLETION:
+        s->completion = v;
+        s->completion_seen = 1;
+        break;
+    case R_TOTAL:
+        s->total = v;
+        s->total_seen = 1;
+        break;
+    default:
+        break;
+    }
+    return 1;
+}
+
+static int value(Scan *s, int node_index) {
+    const Node *n = node_index == NO_NODE ? NULL : &s->sc->nodes[node_index];
     int role = n ? n->role : R_NONE;
     skip_space(s);
     if (s->p >= s->end) return 0;
     unsigned char c = *s->p;
     switch (c) {
-    case '{': {
-        if (!(types & T_OBJECT) || (n && n->n_enum)) return 0;
-        if (++s->depth > MAX_DEPTH) return 0;
-        if (role == R_USAGE) {
-            s->usage_seen = 1;
-            s->prompt_seen = s->completion_seen = s->total_seen = 0;
-            s->details_prompt_max = s->details_completion_max = 0;
-        } else if (role == R_CHOICE) {
-            if (s->n_choices == MAX_CHOICES) return 0;
-            s->index_seen = 0;
-        } else if (role == R_LOGPROBS) {
-            s->lengths_seen = 0;
-        } else if (role == R_DETAILS_PROMPT || role == R_DETAILS_COMPLETION) {
-            s->details = role;
-        } else if (COUNTED(role)) {
-            return 0;
-        }
-        if (!object(s, n)) return 0;
-        s->depth--;
-        if (!close_role(s, role)) return 0;
-        if (role == R_CHOICE) s->n_choices++;
-        return 1;
-    }
-    case '[': {
-        if (!(types & T_ARRAY) || (n && n->n_enum)) return 0;
-        if (++s->depth > MAX_DEPTH) return 0;
-        if (COUNTED(role)) return 0;
-        if (role == R_CHOICES) s->n_choices = 0;
-        if (role == R_LOGPROB_ARRAY) s->last_offset = LLONG_MIN;
-        if (!array(s, n)) return 0;
-        s->depth--;
-        if (role == R_LOGPROB_ARRAY) {
-            if (s->lengths_seen > 0 && s->items_counted != s->array_length) return 0;
-            s->array_length = s->items_counted;
-            s->lengths_seen++;
-        }
-        if (!close_role(s, role)) return 0;
-        return 1;
-    }
+    case '{':
+        return open_container(s, n, role, T_OBJECT) && object(s, n) && close_container(s, role);
+    case '[':
+        return open_container(s, n, role, T_ARRAY) && array(s, n) && close_container(s, role);
     case '"': {
-        if (!(types & T_STRING)) return 0;
         const char *text;
         Py_ssize_t length;
         int in_arena;
         size_t mark = s->arena_len;
-        int need_text = n && n->n_enum;
-        if (!string(s, need_text, &text, &length, &in_arena)) return 0;
-        if (need_text && !in_enum(sc, n, resolve(s, text, in_arena), length)) return 0;
+        if (!string(s, n && n->n_enum, &text, &length, &in_arena)) return 0;
+        int ok = string_value(s, n, role, resolve(s, text, in_arena), length);
         s->arena_len = mark;
-        return !(role == R_ID && length == 0) && !COUNTED(role);
+        return ok;
     }
     case 't':
     case 'f': {
-        if (!(types & T_BOOLEAN) || (n && n->n_enum)) return 0;
         const char *word = c == 't' ? "true" : "false";
         size_t len = c == 't' ? 4 : 5;
         if ((size_t)(s->end - s->p) < len || memcmp(s->p, word, len) != 0) return 0;
         s->p += len;
-        return !COUNTED(role);
+        return literal_value(n, role, T_BOOLEAN);
     }
-    case 'n': {
-        if (!(types & T_NULL) || (n && n->n_enum && !n->enum_null)) return 0;
+    case 'n':
         if (s->end - s->p < 4 || memcmp(s->p, "null", 4) != 0) return 0;
         s->p += 4;
-        return !COUNTED(role) && role != R_LOGPROB_ARRAY;
-    }
+        return literal_value(n, role, T_NULL);
     default: {
         if (c != '-' && (c < '0' || c > '9')) return 0;
-        if (n && n->n_enum) return 0;
         Number num;
-        if (!number(s, &num)) return 0;
-        if (num.integer ? !(types & (T_INTEGER | T_NUMBER)) : !(types & T_NUMBER)) return 0;
-        if (n && !within(n, &num)) return 0;
-        if (COUNTED(role) && !num.integer) return 0;
-        switch (role) {
-        case R_DETAIL_COUNT:
-            if (num.value < 0) return 0;
-            if (s->details == R_DETAILS_PROMPT && num.value > s->details_prompt_max) s->details_prompt_max = num.value;
-            if (s->details == R_DETAILS_COMPLETION && num.value > s->details_completion_max)
-                s->details_completion_max = num.value;
-            break;
-        case R_OFFSET: /* text_offset never decreases */
-            if (num.value < s->last_offset) return 0;
-            s->last_offset = num.value;
-            break;
-        case R_CREATED:
-            if (num.value < sc->earliest || num.value > s->latest) return 0;
-            s->created_seen = 1;
-            break;
-        case R_INDEX:
-            s->indexes[s->n_choices] = num.value;
-            s->index_seen = 1;
-            break;
-        case R_PROMPT:
-            s->prompt = num.value;
-            s->prompt_seen = 1;
-            break;
-        case R_COMPLETION:
-            s->completion = num.value;
-            s->completion_seen = 1;
-            break;
-        case R_TOTAL:
-            s->total = num.value;
-            s->total_seen = 1;
-            break;
-        default:
-            break;
+        return number(s, &num) && number_value(s, n, role, &num);
+    }
+    }
+}
+
+/* --- the same checks over Python objects (what users pass to is_valid / iter_errors) ------- */
+
+/* A str as UTF-8 without lone surrogates (which the reference reports), or NULL. */
+static const char *text_of(PyObject *o, Py_ssize_t *length) {
+    if (PyUnicode_IS_ASCII(o)) {
+        *length = PyUnicode_GET_LENGTH(o);
+        return (const char *)PyUnicode_DATA(o);
+    }
+    const char *text = PyUnicode_AsUTF8AndSize(o, length);
+    if (text == NULL) PyErr_Clear();
+    return text;
+}
+
+static int has_lone_surrogate(PyObject *o) {
+    int kind = PyUnicode_KIND(o);
+    if (kind == PyUnicode_1BYTE_KIND) return 0;
+    const void *data = PyUnicode_DATA(o);
+    Py_ssize_t length = PyUnicode_GET_LENGTH(o);
+    for (Py_ssize_t i = 0; i < length; i++) {
+        Py_UCS4 c = PyUnicode_READ(kind, data, i);
+        if (c >= 0xD800 && c <= 0xDFFF) return 1;
+    }
+    return 0;
+}
+
+static int walk(Scan *s, PyObject *o, int node_index);
+
+static int walk_object(Scan *s, PyObject *o, const Node *n) {
+    const Scanner *sc = s->sc;
+    uint64_t seen = 0;
+    int role = n ? n->role : R_NONE;
+    Py_ssize_t at = 0;
+    PyObject *key, *item;
+    while (PyDict_Next(o, &at, &key, &item)) {
+        if (!PyUnicode_CheckExact(key) || has_lone_surrogate(key)) return 0;
+        int child = NO_NODE, matched = -1;
+        if (n && n->n_props) {
+            Py_ssize_t length;
+            const char *text = text_of(key, &length);
+            if (text == NULL) return 0;
+            for (int i = 0; i < n->n_props; i++) {
+                const Prop *prop = &sc->props[n->prop_first + i];
+                if (prop->length == length && memcmp(prop->name, text, (size_t)length) == 0) {
+                    matched = i;
+                    break;
+                }
+            }
         }
-        return 1;
+        if (matched >= 0) {
+            seen |= (uint64_t)1 << matched; /* a dict holds each key once */
+            child = sc->props[n->prop_first + matched].node;
+        } else {
+            if (n && n->additional == CLOSED) return 0;
+            if (role == R_USAGE) return 0;
+            child = n ? n->additional : NO_NODE;
+        }
+        if (!walk(s, item, child)) return 0;
     }
+    return !n || (seen & n->required) == n->required;
+}
+
+static int walk(Scan *s, PyObject *o, int node_index) {
+    const Node *n = node_index == NO_NODE ? NULL : &s->sc->nodes[node_index];
+    int role = n ? n->role : R_NONE;
+    PyTypeObject *type = Py_TYPE(o);
+    /* exact types only: a subclass, a tuple, an Enum is for the reference to judge */
+    if (type == &PyDict_Type) {
+        return open_container(s, n, role, T_OBJECT) && walk_object(s, o, n) && close_container(s, role);
     }
+    if (type == &PyList_Type) {
+        if (!open_container(s, n, role, T_ARRAY)) return 0;
+        int items = n ? n->items : NO_NODE;
+        Py_ssize_t count = PyList_GET_SIZE(o);
+        for (Py_ssize_t i = 0; i < count; i++) {
+            if (i >= PyList_GET_SIZE(o) || !walk(s, PyList_GET_ITEM(o, i), items)) return 0;
+        }
+        s->items_counted = count;
+        return close_container(s, role);
+    }
+    if (type == &PyUnicode_Type) {
+        if (has_lone_surrogate(o)) return 0;
+        Py_ssize_t length = PyUnicode_GET_LENGTH(o);
+        const char *text = NULL;
+        if (n && n->n_enum && (text = text_of(o, &length)) == NULL) return 0;
+        return string_value(s, n, role, text, length);
+    }
+    if (o == Py_None) return literal_value(n, role, T_NULL);
+    if (type == &PyBool_Type) return literal_value(n, role, T_BOOLEAN);
+    Number num = {0, 0, 0, 0};
+    if (type == &PyLong_Type) {
+        int overflow;
+        long long v = PyLong_AsLongLongAndOverflow(o, &overflow);
+        if (v == -1 && PyErr_Occurred()) {
+            PyErr_Clear();
+            return 0;
+        }
+        /* beyond 18 digits, as in text: the reference also limits the digits it reads */
+        if (overflow || v <= -1000000000000000000LL || v >= 1000000000000000000LL) return 0;
+        num.integer = 1;
+        num.value = v;
+        num.negative = v < 0;
+        num.zero = v == 0;
+        return number_value(s, n, role, &num);
+    }
+    if (type == &PyFloat_Type) {
+        double d = PyFloat_AS_DOUBLE(o);
+        if (!isfinite(d)) return 0;
+        num.negative = d < 0;
+        num.zero = d == 0;
+        return number_value(s, n, role, &num);
+    }
+    return 0;
 }
 
 static PyObject *scanner_clean(Scanner *self, PyObject *const *args, Py_ssize_t nargs) {
@@ -643,6 +779,25 @@ static PyObject *scanner_clean(Scanner *self, PyObject *const *args, Py_ssize_t 
     }
     PyMem_Free(s.arena);
     if (release) PyBuffer_Release(&view);
+    if (ok) Py_RETURN_TRUE;
+    Py_RETURN_FALSE;
+}
+
+static PyObject *scanner_clean_value(Scanner *self, PyObject *const *args, Py_ssize_t nargs) {
+    if (nargs != 2) {
+        PyErr_SetString(PyExc_TypeError, "clean_value(value, now) takes two arguments");
+        return NULL;
+    }
+    double now = PyFloat_AsDouble(args[1]);
+    if (now == -1.0 && PyErr_Occurred()) return NULL;
+    Scan s;
+    memset(&s, 0, sizeof s);
+    s.sc = self;
+    if (!isfinite(now) || now > 9.0e15 || now < 0) now = 0;
+    s.latest = (long long)floor(now) + self->one_day;
+    s.details = R_NONE;
+    int ok = self->n_nodes > 0 && walk(&s, args[0], 0);
+    if (PyErr_Occurred()) return NULL;
     if (ok) Py_RETURN_TRUE;
     Py_RETURN_FALSE;
 }
@@ -802,6 +957,8 @@ fail:
 static PyMethodDef scanner_methods[] = {
     {"clean", (PyCFunction)(void (*)(void))scanner_clean, METH_FASTCALL,
      "clean(document, now) -> bool: True only if the JSON document is certainly clean; `now` is time.time()."},
+    {"clean_value", (PyCFunction)(void (*)(void))scanner_clean_value, METH_FASTCALL,
+     "clean_value(value, now) -> bool: the same for a Python value (exact dict, list, str, int, float, bool, None)."},
     {NULL, NULL, 0, NULL},
 };
 
