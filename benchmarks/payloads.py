@@ -155,6 +155,11 @@ def invalid(payload: bytes) -> bytes:
     return _dumps(document).encode()
 
 
+def with_null_fingerprint(payload: bytes) -> bytes:
+    """The same payload with the one schema error a vLLM log line holds: `system_fingerprint: null`."""
+    return _dumps({**json.loads(payload), "system_fingerprint": None}).encode()
+
+
 def write_jsonl(path: Path, lines: int, invalid_share: float = 0.01) -> Path:
     """A log of mostly small responses, some medium; `invalid_share` of the lines have one schema error.
 

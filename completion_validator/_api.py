@@ -12,7 +12,7 @@ from typing import Any, Unpack
 
 from completion_validator._check import check
 from completion_validator._fastpath import json_reader, value_reader
-from completion_validator._inputs._items import FastRead, Verdict
+from completion_validator._inputs._items import FastRead, Judged, Verdict
 from completion_validator._jsontext import JsonSyntaxError, parse_json
 from completion_validator._settings import Options, Settings, settings_from
 from completion_validator.errors import Finding, InvalidCompletion
@@ -110,6 +110,8 @@ def is_valid_json(data: bytes | str, **options: Unpack[Options]) -> bool:
     verdict = Verdict.UNREAD if read is None else read(raw)
     if verdict is Verdict.CLEAN:
         return True
+    if type(verdict) is Judged:
+        return not any(error.severity == "error" for error in verdict.findings)
     if verdict is not Verdict.UNREAD:  # read exactly once: explained from that value
         return not any(error.severity == "error" for error in check(verdict, settings, from_json_text=True))
     try:

@@ -13,7 +13,7 @@ import os
 import sys
 from collections import Counter
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from functools import cache
 from typing import TYPE_CHECKING, BinaryIO
 
@@ -123,7 +123,7 @@ def run(paths: list[str], options: RunOptions, reporter: Reporter, progress: Pro
                 for tally in _tallies(source, options, workers):
                     _add(tally, result, summary)
                     for located in tally.findings:
-                        _report(reporter, progress, replace(located, file=source.name))
+                        _report(reporter, progress, located.in_file(source.name))
                     if progress is not None:
                         progress.advance(documents=tally.documents + tally.unreadable, bytes_done=tally.bytes_read)
                 if progress is not None:

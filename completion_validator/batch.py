@@ -25,7 +25,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from typing import Unpack
 
-from completion_validator._inputs import FORMATS, Capture, Clean, Document, FastRead, Item
+from completion_validator._inputs import FORMATS, Capture, Clean, Document, Explained, FastRead, Item
 from completion_validator._inputs._items import Verdict
 from completion_validator._results import describe_counts
 from completion_validator._settings import Options, Settings, settings_from
@@ -203,6 +203,10 @@ def check_items(
     for item in items:
         if isinstance(item, Clean):
             report.documents += 1
+            continue
+        if isinstance(item, Explained):
+            report.documents += 1
+            _count(report, item.findings, item.index, max_errors)
             continue
         if isinstance(item, Finding):
             report.unreadable += 1

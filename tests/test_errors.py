@@ -128,7 +128,7 @@ def test_pointer_escapes_round_trip(parts: list[str | int]) -> None:
     assert to_json_path(tuple(parts)).startswith("$")
 
 
-def test_located_is_replace_with_every_field_carried_over() -> None:
+def test_located_and_in_file_are_replace_with_every_field_carried_over() -> None:
     from dataclasses import fields, replace
 
     from completion_validator.errors import Finding
@@ -136,3 +136,4 @@ def test_located_is_replace_with_every_field_carried_over() -> None:
     values = {field.name: f"<{field.name}>" for field in fields(Finding)}
     finding = Finding(**values)  # type: ignore[arg-type]
     assert finding.located(3, 4, 5) == replace(finding, line=3, column=4, document=5)
+    assert finding.in_file("log.jsonl") == replace(finding, file="log.jsonl")

@@ -30,15 +30,17 @@ from hypothesis import strategies as st
 
 from completion_validator import _fastpath as fastpath
 from completion_validator._check import check
-from completion_validator._fastpath import _screening_schemas, compiled_scanner, compiled_walker
+from completion_validator._fastpath import _screening_schemas, compiled_scanner, compiled_walker, json_reader
 from completion_validator._fastpath._program import Unsupported, compile_program
-from completion_validator._jsontext import JsonSyntaxError, parse_json
+from completion_validator._inputs._items import Judged
+from completion_validator._jsontext import JsonLocator, JsonSyntaxError, parse_json
 from completion_validator._registry import ROOT_SCHEMA
 from completion_validator._settings import Settings
+from completion_validator.errors import Finding
 from tests.conftest import REPO
 from tests.hostile.inputs import VALID
 from tests.strategies import completions
-from tests.test_engines import PROFILES, mutate
+from tests.test_engines import PROFILES, mutate, records
 
 # Where Python's C compiler is found, the install must have built the scanner (hatch_build.py).
 COMPILER = shutil.which((sysconfig.get_config_var("CC") or "cc").split()[0])
@@ -69,11 +71,34 @@ def reference_clean(data: bytes, settings_: Settings) -> bool:
 
 
 def assert_sound(data: bytes, settings_: Settings) -> bool:
-    """The scanner's verdict, held to the reference: True only where the reference finds nothing."""
+    """The scanner's verdict, held to the reference: True only where the reference finds nothing.
+
+    And where the scanner judges the document whole (`Judged`), its records are the reference's,
+    located the same in a whole file and in a JSON Lines line.
+    """
     verdict = scanner(settings_)(data, time.time())
     if verdict:
         assert reference_clean(data, settings_), data[:300]
+    read = json_reader(settings_)
+    assert read is not None
+    judged = read(data)
+    if type(judged) is Judged:
+        assert records(judged.located_in_text(data)) == records(reference_located(data, settings_, None))
+        if b"\n" not in data:
+            assert records(judged.located_in_line(data, 7)) == records(reference_located(data, settings_, 7))
     return verdict
+
+
+def reference_located(data: bytes, settings_: Settings, line: int | None) -> list[Finding]:
+    """The reference engine's findings for `data`, located in a whole file or as JSON Lines line `line`."""
+    text = data.decode("utf-8")
+    value = parse_json(text)
+    locator = JsonLocator(text, line or 1, single_line=line is not None, value=value)
+    located = []
+    for finding in check(value, settings_, fast=False):
+        position = locator.locate(finding.instance_path or (), finding.keyword)
+        located.append(finding.located(position.line, position.column, line))
+    return located
 
 
 def walker(settings_: Settings) -> Callable[[object, float], bool]:
@@ -379,9 +404,10 @@ count = 0
 for settings in PROFILES.values():
     profile = settings.profile()
     program = compile_program(_screening_schemas(profile), ROOT_SCHEMA, screen=True)
-    scanner = scan_module.Scanner(program, EARLIEST_CREATED, ONE_DAY, False)
+    scanner = scan_module.Scanner(program.nodes, EARLIEST_CREATED, ONE_DAY, False)
     for data in texts:
         scanner.clean(data, time.time())
+        scanner.judge(data, time.time())
         try:
             scanner.clean_value(json.loads(data), time.time())
         except ValueError:

@@ -25,8 +25,9 @@ from functools import cache
 from types import ModuleType
 from typing import Any
 
+from completion_validator._fastpath._judge import judged_builder
 from completion_validator._fastpath._keys import ESCAPED_COLON, has_no_duplicate_keys
-from completion_validator._fastpath._program import Unsupported, compile_program
+from completion_validator._fastpath._program import Program, Unsupported, compile_program
 from completion_validator._fastpath._screen import SCREENED_RULES, passes_screen
 from completion_validator._inputs._items import Verdict
 from completion_validator._profiles import Profile, derive_schema
@@ -170,10 +171,17 @@ def _scanner(settings: Settings) -> Any:
     if response_rules - SCREENED_RULES:
         return None
     try:
-        program = compile_program(_screening_schemas(settings.profile()), ROOT_SCHEMA, screen=bool(response_rules))
+        return _program(settings.profile(), bool(response_rules))
     except Unsupported:
         return None
-    return _scan.Scanner(program, EARLIEST_CREATED, ONE_DAY, False)
+
+
+@cache
+def _program(profile: Profile, screen: bool) -> tuple[Any, Program]:
+    """The compiled scanner for `profile` (with the rule screen's roles if `screen`), and its program."""
+    assert _scan is not None
+    program = compile_program(_screening_schemas(profile), ROOT_SCHEMA, screen=screen)
+    return _scan.Scanner(program.nodes, EARLIEST_CREATED, ONE_DAY, False), program
 
 
 def compiled_scanner(settings: Settings) -> Callable[[bytes | str, float], bool] | None:
@@ -183,7 +191,7 @@ def compiled_scanner(settings: Settings) -> Callable[[bytes | str, float], bool]
     the schemas use a keyword the scanner does not check (`Unsupported`).
     """
     scanner = _scanner(settings)
-    return None if scanner is None else scanner.clean
+    return None if scanner is None else scanner[0].clean
 
 
 def compiled_walker(settings: Settings) -> Callable[[object, float], bool] | None:
@@ -194,7 +202,7 @@ def compiled_walker(settings: Settings) -> Callable[[object, float], bool] | Non
     the exact way.
     """
     scanner = _scanner(settings)
-    return None if scanner is None else scanner.clean_value
+    return None if scanner is None else scanner[0].clean_value
 
 
 def _checks(settings: Settings, *, chunk: bool) -> tuple[Callable[[Any], bool], Callable[[Any], bool] | None] | None:
@@ -251,11 +259,17 @@ def json_reader(settings: Settings) -> Callable[[bytes], Any] | None:
     loads, dumps, malformed = orjson.loads, orjson.dumps, orjson.JSONDecodeError
     clean, unread = Verdict.CLEAN, Verdict.UNREAD
     colon, escaped_colon = b":", ESCAPED_COLON
-    scan, now = compiled_scanner(settings), time.time
+    scanner, now = _scanner(settings), time.time
+    judge = None if scanner is None else scanner[0].judge
+    judged = None if scanner is None else judged_builder(scanner[1])
 
     def read(raw: bytes) -> Any:
-        if scan is not None and scan(raw, now()):
-            return clean
+        if judge is not None:
+            failures = judge(raw, now())
+            if failures is True:
+                return clean
+            if failures is not None:  # the scanner explained it whole
+                return judged(failures)  # type: ignore[misc]
         try:
             value = loads(raw)
         except malformed:

@@ -9,11 +9,16 @@ and array items must be, integer bounds. A keyword outside that set makes the wh
 
 Roles mark the paths whose values the rule screen needs (`created`, the usage counts, choice
 indexes, logprob arrays, offsets): the scanner checks there what `passes_screen` checks.
+
+For each node the program also keeps what a `type` or `enum` error there is reported with (the
+keyword's value and its location in our files, as jsonschema names it), so that the failures the
+scanner judges (`Scanner.judge`) become the reference engine's records through `_findings`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any, Final
 from urllib.parse import urljoin
 
@@ -87,34 +92,58 @@ _MAX_NODES = 10_000
 Node = tuple[int, int, tuple[bytes, ...], bool, tuple[tuple[bytes, int], ...], tuple[int, ...], int, int, Any, Any]
 
 
+# A keyword's value and its location, for the record of an error there: ("string", "x.schema.json#/type").
+Keyword = tuple[Any, str]
+
+
 class Unsupported(ValueError):
     """The schemas use something the scanner does not check: it must not be used for them."""
 
 
-def compile_program(schemas: Mapping[str, Mapping[str, Any]], root: str, *, screen: bool) -> tuple[Node, ...]:
+@dataclass(frozen=True)
+class Program:
+    """The scanner's nodes, and for each node its `type` and `enum` keywords (None where absent)."""
+
+    nodes: tuple[Node, ...]
+    types: tuple[Keyword | None, ...]
+    enums: tuple[Keyword | None, ...]
+
+
+def compile_program(schemas: Mapping[str, Mapping[str, Any]], root: str, *, screen: bool) -> Program:
     """The scanner's program for the derived `schemas` (by file name), from `root`; roles only if `screen`."""
-    by_id = {schema["$id"]: schema for schema in schemas.values()}
-    compiler = _Compiler(by_id, SCREEN_ROLES if screen else {})
-    compiler.node(schemas[root], schemas[root]["$id"], ())
+    compiler = _Compiler(schemas, SCREEN_ROLES if screen else {})
+    compiler.node(schemas[root], (schemas[root]["$id"], ""), ())
     missing = set(compiler.roles) - compiler.placed
     if missing:
         raise Unsupported(f"the rule screen needs paths the schemas do not have: {sorted(missing)}")
-    return tuple(node for node in compiler.nodes if node is not None)
+    nodes = tuple(node for node in compiler.nodes if node is not None)
+    return Program(nodes, tuple(compiler.types), tuple(compiler.enums))
+
+
+def _pointer_part(name: str) -> str:
+    return name.replace("~", "~0").replace("/", "~1")
 
 
 class _Compiler:
-    def __init__(self, by_id: Mapping[str, Mapping[str, Any]], roles: Mapping[Path, int]) -> None:
-        self.by_id = by_id
+    def __init__(self, schemas: Mapping[str, Mapping[str, Any]], roles: Mapping[Path, int]) -> None:
+        self.by_id = {schema["$id"]: schema for schema in schemas.values()}
+        self.names = {schema["$id"]: name for name, schema in schemas.items()}
         self.roles = roles
         self.placed: set[Path] = set()
         self.nodes: list[Node | None] = []
+        self.types: list[Keyword | None] = []
+        self.enums: list[Keyword | None] = []
 
-    def node(self, schema: Any, base: str, path: Path, parent_role: int = R_NONE) -> int:
-        schema, base = self._follow(schema, base)
+    def node(self, schema: Any, where: tuple[str, str], path: Path, parent_role: int = R_NONE) -> int:
+        """Compile `schema`, found at `where` (a file's $id and a JSON pointer in it), for the values at `path`."""
+        schema, where = self._follow(schema, where)
+        base, pointer = where
         index = len(self.nodes)
         if index >= _MAX_NODES:
             raise Unsupported("too many nodes")
         self.nodes.append(None)  # the slot, so that a node's children come after it
+        self.types.append(None)
+        self.enums.append(None)
         # every member of a token-details object is a count to the screen, named or not
         role = self.roles.get(path, R_DETAIL_COUNT if parent_role in _DETAILS else R_NONE)
         if path in self.roles:
@@ -135,10 +164,21 @@ class _Compiler:
                 names.append(name)
         if len(names) > MAX_PROPS:
             raise Unsupported("more members than the scanner tracks")
+        location = f"{self.names[base]}#{pointer}"
+        if "type" in schema:
+            self.types[index] = (schema["type"], f"{location}/type")
+        if "enum" in schema:
+            self.enums[index] = (schema["enum"], f"{location}/enum")
+        properties = schema.get("properties", {})
         props = tuple(
             (
                 name.encode(),
-                self.node(schema.get("properties", {}).get(name, True), base, (*path, name), role),
+                self.node(
+                    properties.get(name, True),
+                    (base, f"{pointer}/properties/{_pointer_part(name)}"),
+                    (*path, name),
+                    role,
+                ),
             )
             for name in names
         )
@@ -147,10 +187,14 @@ class _Compiler:
         if additional is False:
             others = CLOSED
         elif role in _DETAILS or additional is not True:
-            others = self.node(additional, base, (*path, OTHERS), role)
+            others = self.node(additional, (base, f"{pointer}/additionalProperties"), (*path, OTHERS), role)
         else:
             others = NO_NODE
-        items = NO_NODE if schema.get("items", True) is True else self.node(schema["items"], base, (*path, ITEMS))
+        items = (
+            NO_NODE
+            if schema.get("items", True) is True
+            else self.node(schema["items"], (base, f"{pointer}/items"), (*path, ITEMS))
+        )
         self.nodes[index] = (
             types,
             role,
@@ -165,16 +209,16 @@ class _Compiler:
         )
         return index
 
-    def _follow(self, schema: Any, base: str) -> tuple[Any, str]:
+    def _follow(self, schema: Any, where: tuple[str, str]) -> tuple[Any, tuple[str, str]]:
         for _ in range(_MAX_REFS):
             if not isinstance(schema, Mapping) or "$ref" not in schema:
-                return schema, base
+                return schema, where
             if set(schema) - _ANNOTATIONS - {"$ref"}:
                 raise Unsupported("a $ref beside other keywords")
-            target = urljoin(base, schema["$ref"])
-            if target not in self.by_id:
+            target = urljoin(where[0], schema["$ref"])
+            if target not in self.by_id:  # a whole file only: a fragment is not followed
                 raise Unsupported(f"a $ref the scanner cannot follow: {schema['$ref']}")
-            schema, base = self.by_id[target], target
+            schema, where = self.by_id[target], (target, "")
         raise Unsupported("$ref chain too long")
 
 

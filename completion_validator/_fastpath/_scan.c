@@ -47,6 +47,11 @@ enum {
 #define MAX_INT_DIGITS 18
 #define MAX_MAGNITUDE 308 /* digits before the point + exponent: beyond, Python may read inf */
 #define MAX_DIGITS 300
+#define MAX_FAILURES 16
+
+/* What the value helpers answer besides yes (1) and "not sure" (0): a failure `judge` may report. */
+#define FAIL_TYPE 2
+#define FAIL_ENUM 3
 
 typedef struct {
     const char *name;
@@ -84,6 +89,14 @@ typedef struct {
     int chunk;
 } Scanner;
 
+/* One step of the path to the value being read (kept only when judging). */
+typedef struct {
+    const char *key; /* a member's key (in the input, or an offset into the arena: 0 is one) */
+    Py_ssize_t length; /* the key's length, or the array index */
+    int in_arena;
+    int is_index;
+} Step;
+
 typedef struct {
     const unsigned char *p, *end, *start;
     const Scanner *sc;
@@ -102,6 +115,9 @@ typedef struct {
     long long last_offset;
     Py_ssize_t items_counted;
     int details; /* R_DETAILS_PROMPT or R_DETAILS_COMPLETION inside one, else R_NONE */
+    /* judging: the failures found so far, and the path to the current value */
+    PyObject *failures;
+    Step path[MAX_DEPTH + 1];
 } Scan;
 
 /* What a number token looked like. */
@@ -333,6 +349,7 @@ static int within(const Node *n, const Number *num) {
 }
 
 static int value(Scan *s, int node);
+static int judged_value(Scan *s, const Node *n, int node_index, int role);
 
 static int object(Scan *s, const Node *n) {
     const Scanner *sc = s->sc;
@@ -373,7 +390,7 @@ static int object(Scan *s, const Node *n) {
                 if (seen & ((uint64_t)1 << matched)) return 0; /* a duplicate key */
                 seen |= (uint64_t)1 << matched;
                 child = sc->props[n->prop_first + matched].node;
-                if (in_arena) s->arena_len = mark;
+                if (in_arena && !s->failures) s->arena_len = mark; /* a judge may need it for a path */
             } else {
                 if (n && n->additional == CLOSED) return 0;
                 if (role == R_USAGE) return 0; /* a vendor member of usage: the rules look at it */
@@ -389,6 +406,13 @@ static int object(Scan *s, const Node *n) {
                 other_length[n_other] = length;
                 other_arena[n_other] = in_arena;
                 n_other++;
+            }
+            if (s->failures) {
+                Step *step = &s->path[s->depth];
+                step->key = key;
+                step->length = length;
+                step->in_arena = in_arena;
+                step->is_index = 0;
             }
             if (!value(s, child)) return 0;
             skip_space(s);
@@ -420,6 +444,10 @@ static int array(Scan *s, const Node *n) {
         return 1;
     }
     for (;;) {
+        if (s->failures) {
+            s->path[s->depth].is_index = 1;
+            s->path[s->depth].length = count;
+        }
         if (!value(s, items)) return 0;
         count++;
         skip_space(s);
@@ -527,15 +555,18 @@ static int close_container(Scan *s, int role) {
 }
 
 /* A string whose decoded text is known (`text` NULL: not decoded, only its length is). */
+/* The value helpers answer 1 (fine), 0 (not sure) or FAIL_TYPE / FAIL_ENUM: exactly one schema
+ * error, of that keyword, which jsonschema would report for this value (a value failing both
+ * `type` and `enum` is "not sure"). */
 static int string_value(Scan *s, const Node *n, int role, const char *text, Py_ssize_t length) {
-    if (!((n ? n->types : T_ANY) & T_STRING)) return 0;
-    if (n && n->n_enum && (text == NULL || !in_enum(s->sc, n, text, length))) return 0;
+    if (!((n ? n->types : T_ANY) & T_STRING)) return n && n->n_enum ? 0 : FAIL_TYPE;
+    if (n && n->n_enum && (text == NULL || !in_enum(s->sc, n, text, length))) return text == NULL ? 0 : FAIL_ENUM;
     return !(role == R_ID && length == 0) && !COUNTED(role);
 }
 
 static int literal_value(const Node *n, int role, int kind) {
-    if (!((n ? n->types : T_ANY) & kind)) return 0;
-    if (n && n->n_enum && !(kind == T_NULL && n->enum_null)) return 0;
+    if (!((n ? n->types : T_ANY) & kind)) return n && n->n_enum ? 0 : FAIL_TYPE;
+    if (n && n->n_enum && !(kind == T_NULL && n->enum_null)) return FAIL_ENUM;
     return !COUNTED(role) && !(kind == T_NULL && role == R_LOGPROB_ARRAY);
 }
 
@@ -543,7 +574,8 @@ static int number_value(Scan *s, const Node *n, int role, const Number *num) {
     const Scanner *sc = s->sc;
     int types = n ? n->types : T_ANY;
     if (n && n->n_enum) return 0;
-    if (num->integer ? !(types & (T_INTEGER | T_NUMBER)) : !(types & T_NUMBER)) return 0;
+    if (!(types & (T_INTEGER | T_NUMBER))) return FAIL_TYPE; /* no number of any kind belongs here */
+    if (!num->integer && !(types & T_NUMBER)) return 0; /* 5.0 is an integer to JSON Schema: not sure */
     if (n && !within(n, num)) return 0;
     if (COUNTED(role) && !num->integer) return 0;
     long long v = num->value;
@@ -583,12 +615,21 @@ static int number_value(Scan *s, const Node *n, int role, const Number *num) {
     return 1;
 }
 
+static int record_failure(Scan *s, int node_index, int kind, const unsigned char *begin);
+
 static int value(Scan *s, int node_index) {
     const Node *n = node_index == NO_NODE ? NULL : &s->sc->nodes[node_index];
     int role = n ? n->role : R_NONE;
     skip_space(s);
     if (s->p >= s->end) return 0;
+    const unsigned char *begin = s->p;
+    int verdict = judged_value(s, n, node_index, role);
+    return verdict <= 1 ? verdict : record_failure(s, node_index, verdict, begin);
+}
+
+static int judged_value(Scan *s, const Node *n, int node_index, int role) {
     unsigned char c = *s->p;
+    (void)node_index;
     switch (c) {
     case '{':
         return open_container(s, n, role, T_OBJECT) && object(s, n) && close_container(s, role);
@@ -619,9 +660,81 @@ static int value(Scan *s, int node_index) {
     default: {
         if (c != '-' && (c < '0' || c > '9')) return 0;
         Number num;
-        return number(s, &num) && number_value(s, n, role, &num);
+        return number(s, &num) ? number_value(s, n, role, &num) : 0;
     }
     }
+}
+
+/* --- judging: the schema errors of a document the rules are silent on ------------------- */
+
+/* The scalar at `begin` as the strict parser reads it (the scanner has checked its grammar). */
+static PyObject *scalar_at(Scan *s, const unsigned char *begin, const unsigned char *end) {
+    switch (*begin) {
+    case 'n':
+        Py_RETURN_NONE;
+    case 't':
+        Py_RETURN_TRUE;
+    case 'f':
+        Py_RETURN_FALSE;
+    case '"': {
+        const unsigned char *saved = s->p;
+        const char *text;
+        Py_ssize_t length;
+        int in_arena;
+        s->p = begin;
+        int ok = string(s, 1, &text, &length, &in_arena);
+        s->p = saved;
+        if (!ok) return NULL;
+        return PyUnicode_DecodeUTF8(resolve(s, text, in_arena), length, "strict");
+    }
+    default: {
+        char token[400];
+        Py_ssize_t size = end - begin;
+        if (size >= (Py_ssize_t)sizeof token) return NULL;
+        memcpy(token, begin, (size_t)size);
+        token[size] = '\0';
+        if (memchr(token, '.', (size_t)size) || memchr(token, 'e', (size_t)size) || memchr(token, 'E', (size_t)size)) {
+            double value = PyOS_string_to_double(token, NULL, NULL); /* as float(), as json does */
+            if (value == -1.0 && PyErr_Occurred()) return NULL;
+            return PyFloat_FromDouble(value);
+        }
+        return PyLong_FromString(token, NULL, 10);
+    }
+    }
+}
+
+/* Keep a failure for `judge`: only a scalar where no rule looks (no role), at most MAX_FAILURES. */
+static int record_failure(Scan *s, int node_index, int kind, const unsigned char *begin) {
+    if (s->failures == NULL || node_index == NO_NODE || s->sc->nodes[node_index].role != R_NONE) return 0;
+    if (PyList_GET_SIZE(s->failures) >= MAX_FAILURES) return 0;
+    PyObject *path = PyTuple_New(s->depth);
+    if (path == NULL) goto error;
+    for (int d = 1; d <= s->depth; d++) {
+        const Step *step = &s->path[d];
+        PyObject *part = step->is_index ? PyLong_FromSsize_t(step->length)
+                                           : PyUnicode_DecodeUTF8(resolve(s, step->key, step->in_arena), step->length,
+                                                                  "strict");
+        if (part == NULL) {
+            Py_DECREF(path);
+            goto error;
+        }
+        PyTuple_SET_ITEM(path, d - 1, part);
+    }
+    PyObject *value = scalar_at(s, begin, s->p);
+    if (value == NULL) {
+        Py_DECREF(path);
+        goto error;
+    }
+    PyObject *failure = Py_BuildValue("(iiNNn)", kind == FAIL_TYPE ? 0 : 1, node_index, path, value,
+                                      (Py_ssize_t)(begin - s->start));
+    if (failure == NULL) goto error;
+    int appended = PyList_Append(s->failures, failure);
+    Py_DECREF(failure);
+    if (appended < 0) goto error;
+    return 1;
+error:
+    PyErr_Clear(); /* then not sure: the exact path explains it */
+    return 0;
 }
 
 /* --- the same checks over Python objects (what users pass to is_valid / iter_errors) ------- */
@@ -708,10 +821,10 @@ static int walk(Scan *s, PyObject *o, int node_index) {
         Py_ssize_t length = PyUnicode_GET_LENGTH(o);
         const char *text = NULL;
         if (n && n->n_enum && (text = text_of(o, &length)) == NULL) return 0;
-        return string_value(s, n, role, text, length);
+        return string_value(s, n, role, text, length) == 1;
     }
-    if (o == Py_None) return literal_value(n, role, T_NULL);
-    if (type == &PyBool_Type) return literal_value(n, role, T_BOOLEAN);
+    if (o == Py_None) return literal_value(n, role, T_NULL) == 1;
+    if (type == &PyBool_Type) return literal_value(n, role, T_BOOLEAN) == 1;
     Number num = {0, 0, 0, 0};
     if (type == &PyLong_Type) {
         int overflow;
@@ -726,21 +839,22 @@ static int walk(Scan *s, PyObject *o, int node_index) {
         num.value = v;
         num.negative = v < 0;
         num.zero = v == 0;
-        return number_value(s, n, role, &num);
+        return number_value(s, n, role, &num) == 1;
     }
     if (type == &PyFloat_Type) {
         double d = PyFloat_AS_DOUBLE(o);
         if (!isfinite(d)) return 0;
         num.negative = d < 0;
         num.zero = d == 0;
-        return number_value(s, n, role, &num);
+        return number_value(s, n, role, &num) == 1;
     }
     return 0;
 }
 
-static PyObject *scanner_clean(Scanner *self, PyObject *const *args, Py_ssize_t nargs) {
+/* clean() and judge(): one pass over a document; `failures` a list to judge into, or NULL. */
+static PyObject *scan_document(Scanner *self, PyObject *const *args, Py_ssize_t nargs, PyObject *failures) {
     if (nargs != 2) {
-        PyErr_SetString(PyExc_TypeError, "clean(document, now) takes two arguments");
+        PyErr_SetString(PyExc_TypeError, "clean(document, now) and judge(document, now) take two arguments");
         return NULL;
     }
     double now = PyFloat_AsDouble(args[1]);
@@ -772,6 +886,7 @@ static PyObject *scanner_clean(Scanner *self, PyObject *const *args, Py_ssize_t 
     if (!isfinite(now) || now > 9.0e15 || now < 0) now = 0; /* then nothing is plausible: not clean */
     s.latest = (long long)floor(now) + self->one_day;
     s.details = R_NONE;
+    s.failures = failures;
     int ok = self->n_nodes > 0 && value(&s, 0);
     if (ok) {
         skip_space(&s);
@@ -781,6 +896,26 @@ static PyObject *scanner_clean(Scanner *self, PyObject *const *args, Py_ssize_t 
     if (release) PyBuffer_Release(&view);
     if (ok) Py_RETURN_TRUE;
     Py_RETURN_FALSE;
+}
+
+static PyObject *scanner_clean(Scanner *self, PyObject *const *args, Py_ssize_t nargs) {
+    return scan_document(self, args, nargs, NULL);
+}
+
+/* True (clean), None (not sure) or the schema failures of a document no rule reports on, as
+ * [(keyword: 0 type, 1 enum, node, path tuple, value, byte offset of the value), ...]. */
+static PyObject *scanner_judge(Scanner *self, PyObject *const *args, Py_ssize_t nargs) {
+    PyObject *failures = PyList_New(0);
+    if (failures == NULL) return NULL;
+    PyObject *verdict = scan_document(self, args, nargs, failures);
+    if (verdict == NULL || verdict == Py_False || PyList_GET_SIZE(failures) == 0) {
+        Py_DECREF(failures);
+        if (verdict != Py_False) return verdict;
+        Py_DECREF(verdict);
+        Py_RETURN_NONE;
+    }
+    Py_DECREF(verdict);
+    return failures;
 }
 
 static PyObject *scanner_clean_value(Scanner *self, PyObject *const *args, Py_ssize_t nargs) {
@@ -957,6 +1092,8 @@ fail:
 static PyMethodDef scanner_methods[] = {
     {"clean", (PyCFunction)(void (*)(void))scanner_clean, METH_FASTCALL,
      "clean(document, now) -> bool: True only if the JSON document is certainly clean; `now` is time.time()."},
+    {"judge", (PyCFunction)(void (*)(void))scanner_judge, METH_FASTCALL,
+     "judge(document, now) -> True (clean), None (not sure) or its schema failures, when no rule reports on it."},
     {"clean_value", (PyCFunction)(void (*)(void))scanner_clean_value, METH_FASTCALL,
      "clean_value(value, now) -> bool: the same for a Python value (exact dict, list, str, int, float, bool, None)."},
     {NULL, NULL, 0, NULL},

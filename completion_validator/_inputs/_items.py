@@ -1,8 +1,9 @@
 """What reading an input yields, and the helpers every format shares.
 
 A reader yields, in input order, a `Document` for every payload it could parse, a `Capture` for
-a stream, `Clean` for a document the fast path vouched for, and a `Finding` (with no path) for
-everything it could not read — so one bad line in a log never hides the rest of the run.
+a stream, `Clean` for a document the fast path vouched for, `Explained` for one whose findings
+the fast path gave whole, and a `Finding` (with no path) for everything it could not read — so
+one bad line in a log never hides the rest of the run.
 """
 
 from __future__ import annotations
@@ -32,7 +33,37 @@ class Verdict(enum.Enum):
     UNREAD = "unread"  # not read exactly (malformed, a duplicate key, a long integer): the strict parser reads it
 
 
-# Reads JSON bytes once (`_fastpath.json_reader`): Verdict.CLEAN, the exact value to explain, or Verdict.UNREAD.
+@dataclass(frozen=True)
+class Judged:
+    """The fast reader's whole account of a document: its findings, each with the byte offset of its value.
+
+    The compiled scanner judged it: strict JSON, no rule reports anything, and these schema
+    findings (the reference engine's records) are all there is. Not yet located: the reader
+    knows the lines (`located_in_line`, `located_in_text`).
+    """
+
+    findings: tuple[Finding, ...]
+    offsets: tuple[int, ...]
+
+    def located_in_line(self, raw: bytes, number: int) -> list[Finding]:
+        """The findings of JSON Lines line `number`, whose bytes are `raw`: columns count characters."""
+        return [
+            finding.located(number, len(raw[:offset].decode("utf-8")) + 1, number)
+            for finding, offset in zip(self.findings, self.offsets, strict=True)
+        ]
+
+    def located_in_text(self, data: bytes) -> list[Finding]:
+        """The findings of a whole JSON file whose bytes are `data`."""
+        located = []
+        for finding, offset in zip(self.findings, self.offsets, strict=True):
+            prefix = data[:offset].decode("utf-8")
+            position = LineIndex(prefix).position(len(prefix))
+            located.append(finding.located(position.line, position.column, None))
+        return located
+
+
+# Reads JSON bytes once (`_fastpath.json_reader`): Verdict.CLEAN, a `Judged` account, the exact
+# value to explain, or Verdict.UNREAD.
 FastRead = Callable[[bytes], Any]
 
 
@@ -59,6 +90,14 @@ class Clean:
 
 
 @dataclass(frozen=True)
+class Explained:
+    """A document the fast path explained whole: its findings, located."""
+
+    findings: list[Finding]
+    index: int | None = None
+
+
+@dataclass(frozen=True)
 class Capture:
     """A captured server-sent-events stream, checked as a whole (see streams.py).
 
@@ -69,7 +108,7 @@ class Capture:
     index: int | None = None
 
 
-Item = Document | Capture | Clean | Finding
+Item = Document | Capture | Clean | Explained | Finding
 
 
 def exact_locator(text: str, value: Any, first_line: int = 1, *, single_line: bool = False) -> JsonLocator:

@@ -8,8 +8,10 @@ from completion_validator._inputs._items import (
     UTF8_BOM,
     Clean,
     Document,
+    Explained,
     FastRead,
     Item,
+    Judged,
     Verdict,
     decode,
     exact_locator,
@@ -30,6 +32,9 @@ def read(data: bytes, fast_read: FastRead | None = None) -> Iterator[Item]:
     read = Verdict.UNREAD if fast_read is None else fast_read(data)
     if read is Verdict.CLEAN:
         yield Clean()
+        return
+    if type(read) is Judged:
+        yield Explained(read.located_in_text(data))
         return
     text = decode(data)
     if not isinstance(text, str):

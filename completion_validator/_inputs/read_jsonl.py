@@ -8,8 +8,10 @@ from completion_validator._inputs._items import (
     UTF8_BOM,
     Clean,
     Document,
+    Explained,
     FastRead,
     Item,
+    Judged,
     Verdict,
     decode,
     exact_locator,
@@ -45,6 +47,8 @@ def read_line(number: int, raw: bytes, fast_read: FastRead | None = None) -> Ite
     read = Verdict.UNREAD if fast_read is None else fast_read(raw)
     if read is Verdict.CLEAN:
         return Clean(number)
+    if type(read) is Judged:
+        return Explained(read.located_in_line(raw, number), number)
     if read is not Verdict.UNREAD:
         line = raw.decode("utf-8").removesuffix("\n").removesuffix("\r")  # orjson read it: UTF-8
         return Document(read, number, exact_locator(line, read, number, single_line=True), exact=True)
