@@ -20,8 +20,9 @@ from hatchling.builders.hooks.plugin.interface import BuildHookInterface
 
 MODULE = "completion_validator._fastpath._scan"
 SOURCE = Path("completion_validator", "_fastpath", "_scan.c")
-# Set to 1 where a wheel without the scanner is a failure (CI), not a fallback.
-REQUIRED = "COMPLETION_VALIDATOR_REQUIRE_SCANNER"
+# "required": a wheel without the scanner is a failure (release builds), not a fallback;
+# "off": build the pure-Python wheel (the release's fallback for platforms without a wheel of theirs).
+SWITCH = "COMPLETION_VALIDATOR_SCANNER"
 
 
 def source_digest(root: Path) -> str:
@@ -53,7 +54,7 @@ class CustomBuildHook(BuildHookInterface):  # type: ignore[type-arg]
     """Hatchling's hook: compile the scanner, or leave it out with a warning."""
 
     def initialize(self, version: str, build_data: dict[str, Any]) -> None:
-        if self.target_name != "wheel":
+        if self.target_name != "wheel" or os.environ.get(SWITCH) == "off":
             return
         root = Path(self.root)
         out_dir = Path(tempfile.mkdtemp(prefix="completion-validator-build-"))
@@ -64,7 +65,7 @@ class CustomBuildHook(BuildHookInterface):  # type: ignore[type-arg]
         try:
             built = build_extension(root, out_dir)
         except Exception as error:
-            if os.environ.get(REQUIRED) == "1":
+            if os.environ.get(SWITCH) == "required":
                 raise
             print(
                 f"completion-validator: the compiled scanner was not built ({error}); the wheel works without it, "

@@ -292,6 +292,33 @@ sys.exit(main(sys.argv[1:]))
 """
 
 
+WITHOUT_SCANNER = """
+import sys
+sys.modules["completion_validator._fastpath._scan"] = None  # a wheel built where no C compiler was found
+from completion_validator.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+@pytest.mark.parametrize("folder", ["valid", "invalid", "streams/invalid", "malformed"])
+def test_without_the_compiled_scanner_the_results_are_the_same(folder: str) -> None:
+    import subprocess
+    import sys
+
+    path = str(REPO / "tests/examples" / folder)
+    without = subprocess.run(
+        [sys.executable, "-c", WITHOUT_SCANNER, "--format", "json", path], capture_output=True, text=True, check=False
+    )
+    assert without.stderr == ""
+    normal = cli("--format", "json", path)
+    assert (without.stdout, without.returncode) == (normal.stdout, normal.returncode)
+    version = subprocess.run(
+        [sys.executable, "-c", WITHOUT_SCANNER, "--version"], capture_output=True, text=True, check=False
+    )
+    assert version.stdout.endswith("(fast path: orjson + jsonschema-rs)\n")
+    assert "+ compiled scanner" in cli("--version").stdout
+
+
 @pytest.mark.parametrize("folder", ["valid", "invalid", "streams/invalid"])
 def test_without_the_compiled_libraries_the_results_are_the_same(folder: str) -> None:
     import subprocess

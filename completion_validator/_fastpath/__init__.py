@@ -45,13 +45,20 @@ def _optional(name: str) -> ModuleType | None:
 
 
 orjson = _optional("orjson")
-jsonschema_rs = _optional("jsonschema_rs")
+
+
+@cache
+def jsonschema_rs() -> ModuleType | None:
+    """jsonschema-rs, imported when first needed: a run the scanner vouches for never pays for it (~8 ms)."""
+    return _optional("jsonschema_rs")
+
+
 _scan = _optional("completion_validator._fastpath._scan")  # absent where the wheel was built without a compiler
 
 
 def available() -> bool:
     """Whether the compiled fast path can run here (orjson and jsonschema-rs importable)."""
-    return orjson is not None and jsonschema_rs is not None
+    return orjson is not None and jsonschema_rs() is not None
 
 
 # The rules that are bounds, compiled into the screening copy of the schemas so that jsonschema-rs
@@ -100,11 +107,12 @@ def _screening_schemas(profile: Profile) -> dict[str, dict[str, Any]]:
 @cache
 def compiled_validator(profile: Profile) -> Callable[[Any], bool] | None:
     """jsonschema-rs's `is_valid` for `profile` plus the rules' bounds, built offline from the shipped files."""
-    if jsonschema_rs is None:
+    library = jsonschema_rs()
+    if library is None:
         return None
     derived = _screening_schemas(profile)
-    registry = jsonschema_rs.Registry([(schema["$id"], schema) for schema in derived.values()])
-    validator = jsonschema_rs.Draft202012Validator(derived[ROOT_SCHEMA], registry=registry, offline=True)
+    registry = library.Registry([(schema["$id"], schema) for schema in derived.values()])
+    validator = library.Draft202012Validator(derived[ROOT_SCHEMA], registry=registry, offline=True)
     is_valid: Callable[[Any], bool] = validator.is_valid
     return is_valid
 
@@ -131,11 +139,12 @@ def _bounds_only(schema: Any) -> Any:
 @cache
 def _bounds_validator(profile: Profile) -> Callable[[Any], bool] | None:
     """jsonschema-rs checking only the rules' bounds (`_SCREENING_BOUNDS`), on any document, valid or not."""
-    if jsonschema_rs is None:
+    library = jsonschema_rs()
+    if library is None:
         return None
     derived = {name: _bounds_only(schema) for name, schema in _screening_schemas(profile).items()}
-    registry = jsonschema_rs.Registry([(schema["$id"], schema) for schema in derived.values()])
-    validator = jsonschema_rs.Draft202012Validator(derived[ROOT_SCHEMA], registry=registry, offline=True)
+    registry = library.Registry([(schema["$id"], schema) for schema in derived.values()])
+    validator = library.Draft202012Validator(derived[ROOT_SCHEMA], registry=registry, offline=True)
     is_valid: Callable[[Any], bool] = validator.is_valid
     return is_valid
 
@@ -243,15 +252,44 @@ def is_exact(raw: bytes, value: Any, dumps: Callable[[Any], bytes]) -> bool:
     return not _has_long_integer(raw) and has_no_duplicate_keys(raw, value, dumps)
 
 
+def _unread(_: object) -> Verdict:
+    return Verdict.UNREAD
+
+
 @cache
 def json_reader(settings: Settings) -> Callable[[bytes], Any] | None:
-    """Read JSON bytes once: `Verdict.CLEAN`, the exact value to explain, or `Verdict.UNREAD`.
+    """Read JSON bytes once: `Verdict.CLEAN`, a `Judged` account, the exact value to explain, or `Verdict.UNREAD`.
 
-    None without the libraries.
-
+    None without orjson. The compiled scanner reads first; where it is not sure, orjson and
+    jsonschema-rs (built only then, so a clean run never pays for them) read the document.
     A document that is not clean is explained from the value read here (one parse per line);
     only one orjson could not read exactly goes to the strict parser, which locates its problem.
     """
+    if orjson is None:
+        return None
+    scanner = _scanner(settings)
+    if scanner is None:
+        return _orjson_reader(settings)
+    judge, judged, now, clean = scanner[0].judge, judged_builder(scanner[1]), time.time, Verdict.CLEAN
+    rest: Callable[[bytes], Any] | None = None
+
+    def read(raw: bytes) -> Any:
+        nonlocal rest
+        failures = judge(raw, now())
+        if failures is True:
+            return clean
+        if failures is not None:  # the scanner explained it whole
+            return judged(failures)
+        if rest is None:
+            rest = _orjson_reader(settings) or _unread
+        return rest(raw)
+
+    return read
+
+
+@cache
+def _orjson_reader(settings: Settings) -> Callable[[bytes], Any] | None:
+    """`json_reader` without the scanner: orjson parses, jsonschema-rs and the screen decide. None without them."""
     checks = _checks(settings, chunk=False)
     if checks is None or orjson is None:
         return None
@@ -259,17 +297,8 @@ def json_reader(settings: Settings) -> Callable[[bytes], Any] | None:
     loads, dumps, malformed = orjson.loads, orjson.dumps, orjson.JSONDecodeError
     clean, unread = Verdict.CLEAN, Verdict.UNREAD
     colon, escaped_colon = b":", ESCAPED_COLON
-    scanner, now = _scanner(settings), time.time
-    judge = None if scanner is None else scanner[0].judge
-    judged = None if scanner is None else judged_builder(scanner[1])
 
     def read(raw: bytes) -> Any:
-        if judge is not None:
-            failures = judge(raw, now())
-            if failures is True:
-                return clean
-            if failures is not None:  # the scanner explained it whole
-                return judged(failures)  # type: ignore[misc]
         try:
             value = loads(raw)
         except malformed:
@@ -302,6 +331,27 @@ def value_reader(settings: Settings) -> Callable[[object], Any] | None:
     value). An Enum that equals its value passes; the verdict is the same for both. None without
     the libraries.
     """
+    if orjson is None:
+        return None
+    walk, now, clean = compiled_walker(settings), time.time, Verdict.CLEAN
+    if walk is None:
+        return _round_trip_reader(settings)
+    rest: Callable[[object], Any] | None = None
+
+    def read(payload: object) -> Any:
+        nonlocal rest
+        if walk(payload, now()):
+            return clean
+        if rest is None:
+            rest = _round_trip_reader(settings) or _unread
+        return rest(payload)
+
+    return read
+
+
+@cache
+def _round_trip_reader(settings: Settings) -> Callable[[object], Any] | None:
+    """`value_reader` without the scanner's walker: orjson writes and reads back, jsonschema-rs decides."""
     checks = _checks(settings, chunk=False)
     if checks is None or orjson is None:
         return None
@@ -309,11 +359,8 @@ def value_reader(settings: Settings) -> Callable[[object], Any] | None:
     loads, dumps = orjson.loads, orjson.dumps
     strict = orjson.OPT_PASSTHROUGH_SUBCLASS | orjson.OPT_PASSTHROUGH_DATACLASS | orjson.OPT_PASSTHROUGH_DATETIME
     clean, unread = Verdict.CLEAN, Verdict.UNREAD
-    walk, now = compiled_walker(settings), time.time
 
     def read(payload: object) -> Any:
-        if walk is not None and walk(payload, now()):
-            return clean
         try:
             value = loads(dumps(payload, option=strict))
             if value != payload:

@@ -35,11 +35,13 @@ def compiled_explainer(profile: Profile) -> Explainer | None:
     None without jsonschema-rs; the function itself answers None where it cannot vouch for the
     exact records (the caller then asks the reference engine).
     """
-    if jsonschema_rs is None:
+    library = jsonschema_rs()
+    if library is None:
         return None
     derived = {name: derive_schema(contents, profile) for name, contents in load_schema_files().items()}
-    registry = jsonschema_rs.Registry([(schema["$id"], schema) for schema in derived.values()])
-    validator = jsonschema_rs.Draft202012Validator(derived[ROOT_SCHEMA], registry=registry, offline=True)
+    registry = library.Registry([(schema["$id"], schema) for schema in derived.values()])
+    validator = library.Draft202012Validator(derived[ROOT_SCHEMA], registry=registry, offline=True)
+    kinds = library.ValidationErrorKind
     names = {schema["$id"]: name for name, schema in derived.items()}
     keywords: dict[str, tuple[str, Any, Any]] = {}  # absolute location -> (our location, keyword value, its schema)
 
@@ -69,13 +71,13 @@ def compiled_explainer(profile: Profile) -> Explainer | None:
             location, value, schema = keyword_at(error.absolute_keyword_location)
         except (KeyError, IndexError, ValueError, TypeError) as unknown:
             raise _Untranslatable from unknown
-        if isinstance(kind, jsonschema_rs.ValidationErrorKind.Type):
+        if isinstance(kind, kinds.Type):
             yield type_finding(value, instance, path, location)
-        elif isinstance(kind, jsonschema_rs.ValidationErrorKind.Enum):
+        elif isinstance(kind, kinds.Enum):
             yield enum_finding(value, instance, path, location)
-        elif isinstance(kind, jsonschema_rs.ValidationErrorKind.Required):
+        elif isinstance(kind, kinds.Required):
             yield required_finding(kind.property, path, location)
-        elif isinstance(kind, jsonschema_rs.ValidationErrorKind.AdditionalProperties) and value is False:
+        elif isinstance(kind, kinds.AdditionalProperties) and value is False:
             yield from additional_findings(schema.get("properties", {}), instance, path, location)
         else:
             raise _Untranslatable(type(kind).__name__)
