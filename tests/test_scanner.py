@@ -152,6 +152,9 @@ def case_text(case: dict[str, Any]) -> bytes:
 def test_cases(case: dict[str, Any]) -> None:
     data = case_text(case)
     assert reference_clean(data, Settings()) is case["clean"], "the case's own verdict is wrong"
+    read = json_reader(Settings())
+    assert read is not None
+    assert (type(read(data)) is Judged) is case.get("judged", False), "judged by the scanner, or not"
     verdict = assert_sound(data, Settings())
     if case["clean"]:
         assert verdict is ("conservative" not in case), case.get("conservative", "an ordinary clean document")

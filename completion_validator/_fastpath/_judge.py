@@ -1,8 +1,10 @@
 """The scanner's judged failures, as the reference engine's records.
 
 `Scanner.judge` reads a document once and, when no rule reports anything on it and every schema
-error is a scalar of the wrong type or outside an enum where no rule looks, hands back those
-failures: keyword, node, path, value and byte offset. This turns them into the records
+error is a scalar of the wrong type or outside an enum, or a required member missing, where no
+rule looks (or where the rules pass over a value that is not an integer or not a string: an id,
+created, a choice's index), hands back those failures: keyword, node, path, value and byte
+offset (of the value; of the object, for a missing member). This turns them into the records
 jsonschema's errors become (`_findings`, with the keyword's value and location the program kept
 for the node), so a log whose every line has `system_fingerprint: null` is explained without a
 parse into Python objects, a schema engine or a walk to locate the finding.
@@ -17,11 +19,11 @@ from collections.abc import Callable
 from typing import Any
 
 from completion_validator._fastpath._program import Program
-from completion_validator._findings import enum_finding, type_finding
+from completion_validator._findings import enum_finding, required_finding, type_finding
 from completion_validator._inputs._items import Judged
 from completion_validator.errors import Finding
 
-TYPE, ENUM = 0, 1  # the keyword codes of _scan.c's record_failure
+TYPE, ENUM, REQUIRED = 0, 1, 2  # the keyword codes of _scan.c's keep_failure
 _CACHED = 4096  # records kept; a log with more distinct failures builds the rest each time
 
 Failure = tuple[int, int, tuple[str | int, ...], Any, int]
@@ -35,6 +37,9 @@ def judged_builder(program: Program) -> Callable[[list[Failure]], Judged]:
         if kind == TYPE:
             declared, location = program.types[node] or _missing(node, "type")
             return type_finding(declared, value, path, location)
+        if kind == REQUIRED:  # path is the missing member's: its object's, and its name
+            _, location = program.requireds[node] or _missing(node, "required")
+            return required_finding(str(path[-1]), path[:-1], location)
         allowed, location = program.enums[node] or _missing(node, "enum")
         return enum_finding(allowed, value, path, location)
 

@@ -102,11 +102,12 @@ class Unsupported(ValueError):
 
 @dataclass(frozen=True)
 class Program:
-    """The scanner's nodes, and for each node its `type` and `enum` keywords (None where absent)."""
+    """The scanner's nodes, and for each node its `type`, `enum` and `required` keywords (None where absent)."""
 
     nodes: tuple[Node, ...]
     types: tuple[Keyword | None, ...]
     enums: tuple[Keyword | None, ...]
+    requireds: tuple[Keyword | None, ...]
 
 
 def compile_program(schemas: Mapping[str, Mapping[str, Any]], root: str, *, screen: bool) -> Program:
@@ -117,7 +118,7 @@ def compile_program(schemas: Mapping[str, Mapping[str, Any]], root: str, *, scre
     if missing:
         raise Unsupported(f"the rule screen needs paths the schemas do not have: {sorted(missing)}")
     nodes = tuple(node for node in compiler.nodes if node is not None)
-    return Program(nodes, tuple(compiler.types), tuple(compiler.enums))
+    return Program(nodes, tuple(compiler.types), tuple(compiler.enums), tuple(compiler.requireds))
 
 
 def _pointer_part(name: str) -> str:
@@ -133,6 +134,7 @@ class _Compiler:
         self.nodes: list[Node | None] = []
         self.types: list[Keyword | None] = []
         self.enums: list[Keyword | None] = []
+        self.requireds: list[Keyword | None] = []
 
     def node(self, schema: Any, where: tuple[str, str], path: Path, parent_role: int = R_NONE) -> int:
         """Compile `schema`, found at `where` (a file's $id and a JSON pointer in it), for the values at `path`."""
@@ -144,6 +146,7 @@ class _Compiler:
         self.nodes.append(None)  # the slot, so that a node's children come after it
         self.types.append(None)
         self.enums.append(None)
+        self.requireds.append(None)
         # every member of a token-details object is a count to the screen, named or not
         role = self.roles.get(path, R_DETAIL_COUNT if parent_role in _DETAILS else R_NONE)
         if path in self.roles:
@@ -169,6 +172,8 @@ class _Compiler:
             self.types[index] = (schema["type"], f"{location}/type")
         if "enum" in schema:
             self.enums[index] = (schema["enum"], f"{location}/enum")
+        if "required" in schema:
+            self.requireds[index] = (schema["required"], f"{location}/required")
         properties = schema.get("properties", {})
         props = tuple(
             (

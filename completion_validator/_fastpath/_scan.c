@@ -52,6 +52,9 @@ enum {
 /* What the value helpers answer besides yes (1) and "not sure" (0): a failure `judge` may report. */
 #define FAIL_TYPE 2
 #define FAIL_ENUM 3
+#define FAIL_REQUIRED 4
+/* A choice whose index is not an integer: the index rules pass over it (the rules' `_int` is None). */
+#define UNKNOWN_INDEX LLONG_MIN
 
 typedef struct {
     const char *name;
@@ -68,6 +71,8 @@ typedef struct {
     int n_props;
     int prop_first;
     uint64_t required;
+    int n_required;
+    signed char required_order[MAX_PROPS]; /* the `required` list's order: the order its errors come in */
     int additional;      /* NO_NODE: anything; CLOSED: no other member; else a node */
     int items;           /* NO_NODE: anything */
     int has_minimum, has_maximum;
@@ -349,9 +354,11 @@ static int within(const Node *n, const Number *num) {
 }
 
 static int value(Scan *s, int node);
-static int judged_value(Scan *s, const Node *n, int node_index, int role);
+static int judged_value(Scan *s, const Node *n, int role, const unsigned char *begin);
 
-static int object(Scan *s, const Node *n) {
+static int record_missing(Scan *s, const Node *n, int prop, const unsigned char *begin);
+
+static int object(Scan *s, const Node *n, const unsigned char *begin) {
     const Scanner *sc = s->sc;
     uint64_t seen = 0;
     /* keys the schema does not name: offsets into the input or the arena, for the duplicate check */
@@ -429,7 +436,12 @@ static int object(Scan *s, const Node *n) {
             return 0;
         }
     }
-    if (n && (seen & n->required) != n->required) return 0;
+    if (n && (seen & n->required) != n->required) {
+        for (int i = 0; i < n->n_required; i++) {
+            int prop = n->required_order[i];
+            if (!(seen & ((uint64_t)1 << prop)) && !record_missing(s, n, prop, begin)) return 0;
+        }
+    }
     return 1;
 }
 
@@ -485,17 +497,22 @@ static int close_role(Scan *s, int role) {
         if (s->total != s->prompt + s->completion) return 0;
         return s->details_prompt_max <= s->prompt && s->details_completion_max <= s->completion;
     case R_CHOICES:
-        if (s->n_choices == 1) return sc->chunk || s->indexes[0] == 0;
+        if (s->n_choices == 1) return sc->chunk || s->indexes[0] == 0 || s->indexes[0] == UNKNOWN_INDEX;
         if (s->n_choices > 1) {
             uint64_t bits = 0;
+            int unknown = 0;
             for (Py_ssize_t i = 0; i < s->n_choices; i++) {
                 long long index = s->indexes[i];
+                if (index == UNKNOWN_INDEX) { /* not compared by choice-index-unique; no sequence rule then */
+                    unknown = 1;
+                    continue;
+                }
                 if (index < 0 || index >= MAX_CHOICES) return 0;
                 if (bits & ((uint64_t)1 << index)) return 0;
                 bits |= (uint64_t)1 << index;
             }
             /* and, in a response, 0..n-1: n bits set and no gap (bits + 1 wraps to 0 at 64) */
-            if (!sc->chunk && ((bits + 1) & bits)) return 0;
+            if (!sc->chunk && !unknown && ((bits + 1) & bits)) return 0;
         }
         return 1;
     case R_CHOICE:
@@ -623,16 +640,15 @@ static int value(Scan *s, int node_index) {
     skip_space(s);
     if (s->p >= s->end) return 0;
     const unsigned char *begin = s->p;
-    int verdict = judged_value(s, n, node_index, role);
+    int verdict = judged_value(s, n, role, begin);
     return verdict <= 1 ? verdict : record_failure(s, node_index, verdict, begin);
 }
 
-static int judged_value(Scan *s, const Node *n, int node_index, int role) {
+static int judged_value(Scan *s, const Node *n, int role, const unsigned char *begin) {
     unsigned char c = *s->p;
-    (void)node_index;
     switch (c) {
     case '{':
-        return open_container(s, n, role, T_OBJECT) && object(s, n) && close_container(s, role);
+        return open_container(s, n, role, T_OBJECT) && object(s, n, begin) && close_container(s, role);
     case '[':
         return open_container(s, n, role, T_ARRAY) && array(s, n) && close_container(s, role);
     case '"': {
@@ -703,34 +719,89 @@ static PyObject *scalar_at(Scan *s, const unsigned char *begin, const unsigned c
     }
 }
 
-/* Keep a failure for `judge`: only a scalar where no rule looks (no role), at most MAX_FAILURES. */
-static int record_failure(Scan *s, int node_index, int kind, const unsigned char *begin) {
-    if (s->failures == NULL || node_index == NO_NODE || s->sc->nodes[node_index].role != R_NONE) return 0;
-    if (PyList_GET_SIZE(s->failures) >= MAX_FAILURES) return 0;
-    PyObject *path = PyTuple_New(s->depth);
-    if (path == NULL) goto error;
-    for (int d = 1; d <= s->depth; d++) {
+/* Where a failure may be judged: no rule looks there, or the rules that do pass over a value that
+ * is not an integer (created-plausible, the choice-index rules: `_int` is None) or not a string
+ * (id-empty). Anywhere else the rules must run: not sure. */
+static int judgeable(int role) {
+    return role == R_NONE || role == R_ID || role == R_CREATED || role == R_INDEX;
+}
+
+/* What the screen then knows of the role's value: absent, as far as the rules are concerned. */
+static void judged_role(Scan *s, int role) {
+    if (role == R_CREATED) s->created_seen = 1;
+    if (role == R_INDEX) {
+        s->indexes[s->n_choices] = UNKNOWN_INDEX;
+        s->index_seen = 1;
+    }
+}
+
+static PyObject *path_of(Scan *s, int depth) {
+    PyObject *path = PyTuple_New(depth);
+    if (path == NULL) return NULL;
+    for (int d = 1; d <= depth; d++) {
         const Step *step = &s->path[d];
         PyObject *part = step->is_index ? PyLong_FromSsize_t(step->length)
-                                           : PyUnicode_DecodeUTF8(resolve(s, step->key, step->in_arena), step->length,
-                                                                  "strict");
+                                        : PyUnicode_DecodeUTF8(resolve(s, step->key, step->in_arena), step->length,
+                                                               "strict");
         if (part == NULL) {
             Py_DECREF(path);
-            goto error;
+            return NULL;
         }
         PyTuple_SET_ITEM(path, d - 1, part);
     }
+    return path;
+}
+
+static int keep_failure(Scan *s, int kind, int node_index, PyObject *path, PyObject *value, const unsigned char *at) {
+    PyObject *failure = Py_BuildValue("(iiNNn)", kind, node_index, path, value, (Py_ssize_t)(at - s->start));
+    if (failure == NULL) return 0;
+    int appended = PyList_Append(s->failures, failure);
+    Py_DECREF(failure);
+    return appended == 0;
+}
+
+/* A required member missing from the object `n` that starts at `begin`. */
+static int record_missing(Scan *s, const Node *n, int prop, const unsigned char *begin) {
+    const Prop *missing = &s->sc->props[n->prop_first + prop];
+    int role = s->sc->nodes[missing->node].role;
+    if (s->failures == NULL || !judgeable(role) || PyList_GET_SIZE(s->failures) >= MAX_FAILURES) return 0;
+    PyObject *path = path_of(s, s->depth - 1), *name = NULL, *full = NULL;
+    if (path == NULL) goto error;
+    name = PyUnicode_DecodeUTF8(missing->name, missing->length, "strict");
+    if (name == NULL) goto error;
+    full = PyTuple_New(PyTuple_GET_SIZE(path) + 1);
+    if (full == NULL) goto error;
+    for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(path); i++) {
+        Py_INCREF(PyTuple_GET_ITEM(path, i));
+        PyTuple_SET_ITEM(full, i, PyTuple_GET_ITEM(path, i));
+    }
+    PyTuple_SET_ITEM(full, PyTuple_GET_SIZE(path), name);
+    name = NULL;
+    Py_CLEAR(path);
+    Py_INCREF(Py_None);
+    if (!keep_failure(s, 2, (int)(n - s->sc->nodes), full, Py_None, begin)) goto error;
+    judged_role(s, role);
+    return 1;
+error:
+    Py_XDECREF(path);
+    Py_XDECREF(name);
+    PyErr_Clear();
+    return 0;
+}
+
+/* Keep a failure for `judge`: a scalar where it may be judged (`judgeable`), at most MAX_FAILURES. */
+static int record_failure(Scan *s, int node_index, int kind, const unsigned char *begin) {
+    if (s->failures == NULL || node_index == NO_NODE || !judgeable(s->sc->nodes[node_index].role)) return 0;
+    if (PyList_GET_SIZE(s->failures) >= MAX_FAILURES) return 0;
+    PyObject *path = path_of(s, s->depth);
+    if (path == NULL) goto error;
     PyObject *value = scalar_at(s, begin, s->p);
     if (value == NULL) {
         Py_DECREF(path);
         goto error;
     }
-    PyObject *failure = Py_BuildValue("(iiNNn)", kind == FAIL_TYPE ? 0 : 1, node_index, path, value,
-                                      (Py_ssize_t)(begin - s->start));
-    if (failure == NULL) goto error;
-    int appended = PyList_Append(s->failures, failure);
-    Py_DECREF(failure);
-    if (appended < 0) goto error;
+    if (!keep_failure(s, kind == FAIL_TYPE ? 0 : 1, node_index, path, value, begin)) goto error;
+    judged_role(s, s->sc->nodes[node_index].role);
     return 1;
 error:
     PyErr_Clear(); /* then not sure: the exact path explains it */
@@ -1017,7 +1088,7 @@ static int load_node(Scanner *self, PyObject *spec, Node *n, Py_ssize_t *prop_at
         (*prop_at)++;
     }
     PyObject *required = PyTuple_GET_ITEM(spec, 5);
-    if (!PyTuple_Check(required)) {
+    if (!PyTuple_Check(required) || PyTuple_GET_SIZE(required) > MAX_PROPS) {
         PyErr_SetString(PyExc_ValueError, "program: required is a tuple");
         return 0;
     }
@@ -1025,6 +1096,7 @@ static int load_node(Scanner *self, PyObject *spec, Node *n, Py_ssize_t *prop_at
     for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(required); i++) {
         if (!as_int(PyTuple_GET_ITEM(required, i), 0, n->n_props - 1, &v)) return 0;
         n->required |= (uint64_t)1 << v;
+        n->required_order[n->n_required++] = (signed char)v;
     }
     if (!as_int(PyTuple_GET_ITEM(spec, 6), CLOSED, self->n_nodes - 1, &v)) return 0;
     n->additional = (int)v;
