@@ -47,19 +47,43 @@ class Judged:
 
     def located_in_line(self, raw: bytes, number: int) -> list[Finding]:
         """The findings of JSON Lines line `number`, whose bytes are `raw`: columns count characters."""
+        ascii_only = raw.isascii()  # then a byte offset is a character offset
         return [
-            finding.located(number, len(raw[:offset].decode("utf-8")) + 1, number)
+            finding.located(number, (offset if ascii_only else len(raw[:offset].decode("utf-8"))) + 1, number)
             for finding, offset in zip(self.findings, self.offsets, strict=True)
         ]
 
     def located_in_text(self, data: bytes) -> list[Finding]:
-        """The findings of a whole JSON file whose bytes are `data`."""
+        """The findings of a whole JSON file whose bytes are `data` (lines end at LF, CRLF or CR)."""
+        if not self.findings:
+            return []
+        head = data[: max(self.offsets)]
+        characters = _characters(data, head, self.offsets)
+        if b"\n" not in head and b"\r" not in head:  # all on the first line (a file written compactly)
+            return [
+                finding.located(1, count + 1, None) for finding, count in zip(self.findings, characters, strict=True)
+            ]
+        lines = LineIndex(head.decode("utf-8"))
         located = []
-        for finding, offset in zip(self.findings, self.offsets, strict=True):
-            prefix = data[:offset].decode("utf-8")
-            position = LineIndex(prefix).position(len(prefix))
+        for finding, count in zip(self.findings, characters, strict=True):
+            position = lines.position(count)
             located.append(finding.located(position.line, position.column, None))
         return located
+
+
+def _characters(data: bytes, head: bytes, offsets: tuple[int, ...]) -> list[int] | tuple[int, ...]:
+    """The character offsets of byte `offsets` into UTF-8 `data`, whose first bytes up to the last are `head`."""
+    if head.isascii():
+        return offsets
+    if len(head) <= 4096:
+        return [len(data[:offset].decode("utf-8")) for offset in offsets]
+    # A large document: decoded once, piece by piece (a missing member's offset, its object's, comes
+    # before those of the values inside it, so the offsets are sorted first).
+    counted, start, count = {}, 0, 0
+    for offset in sorted(set(offsets)):
+        count += len(data[start:offset].decode("utf-8"))
+        counted[offset], start = count, offset
+    return [counted[offset] for offset in offsets]
 
 
 # Reads JSON bytes once (`_fastpath.json_reader`): Verdict.CLEAN, a `Judged` account, the exact
