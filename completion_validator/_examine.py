@@ -48,37 +48,94 @@ class Examined:
 def examine(payload: object) -> Examined:
     """Find what JSON cannot hold — at any depth, in cycles too — and build a safe view if one is needed.
 
-    One iterative walk (no recursion: values may nest deeper than Python's recursion limit). A
-    view, a copy with cycles, over-long integers and values deeper than `VIEW_DEPTH` replaced,
-    is built only when the payload holds one of them; otherwise the payload is its own view.
+    One iterative walk (no recursion: values may nest deeper than Python's recursion limit), in
+    time and memory linear in the payload: each value carries a link to its parent's place, and a
+    path is spelled out only for a problem. A view, a copy with cycles, over-long integers and
+    values deeper than `VIEW_DEPTH` replaced, is built only when the payload holds one of them;
+    otherwise the payload is its own view.
     """
-    problems: list[Finding] = []
+    problems = _Problems()
     needs_view = False
     on_path: set[int] = set()
-    stack: list[tuple[object, InstancePath, bool]] = [(payload, (), False)]
-    while stack:
-        node, where, leaving = stack.pop()
+    stack: list[tuple[object, _Place, int, bool]] = [(payload, None, 0, False)]
+    while stack and not problems.full:
+        node, place, depth, leaving = stack.pop()
         if leaving:
             on_path.discard(id(node))
             continue
         if isinstance(node, Mapping | list):
             if id(node) in on_path:
-                problems.append(Finding(where, "not-json", _RECURSIVE, "a finite JSON value", "…"))
+                problems.add(Finding(_path(place), "not-json", _RECURSIVE, "a finite JSON value", "…"))
                 needs_view = True
                 continue
-            needs_view = needs_view or len(where) >= VIEW_DEPTH
+            needs_view = needs_view or depth >= VIEW_DEPTH
             on_path.add(id(node))
-            stack.append((node, where, True))
+            stack.append((node, place, depth, True))
             if isinstance(node, Mapping):
-                stack.extend(_members(node, where, problems))
+                stack.extend(_members(node, place, depth + 1, problems))
             else:
-                stack.extend((item, (*where, index), False) for index, item in reversed(list(enumerate(node))))
+                stack.extend(
+                    (item, (place, index), depth + 1, False) for index, item in reversed(list(enumerate(node)))
+                )
             continue
-        problem = _scalar_problem(node, where)
+        problem = _scalar_problem(node, place)
         if problem is not None:
-            problems.append(problem)
+            problems.add(problem)
             needs_view = needs_view or problem.keyword == "limit"
-    return Examined(_view(payload) if needs_view else payload, tuple(problems))
+    if problems.full:
+        needs_view = True
+        problems.found.append(_left_out(stack))
+    return Examined(_view(payload) if needs_view else payload, tuple(problems.found))
+
+
+# A value's place: None at the root, else (its parent's place, its key or index). Shared by siblings,
+# so walking a value n levels deep costs n links, where n full paths would cost n * n / 2 parts.
+_Place = tuple["_Place", str | int] | None
+
+
+def _path(place: _Place) -> InstancePath:
+    parts: list[str | int] = []
+    while place is not None:
+        place, part = place
+        parts.append(part)
+    return tuple(reversed(parts))
+
+
+# What the problems' paths may hold in all: each deep problem costs its depth, so a value holding a
+# problem at every one of a million levels would cost a million million parts. Past this, the walk
+# stops and says so, at the first place it did not look at.
+_PATH_PARTS_BUDGET = 1_000_000
+
+
+class _Problems:
+    """The problems found so far, and whether their paths have used up `_PATH_PARTS_BUDGET`."""
+
+    __slots__ = ("found", "parts")
+
+    def __init__(self) -> None:
+        self.found: list[Finding] = []
+        self.parts = 0
+
+    def add(self, problem: Finding) -> None:
+        self.found.append(problem)
+        self.parts += len(problem.instance_path or ())
+
+    @property
+    def full(self) -> bool:
+        return self.parts > _PATH_PARTS_BUDGET
+
+
+def _left_out(stack: list[tuple[object, _Place, int, bool]]) -> Finding:
+    unvisited = [place for _, place, _, leaving in stack if not leaving]
+    where = _path(unvisited[-1]) if unvisited else ()
+    return Finding(
+        where,
+        "limit",
+        f"the values that are not JSON lie so deep that their paths would exceed {_PATH_PARTS_BUDGET:,} parts "
+        "in all: those found so far are shown, the rest from here on is not examined",
+        "fewer problems this deep",
+        "…",
+    )
 
 
 def examine_parsed(value: object) -> Examined:
@@ -106,14 +163,14 @@ _RECURSIVE = "a recursive structure: this value contains itself, which no JSON t
 
 
 def _members(
-    node: Mapping[object, object], where: InstancePath, problems: list[Finding]
-) -> list[tuple[object, InstancePath, bool]]:
-    children: list[tuple[object, InstancePath, bool]] = []
+    node: Mapping[object, object], place: _Place, depth: int, problems: _Problems
+) -> list[tuple[object, _Place, int, bool]]:
+    children: list[tuple[object, _Place, int, bool]] = []
     for key, item in reversed(list(node.items())):
         if not isinstance(key, str):
-            problems.append(
+            problems.add(
                 Finding(
-                    where,
+                    _path(place),
                     "not-json",
                     f"object key {safe_repr(key)} is not a string ({type(key).__name__}); JSON keys are strings",
                     "string keys",
@@ -122,20 +179,20 @@ def _members(
             )
             continue
         if has_lone_surrogate(key):
-            problems.append(
-                Finding((*where, key), "encoding", "key: " + lone_surrogate_message(key), "UTF-8 text", None)
+            problems.add(
+                Finding(_path((place, key)), "encoding", "key: " + lone_surrogate_message(key), "UTF-8 text", None)
             )
-        children.append((item, (*where, key), False))
+        children.append((item, (place, key), depth, False))
     return children
 
 
-def _scalar_problem(node: object, where: InstancePath) -> Finding | None:
+def _scalar_problem(node: object, place: _Place) -> Finding | None:
     if node is None or isinstance(node, bool):
         return None
     if isinstance(node, str):
         if has_lone_surrogate(node):
             return Finding(
-                where,
+                _path(place),
                 "encoding",
                 lone_surrogate_message(node),
                 "UTF-8 text",
@@ -145,18 +202,20 @@ def _scalar_problem(node: object, where: InstancePath) -> Finding | None:
     if isinstance(node, int):
         if node.bit_length() > _HUGE_BITS and abs(node) >= 10**INT_DIGITS_LIMIT:
             digits = int(node.bit_length() * math.log10(2)) + 1  # never converted to text: that is the problem
-            return Finding(where, "limit", _too_long_message(digits), "at most 4,300 digits", f"<{digits:,} digits>")
+            return Finding(
+                _path(place), "limit", _too_long_message(digits), "at most 4,300 digits", f"<{digits:,} digits>"
+            )
         return None
     if isinstance(node, TooLongNumber):
         return Finding(
-            where, "limit", _too_long_message(len(node.digits.lstrip("+-"))), "at most 4,300 digits", repr(node)
+            _path(place), "limit", _too_long_message(len(node.digits.lstrip("+-"))), "at most 4,300 digits", repr(node)
         )
     if isinstance(node, float):
         if math.isfinite(node):
             return None
-        return Finding(where, "not-json", f"{node!r} is not a JSON number", "a finite number", repr(node))
+        return Finding(_path(place), "not-json", f"{node!r} is not a JSON number", "a finite number", repr(node))
     kind = type(node).__name__
-    return Finding(where, "not-json", f"a Python {kind} is not a JSON value", "a JSON value", safe_repr(node))
+    return Finding(_path(place), "not-json", f"a Python {kind} is not a JSON value", "a JSON value", safe_repr(node))
 
 
 def _too_long_message(digits: int) -> str:

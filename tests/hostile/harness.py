@@ -10,6 +10,7 @@ import json
 import os
 import resource
 import subprocess
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -58,6 +59,18 @@ def run_guarded(
         capture_output=True,
         cwd=cwd,
         env=environment,
+        timeout=timeout,
+        preexec_fn=_limit_memory(memory),
+        check=False,
+    )
+    return Outcome(result.returncode, result.stdout, result.stderr.decode("utf-8", "replace"))
+
+
+def run_python_guarded(code: str, timeout: float = TIMEOUT, memory: int = MEMORY_LIMIT) -> Outcome:
+    """Run `code` in a fresh interpreter with the guards: for API cases whose failure is runaway memory."""
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
         timeout=timeout,
         preexec_fn=_limit_memory(memory),
         check=False,

@@ -13,6 +13,7 @@ from completion_validator import InvalidCompletion, is_valid, is_valid_json, ite
 from completion_validator._profiles import Profile
 from completion_validator._registry import SchemaLoadError, load_schema_files, schema_set
 from completion_validator.testing import CompletionAssertionError, assert_valid_completion
+from tests.hostile.harness import run_python_guarded
 from tests.hostile.inputs import VALID
 
 
@@ -80,6 +81,47 @@ def test_deeper_than_the_recursion_limit_at_any_field(field: str, levels: int) -
         expected = [] if last == "vendor" else [("/" + field, "type")]
     assert _reported(payload) == expected
     str(next(iter(iter_errors(payload)), ""))  # the message can be shown
+
+
+# 200,000 levels: the walk that looks for what JSON cannot hold once spelled out every value's
+# whole path, n * n / 2 parts for n levels (50,000 levels took 11.7 GB; a million, the machine).
+DEEP_VALUES = """
+import json, math
+from completion_validator import is_valid, iter_errors
+from tests.hostile.inputs import VALID
+chain = []
+for _ in range(200_000):
+    chain = [chain]
+payload = dict(json.loads(json.dumps(VALID)), vendor=chain)
+assert is_valid(payload)
+payload["model"] = chain
+print(json.dumps([(error.pointer, error.keyword) for error in iter_errors(payload)]))
+"""
+
+
+def test_a_value_200_000_levels_deep_in_linear_time_and_memory() -> None:
+    outcome = run_python_guarded(DEEP_VALUES)
+    assert outcome.status == 0, outcome.stderr[-2000:]
+    assert json.loads(outcome.stdout) == [["/model", "type"]]
+
+
+def test_problems_at_every_level_of_a_deep_value_stop_at_a_budget_and_say_so() -> None:
+    chain: list[Any] = []
+    for _ in range(5_000):
+        chain = [float("nan"), chain]
+    payload = _payload()
+    payload["vendor"] = chain
+    found = list(iter_errors(payload))
+    *problems, last = found
+    assert 1_000 < len(problems) < 5_000
+    assert {error.keyword for error in problems} == {"not-json"}
+    assert last.keyword == "limit"
+    assert "the rest from here on is not examined" in last.message
+    assert problems[-1].pointer is not None
+    assert last.pointer == problems[-1].pointer.removesuffix("/0") + "/1", (
+        "where the walk stopped: the rest of the chain"
+    )
+    assert not is_valid(payload)
 
 
 @pytest.mark.parametrize(
