@@ -12,12 +12,14 @@ from __future__ import annotations
 import itertools
 import os
 import signal
+import time
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from completion_validator.errors import Finding
 
 if TYPE_CHECKING:
+    import threading
     from concurrent.futures import Future, ProcessPoolExecutor
 
 Result = TypeVar("Result")
@@ -73,7 +75,7 @@ class Workers:
         # Join the pool's manager thread now that nothing is left to wait for: left running, it
         # races the interpreter's exit hook (CPython 3.11), which then writes to a pipe it closed.
         if manager is not None:
-            manager.join(timeout=10)
+            _join_once_started(manager, timeout=10)
         self._pool = None
 
     def map(
@@ -140,6 +142,23 @@ class Workers:
         except Exception as failure:
             where = "".join(__import__("traceback").format_exception_only(failure)).strip()
             return failed(batch, f"a worker failed while checking these lines: {where}")
+
+
+def _join_once_started(thread: threading.Thread, timeout: float) -> None:
+    """Join `thread`, which may not have started yet: Ctrl-C can land while the pool starts it.
+
+    `Thread.start` waits for the new thread to say it runs, and an interrupt during that wait
+    leaves a thread that `join` refuses ("cannot join thread before it is started"): wait a
+    little for it to start. One that never will (interrupted before `start`) is given up on.
+    """
+    deadline = time.monotonic() + timeout
+    for _ in range(100):
+        try:
+            thread.join(timeout=max(0.0, deadline - time.monotonic()))
+        except RuntimeError:  # not started yet
+            time.sleep(0.01)
+        else:
+            return
 
 
 def internal_problem(message: str, document: int | None = None, line: int | None = None) -> Finding:

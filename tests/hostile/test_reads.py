@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
+import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -13,6 +14,7 @@ import psutil
 import pytest
 
 from completion_validator._runner import _open_what_the_run_opened
+from completion_validator._workers import Workers
 from tests.cli_helpers import SCRIPT, cli
 from tests.hostile.harness import assert_sane, run_guarded
 from tests.hostile.inputs import VALID_LINE, jsonl
@@ -178,6 +180,28 @@ def test_workers_end_with_the_main_process(tmp_path: Path, sent: signal.Signals,
     assert command.returncode == status, stderr
     assert b"Traceback" not in stderr
     assert _gone(workers)
+
+
+def test_ctrl_c_while_the_pool_starts_its_manager_thread_is_no_traceback() -> None:
+    # CPython's ProcessPoolExecutor.submit creates its manager thread, then start() waits for it to
+    # run: a SIGINT in that wait left a thread that join() refuses, and Ctrl-C ended in a traceback
+    # ("cannot join thread before it is started") instead of exit 130. Planted here: a manager
+    # thread that is not started yet, and one that never will be.
+    for starts_later in (True, False):
+        workers = Workers(2)
+        with pytest.raises(KeyboardInterrupt):
+            _interrupted_while_starting(workers, starts_later)
+        assert workers._pool is None
+
+
+def _interrupted_while_starting(workers: Workers, starts_later: bool) -> None:
+    with workers:
+        pool = workers._start()
+        manager = threading.Thread(target=lambda: None)
+        pool._executor_manager_thread = manager  # type: ignore[assignment]  # typeshed has it wrong
+        if starts_later:
+            threading.Timer(0.05, manager.start).start()
+        raise KeyboardInterrupt
 
 
 @pytest.mark.slow
