@@ -1,0 +1,110 @@
+"""Coverage-guided fuzzing of the compiled scanner (`_fastpath/_scan.c`) with atheris and libFuzzer.
+
+The scanner reads untrusted bytes in C, so two things are checked on every input libFuzzer makes:
+memory safety (the scanner built here with clang, AddressSanitizer, UBSan and libFuzzer's
+coverage, so mutations steer towards C branches not yet taken) and soundness (where the scanner
+is sure — "clean", or "these failures" — the reference engine must agree, record for record and
+position for position). Each input's first byte picks the profile and the reader; the rest is the
+document.
+
+    python tests/fuzz/fuzz_scanner.py -max_total_time=600 [corpus-dir]
+
+`tests/test_fuzz.py` builds the instrumented module and runs this for a bounded time (slow group,
+where clang and atheris are installed). The seed corpus is every example file and scanner case.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import sys
+import time
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import atheris
+
+REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO))
+
+
+def _instrumented_scanner() -> ModuleType:
+    """The scanner module built with sanitizers and coverage (`FUZZ_SCANNER_MODULE`, set by the test)."""
+    location = os.environ["FUZZ_SCANNER_MODULE"]
+    spec = importlib.util.spec_from_file_location("completion_validator._fastpath._scan", location)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+with atheris.instrument_imports(include=["completion_validator"]):
+    from completion_validator._check import check
+    from completion_validator._fastpath import _screening_schemas
+    from completion_validator._fastpath._judge import judged_builder
+    from completion_validator._fastpath._program import compile_program
+    from completion_validator._jsontext import JsonLocator, JsonSyntaxError, parse_json
+    from completion_validator._registry import ROOT_SCHEMA
+    from completion_validator._rules.response import EARLIEST_CREATED, ONE_DAY
+    from completion_validator._settings import Settings
+
+_scan = _instrumented_scanner()
+PROFILES = [
+    Settings(),
+    Settings(lenient=True),
+    Settings(forbid_unknown_fields=True),
+    Settings(lenient=True, forbid_unknown_fields=True),
+]
+SCANNERS = []
+for _settings in PROFILES:
+    _program = compile_program(_screening_schemas(_settings.profile()), ROOT_SCHEMA, screen=True)
+    SCANNERS.append(
+        (_settings, _scan.Scanner(_program.nodes, EARLIEST_CREATED, ONE_DAY, False), judged_builder(_program))
+    )
+
+
+def _reference(data: bytes, settings: Settings) -> list[Any] | None:
+    """The reference engine's located findings (as reprs) for `data` as a whole file; None if it is not JSON."""
+    try:
+        text = data.decode("utf-8")
+        value = parse_json(text)
+    except (UnicodeDecodeError, JsonSyntaxError):
+        return None
+    locator = JsonLocator(text, 1, single_line=False, value=value)
+    located = []
+    for finding in check(value, settings, fast=False):
+        position = locator.locate(finding.instance_path or (), finding.keyword)
+        located.append(repr(finding.located(position.line, position.column, None)))
+    return located
+
+
+def test_one_input(raw: bytes) -> None:
+    if not raw:
+        return
+    settings, scanner, judged = SCANNERS[raw[0] % len(SCANNERS)]
+    data = raw[1:]
+    now = time.time()
+    if scanner.clean(data, now):
+        assert _reference(data, settings) == [], ("false clean", data[:300])
+    failures = scanner.judge(data, now)
+    if isinstance(failures, list):
+        records = [repr(finding) for finding in judged(failures).located_in_text(data)]
+        assert records == _reference(data, settings), ("judged records differ", data[:300])
+    try:
+        value = json.loads(data)
+    except (ValueError, RecursionError):
+        return
+    if scanner.clean_value(value, now):
+        assert check(value, settings, fast=False) == [], ("walker false clean", data[:300])
+
+
+def main() -> None:
+    atheris.Setup(sys.argv, test_one_input)
+    atheris.Fuzz()
+
+
+if __name__ == "__main__":
+    main()
