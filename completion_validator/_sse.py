@@ -20,10 +20,13 @@ import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from completion_validator._jsontext import JsonLocator, JsonSyntaxError, LineIndex, Locator, Position, parse_json
 from completion_validator.errors import InstancePath
+
+if TYPE_CHECKING:
+    from completion_validator._inputs._items import Judged
 
 _LINE_END = re.compile(r"\r\n|\r|\n")
 DONE = "[DONE]"
@@ -158,6 +161,8 @@ class StreamEvent:
     clean: bool = False
     # Read exactly by the fast reader (JSON values only): explained from this value as it is.
     exact: bool = False
+    # The compiled scanner's whole account of this chunk's findings, each with its value's offset in the data.
+    judged: Judged | None = None
 
     @classmethod
     def read(
@@ -165,8 +170,8 @@ class StreamEvent:
     ) -> StreamEvent:
         """Read one event's data: `[DONE]`, or JSON (strict), or the syntax problem that stops it.
 
-        `read_chunk`, the fast path's chunk reader, returns the chunk and whether it is certainly
-        clean, when it read it exactly.
+        `read_chunk`, the fast path's chunk reader, returns the chunk and its verdict (certainly
+        clean, judged whole, or to be explained), when it read it exactly.
         """
         if after_done:
             return cls(event, after_done=True)
@@ -175,8 +180,10 @@ class StreamEvent:
         if read_chunk is not None:
             read = read_chunk(event.data)
             if read is not None:
-                value, clean = read
-                return cls(event, value=value, clean=clean, exact=not clean)
+                value, verdict = read
+                if verdict is True:
+                    return cls(event, value=value, clean=True)
+                return cls(event, value=value, exact=True, judged=None if verdict is False else verdict)
         try:
             return cls(event, value=parse_json(event.data))
         except JsonSyntaxError as problem:

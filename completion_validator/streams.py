@@ -17,6 +17,7 @@ from dataclasses import replace
 from typing import Any, Unpack
 
 from completion_validator._check import check
+from completion_validator._jsontext import Position
 from completion_validator._rules import StreamCheck, new_stream_checks, wanted
 from completion_validator._settings import Options, Settings, settings_from
 from completion_validator._sse import Event, StreamEnd, StreamEvent, iter_events
@@ -75,6 +76,13 @@ def _feed(checks: list[StreamCheck], event: StreamEvent, findings: list[Finding]
 
 def _chunk_findings(event: StreamEvent, settings: Settings, fast: bool) -> Iterator[Finding]:
     assert event.chunk is not None
+    if event.judged is not None:  # the scanner's records, with where each value starts in the data
+        for finding in event.judged.located_in_text(event.event.data.encode()):
+            assert finding.line is not None
+            assert finding.column is not None
+            position = event.locator.map(Position(finding.line, finding.column))
+            yield replace(finding, event=event.number, line=position.line, column=position.column, document=None)
+        return
     for error in check(event.chunk, settings, chunk=True, fast=fast, from_json_text=event.exact):
         assert error.instance_path is not None
         position = event.locate(error.instance_path, error.keyword)

@@ -37,10 +37,10 @@ def _atheris_runtime() -> Path:
 
 
 def _seed_corpus(folder: Path) -> None:
-    """Every scanner case and example file, once per profile (the first byte picks the profile)."""
+    """Every scanner case and example file, once per profile and mode (the first byte picks them)."""
     folder.mkdir()
     for text in [case_text(case) for case in CASES] + [path.read_bytes() for path in EXAMPLES]:
-        for profile in range(4):
+        for profile in range(8):
             data = bytes([profile]) + text
             (folder / hashlib.sha256(data).hexdigest()[:20]).write_bytes(data)
 

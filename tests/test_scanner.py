@@ -61,13 +61,13 @@ def scanner(settings_: Settings) -> Scan:
     return scan  # type: ignore[return-value]  # it takes any bytes-like object, as tested here
 
 
-def reference_clean(data: bytes, settings_: Settings) -> bool:
+def reference_clean(data: bytes, settings_: Settings, *, chunk: bool = False) -> bool:
     """What the reference engine says: the strict parser reads the text and jsonschema + every rule find nothing."""
     try:
         value = parse_json(data.decode("utf-8"))
     except (UnicodeDecodeError, JsonSyntaxError):
         return False
-    return check(value, settings_, fast=False) == []
+    return check(value, settings_, chunk=chunk, fast=False) == []
 
 
 def assert_sound(data: bytes, settings_: Settings) -> bool:
@@ -86,16 +86,35 @@ def assert_sound(data: bytes, settings_: Settings) -> bool:
         assert records(judged.located_in_text(data)) == records(reference_located(data, settings_, None))
         if b"\n" not in data:
             assert records(judged.located_in_line(data, 7)) == records(reference_located(data, settings_, 7))
+    assert_chunk_sound(data, settings_)
     return verdict
 
 
-def reference_located(data: bytes, settings_: Settings, line: int | None) -> list[Finding]:
+def assert_chunk_sound(data: bytes, settings_: Settings) -> bool:
+    """The same for the data of a stream event: the stream profile, and the rules as they read a chunk."""
+    verdict: bool = fastpath._scanner(settings_, chunk=True)[0].clean(data, time.time())
+    if verdict:
+        assert reference_clean(data, settings_, chunk=True), data[:300]
+    read = fastpath.chunk_reader(settings_)
+    assert read is not None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return verdict
+    outcome = read(text)
+    if outcome is not None and type(outcome[1]) is Judged:
+        expected = reference_located(data, settings_, None, chunk=True)
+        assert records(outcome[1].located_in_text(data)) == records(expected)
+    return verdict
+
+
+def reference_located(data: bytes, settings_: Settings, line: int | None, *, chunk: bool = False) -> list[Finding]:
     """The reference engine's findings for `data`, located in a whole file or as JSON Lines line `line`."""
     text = data.decode("utf-8")
     value = parse_json(text)
     locator = JsonLocator(text, line or 1, single_line=line is not None, value=value)
     located = []
-    for finding in check(value, settings_, fast=False):
+    for finding in check(value, settings_, chunk=chunk, fast=False):
         position = locator.locate(finding.instance_path or (), finding.keyword)
         located.append(finding.located(position.line, position.column, line))
     return located
@@ -404,10 +423,10 @@ for _ in range(100_000):
                 data[at] = rng.choice(alphabet)
     texts.append(bytes(data))
 count = 0
-for settings in PROFILES.values():
-    profile = settings.profile()
+for settings, chunk in [(settings, chunk) for settings in PROFILES.values() for chunk in (False, True)]:
+    profile = settings.profile(stream=chunk)
     program = compile_program(_screening_schemas(profile), ROOT_SCHEMA, screen=True)
-    scanner = scan_module.Scanner(program.nodes, EARLIEST_CREATED, ONE_DAY, False)
+    scanner = scan_module.Scanner(program.nodes, EARLIEST_CREATED, ONE_DAY, chunk)
     for data in texts:
         scanner.clean(data, time.time())
         scanner.judge(data, time.time())
@@ -418,3 +437,38 @@ for settings in PROFILES.values():
         count += 1
 print(f"scanned {count}")
 """
+
+
+STREAM_EXAMPLES = sorted((REPO / "tests/examples/streams").glob("**/*.sse"))
+
+
+@pytest.mark.parametrize("path", STREAM_EXAMPLES, ids=lambda path: path.name)
+def test_stream_example_events(path: Path) -> None:
+    """Every event of every stream example, in every profile: the chunk reader held to the reference."""
+    from completion_validator._sse import iter_events
+
+    for event in iter_events(path.read_text(encoding="utf-8")):
+        data = event.data.encode("utf-8")
+        for name, settings_ in PROFILES.items():
+            verdict = assert_chunk_sound(data, settings_)
+            if name == "strict" and path.parent.name == "valid" and reference_clean(data, settings_, chunk=True):
+                assert verdict, f"a clean chunk the scanner is not sure of: {event.data[:200]}"
+
+
+def test_a_chunk_whose_only_errors_are_judged_is_explained_by_the_scanner() -> None:
+    # TGI sends finish_reason "" on every chunk but the last: the scanner explains it whole.
+    read = fastpath.chunk_reader(Settings())
+    assert read is not None
+    chunk = '{"id":"cmpl-1","object":"text_completion","created":1700000000,"model":"tgi",'
+    chunk += '"choices":[{"text":" a","index":0,"logprobs":null,"finish_reason":""}]}'
+    outcome = read(chunk)
+    assert outcome is not None
+    value, verdict = outcome
+    assert value["choices"][0]["finish_reason"] == ""
+    assert type(verdict) is Judged
+    [finding] = verdict.located_in_text(chunk.encode())
+    assert (finding.pointer, finding.keyword, finding.column) == (
+        "/choices/0/finish_reason",
+        "enum",
+        chunk.index('""') + 1,
+    )

@@ -29,7 +29,7 @@ from completion_validator._fastpath._judge import judged_builder
 from completion_validator._fastpath._keys import ESCAPED_COLON, has_no_duplicate_keys
 from completion_validator._fastpath._program import Program, Unsupported, compile_program
 from completion_validator._fastpath._screen import SCREENED_RULES, passes_screen
-from completion_validator._inputs._items import Verdict
+from completion_validator._inputs._items import Judged, Verdict
 from completion_validator._profiles import Profile, derive_schema
 from completion_validator._registry import ROOT_SCHEMA, load_schema_files
 from completion_validator._rules import RULES
@@ -172,25 +172,28 @@ def rules_silent(settings: Settings, *, chunk: bool = False) -> Callable[[Any], 
 
 
 @cache
-def _scanner(settings: Settings) -> Any:
-    """The compiled scanner for `settings`, or None (see `compiled_scanner`)."""
+def _scanner(settings: Settings, *, chunk: bool = False) -> Any:
+    """The compiled scanner for `settings` (for stream chunks if `chunk`), or None (see `compiled_scanner`)."""
     if _scan is None:
         return None
     response_rules = {rule_id for rule_id in settings.selected_rules() if RULES[rule_id].check is not None}
     if response_rules - SCREENED_RULES:
         return None
     try:
-        return _program(settings.profile(), bool(response_rules))
+        return _program(settings.profile(stream=chunk), bool(response_rules), chunk)
     except Unsupported:
         return None
 
 
 @cache
-def _program(profile: Profile, screen: bool) -> tuple[Any, Program]:
-    """The compiled scanner for `profile` (with the rule screen's roles if `screen`), and its program."""
+def _program(profile: Profile, screen: bool, chunk: bool = False) -> tuple[Any, Program]:
+    """The compiled scanner for `profile` (with the rule screen's roles if `screen`), and its program.
+
+    `chunk`: the screen as the rules read a stream chunk (a choice's index need not be its position).
+    """
     assert _scan is not None
     program = compile_program(_screening_schemas(profile), ROOT_SCHEMA, screen=screen)
-    return _scan.Scanner(program.nodes, EARLIEST_CREATED, ONE_DAY, False), program
+    return _scan.Scanner(program.nodes, EARLIEST_CREATED, ONE_DAY, chunk), program
 
 
 def compiled_scanner(settings: Settings) -> Callable[[bytes | str, float], bool] | None:
@@ -376,13 +379,61 @@ def _round_trip_reader(settings: Settings) -> Callable[[object], Any] | None:
 
 
 @cache
-def chunk_reader(settings: Settings) -> Callable[[str], tuple[Any, bool] | None] | None:
-    """For stream chunks: (the parsed chunk, whether it is certainly clean), or None where not read exactly.
+def chunk_reader(settings: Settings) -> Callable[[str], tuple[Any, bool | Judged] | None] | None:
+    """For stream chunks: (the chunk, its verdict), or None where it was not read exactly.
 
-    The stream checker needs the chunk itself (for the stream rules and the assembled
-    response), so this returns it with the verdict; a chunk that is not clean is explained from
-    it when it was read exactly. None without the libraries. A twin of `json_reader`'s `read` on
-    purpose: one shared body would cost every document one more call on the hottest path there is.
+    The verdict: True, certainly clean; a `Judged` account, the scanner's whole explanation (its
+    records and where each value starts in the data); False, to be explained from the chunk.
+    The stream checker needs the chunk itself (for the stream rules and the assembled response),
+    so it is parsed whatever the verdict. None without orjson. The compiled scanner reads first,
+    in the stream profile; where it is not sure (or was not built), orjson and jsonschema-rs.
+    """
+    if orjson is None:
+        return None
+    scanner = _scanner(settings, chunk=True)
+    if scanner is None:
+        return _orjson_chunk_reader(settings)
+    judge, judged, now, loads, malformed = (
+        scanner[0].judge,
+        judged_builder(scanner[1]),
+        time.time,
+        orjson.loads,
+        orjson.JSONDecodeError,
+    )
+    rest: Callable[[str], tuple[Any, bool] | None] | None = None
+
+    def read_chunk(data: str) -> tuple[Any, bool | Judged] | None:
+        nonlocal rest
+        failures = judge(data, now())
+        if failures is not None:
+            raw = data.encode()
+            if not _has_long_integer(raw):  # orjson would read it as a float: not the chunk's value
+                try:
+                    value = loads(raw)
+                except malformed:  # the scanner read it as the strict parser does; orjson refused it
+                    value = _UNLOADED
+                if value is not _UNLOADED:
+                    return (value, True) if failures is True else (value, judged(failures))
+        if rest is None:
+            rest = _orjson_chunk_reader(settings) or _not_read
+        return rest(data)
+
+    return read_chunk
+
+
+_UNLOADED = object()
+
+
+def _not_read(_: str) -> None:
+    return None
+
+
+@cache
+def _orjson_chunk_reader(settings: Settings) -> Callable[[str], tuple[Any, bool] | None] | None:
+    """`chunk_reader` without the scanner: orjson parses, jsonschema-rs and the screen decide. None without them.
+
+    A twin of `_orjson_reader`'s `read` on purpose: one shared body would cost every document
+    one more call on the hottest path there is.
     """
     checks = _checks(settings, chunk=True)
     if checks is None or orjson is None:

@@ -4,8 +4,8 @@ The scanner reads untrusted bytes in C, so two things are checked on every input
 memory safety (the scanner built here with clang, AddressSanitizer, UBSan and libFuzzer's
 coverage, so mutations steer towards C branches not yet taken) and soundness (where the scanner
 is sure — "clean", or "these failures" — the reference engine must agree, record for record and
-position for position). Each input's first byte picks the profile and the reader; the rest is the
-document.
+position for position). Each input's first byte picks the profile and the mode (a whole document
+or a stream chunk); the rest is the document.
 
     python tests/fuzz/fuzz_scanner.py -max_total_time=600 [corpus-dir]
 
@@ -58,15 +58,16 @@ PROFILES = [
     Settings(forbid_unknown_fields=True),
     Settings(lenient=True, forbid_unknown_fields=True),
 ]
+# (settings, chunk, scanner, judged): each profile for whole documents and for stream chunks.
 SCANNERS = []
 for _settings in PROFILES:
-    _program = compile_program(_screening_schemas(_settings.profile()), ROOT_SCHEMA, screen=True)
-    SCANNERS.append(
-        (_settings, _scan.Scanner(_program.nodes, EARLIEST_CREATED, ONE_DAY, False), judged_builder(_program))
-    )
+    for _chunk in (False, True):
+        _program = compile_program(_screening_schemas(_settings.profile(stream=_chunk)), ROOT_SCHEMA, screen=True)
+        _scanner = _scan.Scanner(_program.nodes, EARLIEST_CREATED, ONE_DAY, _chunk)
+        SCANNERS.append((_settings, _chunk, _scanner, judged_builder(_program)))
 
 
-def _reference(data: bytes, settings: Settings) -> list[Any] | None:
+def _reference(data: bytes, settings: Settings, chunk: bool) -> list[Any] | None:
     """The reference engine's located findings (as reprs) for `data` as a whole file; None if it is not JSON."""
     try:
         text = data.decode("utf-8")
@@ -75,7 +76,7 @@ def _reference(data: bytes, settings: Settings) -> list[Any] | None:
         return None
     locator = JsonLocator(text, 1, single_line=False, value=value)
     located = []
-    for finding in check(value, settings, fast=False):
+    for finding in check(value, settings, chunk=chunk, fast=False):
         position = locator.locate(finding.instance_path or (), finding.keyword)
         located.append(repr(finding.located(position.line, position.column, None)))
     return located
@@ -84,21 +85,21 @@ def _reference(data: bytes, settings: Settings) -> list[Any] | None:
 def test_one_input(raw: bytes) -> None:
     if not raw:
         return
-    settings, scanner, judged = SCANNERS[raw[0] % len(SCANNERS)]
+    settings, chunk, scanner, judged = SCANNERS[raw[0] % len(SCANNERS)]
     data = raw[1:]
     now = time.time()
     if scanner.clean(data, now):
-        assert _reference(data, settings) == [], ("false clean", data[:300])
+        assert _reference(data, settings, chunk) == [], ("false clean", data[:300])
     failures = scanner.judge(data, now)
     if isinstance(failures, list):
         records = [repr(finding) for finding in judged(failures).located_in_text(data)]
-        assert records == _reference(data, settings), ("judged records differ", data[:300])
+        assert records == _reference(data, settings, chunk), ("judged records differ", data[:300])
     try:
         value = json.loads(data)
     except (ValueError, RecursionError):
         return
     if scanner.clean_value(value, now):
-        assert check(value, settings, fast=False) == [], ("walker false clean", data[:300])
+        assert check(value, settings, chunk=chunk, fast=False) == [], ("walker false clean", data[:300])
 
 
 def main() -> None:
