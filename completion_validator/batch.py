@@ -265,4 +265,4 @@ def _check_capture(capture: Capture, settings: Settings, fast: bool) -> list[Fin
     from completion_validator.streams import check_stream
 
     found = check_stream(capture.text, settings, fast=fast)
-    return [replace(finding, document=finding.event) for finding in found]
+    return [finding.located(finding.line, finding.column, finding.event) for finding in found]

@@ -156,6 +156,12 @@ class Finding:
         located.__dict__.update(self.__dict__, line=line, column=column, document=document)
         return located
 
+    def in_event(self, event: int, line: int, column: int) -> Finding:
+        """The same finding in event `event` of a stream capture, at `line`:`column` of the capture (as `located`)."""
+        placed = object.__new__(Finding)
+        placed.__dict__.update(self.__dict__, event=event, line=line, column=column)
+        return placed
+
     def in_file(self, file: str | None) -> Finding:
         """The same finding in the input named `file` (as `located`, without `dataclasses.replace`'s cost)."""
         placed = object.__new__(Finding)

@@ -81,12 +81,12 @@ def _chunk_findings(event: StreamEvent, settings: Settings, fast: bool) -> Itera
             assert finding.line is not None
             assert finding.column is not None
             position = event.locator.map(Position(finding.line, finding.column))
-            yield replace(finding, event=event.number, line=position.line, column=position.column, document=None)
+            yield finding.in_event(event.number, position.line, position.column)
         return
     for error in check(event.chunk, settings, chunk=True, fast=fast, from_json_text=event.exact):
         assert error.instance_path is not None
         position = event.locate(error.instance_path, error.keyword)
-        yield replace(error, event=event.number, line=position.line, column=position.column)
+        yield error.in_event(event.number, position.line, position.column)
 
 
 def _assembled_findings(
