@@ -360,27 +360,44 @@ def startup_benchmarks(repeats: int, measured: Measured) -> str:
             str(small),
         ],
     }
+    baseline = "check-jsonschema --schemafile bundled small.json"
+    text, figures = whole_commands_table(
+        "Start-up: one small file, whole process (medians)",
+        commands,
+        baseline,
+        repeats,
+        lambda seconds: f"{seconds * 1e3:.0f} ms",
+        lambda seconds, base: f"{seconds / base:.2f}× check-jsonschema",
+    )
+    if baseline in figures:
+        measured["startup"] = figures["completion-validator small.json"][1] / figures[baseline][1]
+    return text
+
+
+def whole_commands_table(
+    title: str,
+    commands: dict[str, list[str]],
+    baseline: str,
+    repeats: int,
+    shown: Callable[[float], str],
+    ratio: Callable[[float, float], str],
+) -> tuple[str, dict[str, tuple[float, float]]]:
+    """Whole commands' wall and CPU medians, each beside its ratio to the `baseline` command's; and the figures."""
     figures = {
         label: median_wall_and_cpu(command, repeats) for label, command in commands.items() if Path(command[0]).exists()
     }
-    baseline = figures.get("check-jsonschema --schemafile bundled small.json")
-    if baseline:
-        measured["startup"] = figures["completion-validator small.json"][1] / baseline[1]
+    base = figures.get(baseline)
     rows = [
         [
             label,
-            f"{wall * 1e3:.0f} ms",
-            f"{wall / baseline[0]:.2f}× check-jsonschema" if baseline else "—",
-            f"{cpu * 1e3:.0f} ms",
-            f"{cpu / baseline[1]:.2f}× check-jsonschema" if baseline else "—",
+            shown(wall),
+            ratio(wall, base[0]) if base else "—",
+            shown(cpu),
+            ratio(cpu, base[1]) if base else "—",
         ]
         for label, (wall, cpu) in figures.items()
     ]
-    return table(
-        "Start-up: one small file, whole process (medians)",
-        ["command", "wall time", "ratio (wall)", "CPU time", "ratio (CPU)"],
-        rows,
-    )
+    return table(title, ["command", "wall time", "ratio (wall)", "CPU time", "ratio (CPU)"], rows), figures
 
 
 def many_files_benchmarks(count: int, repeats: int, measured: Measured) -> str:
@@ -416,27 +433,18 @@ def many_files_benchmarks(count: int, repeats: int, measured: Measured) -> str:
         ],
         "python: jsonschema loop over FILES": [sys.executable, "-c", loop, *files],
     }
-    figures = {
-        label: median_wall_and_cpu(command, repeats) for label, command in commands.items() if Path(command[0]).exists()
-    }
-    baseline = figures.get("check-jsonschema --schemafile bundled FILES")
-    if baseline:
-        measured["many-files"] = baseline[1] / figures["completion-validator DIR"][1]
-    rows = [
-        [
-            label,
-            f"{wall:.2f} s",
-            f"{baseline[0] / wall:.1f}× faster than check-jsonschema" if baseline else "—",
-            f"{cpu:.2f} s",
-            f"{baseline[1] / cpu:.1f}× faster than check-jsonschema" if baseline else "—",
-        ]
-        for label, (wall, cpu) in figures.items()
-    ]
-    return table(
+    baseline = "check-jsonschema --schemafile bundled FILES"
+    text, figures = whole_commands_table(
         f"{count:,} JSON files in one call (whole command, medians)",
-        ["command", "wall time", "ratio (wall)", "CPU time", "ratio (CPU)"],
-        rows,
+        commands,
+        baseline,
+        repeats,
+        lambda seconds: f"{seconds:.2f} s",
+        lambda seconds, base: f"{base / seconds:.1f}× faster than check-jsonschema",
     )
+    if baseline in figures:
+        measured["many-files"] = figures[baseline][1] / figures["completion-validator DIR"][1]
+    return text
 
 
 def big_file_memory(measured: Measured) -> str:
