@@ -411,17 +411,14 @@ def chunk_reader(settings: Settings) -> Callable[[str], tuple[Any, bool | Judged
                 try:
                     value = loads(raw)
                 except malformed:  # the scanner read it as the strict parser does; orjson refused it
-                    value = _UNLOADED
-                if value is not _UNLOADED:
+                    pass
+                else:
                     return (value, True) if failures is True else (value, judged(failures))
         if rest is None:
             rest = _orjson_chunk_reader(settings) or _not_read
         return rest(data)
 
     return read_chunk
-
-
-_UNLOADED = object()
 
 
 def _not_read(_: str) -> None:
