@@ -259,6 +259,13 @@ CHUNK_TEXTS = {
     "tgi-empty-finish-reason": _CHUNK.replace('"finish_reason":null', '"finish_reason":""'),
     "null-fingerprint": _CHUNK.replace('"model"', '"system_fingerprint":null,"model"'),
     "int-beyond-64-bits": _CHUNK.replace("1698216442", "123456789012345678901234"),
+    "int-beyond-64-bits-vendor": _CHUNK.replace('"model"', '"x":-99999999999999999999,"model"'),
+    # orjson reads these as floats, where 12345678901234567890 + 1 == 12345678901234567890
+    "usage-off-by-one-beyond-64-bits": _CHUNK.replace(
+        '"model"',
+        '"usage":{"prompt_tokens":12345678901234567890,"completion_tokens":1,"total_tokens":12345678901234567890},'
+        '"model"',
+    ),
     "escaped-key-duplicate": _CHUNK.replace('"model"', '"mod\\u0065l":"x","model"'),
     "escaped-colon": _CHUNK.replace('" is"', '"a\\u003a"').replace('"model"', '"id":"y","model"'),
     "deep-vendor": _CHUNK.replace('"model"', '"x":' + "[" * 300 + "]" * 300 + ',"model"'),
