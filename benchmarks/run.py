@@ -148,10 +148,9 @@ def payload_benchmarks(repeats: int, measured: Measured) -> str:
     # Not public, on purpose: the plain-jsonschema baseline needs our schema registry, and
     # "records + positions" is what the command does for an invalid document (read, check,
     # locate), which the public API does not offer as one call.
-    from completion_validator._check import check
-    from completion_validator._fastpath import json_reader
-    from completion_validator._inputs import Document, Explained
-    from completion_validator._inputs.read_json import read as read_json_bytes
+    from completion_validator._check import check_json
+    from completion_validator._fastpath._judge import judge
+    from completion_validator._inputs import JsonText
     from completion_validator._profiles import STRICT
     from completion_validator._registry import schema_set
     from completion_validator._settings import Settings
@@ -164,16 +163,13 @@ def payload_benchmarks(repeats: int, measured: Measured) -> str:
     completion_model = _openai_completion_model()
     settings = Settings()
 
-    read_once = json_reader(settings)
+    fast = judge(settings)
 
     def explain(raw: bytes) -> int:
         """What the CLI does for an invalid document: read once, every record, every position."""
-        [document] = read_json_bytes(raw, read_once)
-        if isinstance(document, Explained):  # the scanner judged it whole: records located already
-            return len(document.findings)
-        assert isinstance(document, Document)
-        errors = check(document.value, settings, from_json_text=document.exact)
-        return len([document.locate(error.instance_path, error.keyword) for error in errors])
+        found = check_json(JsonText(raw), settings, fast)
+        assert isinstance(found, list)
+        return len(found)
 
     rows = []
     for name, raw in sizes().items():

@@ -6,13 +6,13 @@ A payload is a parsed JSON value (what `json.loads` returns). Every problem come
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from functools import cache
-from typing import Any, Unpack
+from typing import Unpack
 
 from completion_validator._check import check
-from completion_validator._fastpath import json_reader, value_reader
-from completion_validator._inputs._items import FastRead, Judged, Verdict
+from completion_validator._fastpath import CLEAN, UNREAD, Exact, Judged
+from completion_validator._fastpath._judge import Judge, judge
 from completion_validator._jsontext import JsonSyntaxError, parse_json
 from completion_validator._settings import Options, Settings, settings_from
 from completion_validator.errors import Finding, InvalidCompletion
@@ -57,12 +57,12 @@ def iter_errors(
 
 def check_value(payload: object, settings: Settings) -> list[Finding]:
     """`check` for a value from a user: a clean one is vouched for at compiled speed, the rest explained."""
-    read = _default_value_reader() if settings is _DEFAULTS else value_reader(settings)
-    if read is not None and read(payload) is Verdict.CLEAN:
+    chosen = _default_judge() if settings is _DEFAULTS else judge(settings)
+    if chosen is not None and chosen.value(payload) is CLEAN:
         return []
     # Explained from the payload itself, not the copy: an IntEnum equals its int, but a record
     # shows the value the user passed.
-    return check(payload, settings)
+    return check(payload, settings, chosen)
 
 
 def is_valid(payload: object, **options: Unpack[Options]) -> bool:
@@ -85,15 +85,9 @@ def validate(payload: object, **options: Unpack[Options]) -> None:
 
 
 @cache
-def _default_value_reader() -> Callable[[object], Any] | None:
-    """`value_reader` for the default settings, looked up without hashing them on every call."""
-    return value_reader(_DEFAULTS)
-
-
-@cache
-def _default_reader() -> FastRead | None:
-    """`json_reader` for the default settings, looked up without hashing them on every call."""
-    return json_reader(_DEFAULTS)
+def _default_judge() -> Judge | None:
+    """The judge for the default settings, looked up without hashing them on every call."""
+    return judge(_DEFAULTS)
 
 
 def is_valid_json(data: bytes | str, **options: Unpack[Options]) -> bool:
@@ -106,16 +100,18 @@ def is_valid_json(data: bytes | str, **options: Unpack[Options]) -> bool:
     # A lone surrogate in a str cannot be UTF-8: written as its bytes, it fails both readers below.
     raw = data.encode("utf-8", "surrogatepass") if isinstance(data, str) else data
     settings = settings_from(**options) if options else _DEFAULTS
-    read = json_reader(settings) if options else _default_reader()
-    verdict = Verdict.UNREAD if read is None else read(raw)
-    if verdict is Verdict.CLEAN:
+    chosen = judge(settings) if options else _default_judge()
+    verdict = UNREAD if chosen is None else chosen.text(raw)
+    if verdict is CLEAN:
         return True
     if type(verdict) is Judged:
-        return not any(error.severity == "error" for error in verdict.findings)
-    if verdict is not Verdict.UNREAD:  # read exactly once: explained from that value
-        return not any(error.severity == "error" for error in check(verdict, settings, from_json_text=True))
-    try:
-        payload = parse_json(raw.decode("utf-8"))
-    except (JsonSyntaxError, UnicodeDecodeError):
-        return False
-    return not any(error.severity == "error" for error in check(payload, settings))
+        found = list(verdict.findings)
+    elif type(verdict) is Exact:  # read exactly once: explained from that value
+        found = check(verdict.value, settings, chosen, from_json_text=True, schema_valid=verdict.schema_valid)
+    else:
+        try:
+            payload = parse_json(raw.decode("utf-8"))
+        except (JsonSyntaxError, UnicodeDecodeError):
+            return False
+        found = check(payload, settings, chosen)
+    return not any(error.severity == "error" for error in found)

@@ -1,39 +1,104 @@
-"""One payload checked: the engine's schema findings and the selected rules' findings, in document order.
+"""The checker: one payload's findings, in document order, from the fast path's verdict or the reference engine.
 
-Everything that checks a payload — the API, the stream checker for each chunk and for the
-assembled response, the runner for each document — comes through here, so they agree. Schema
-findings come from the compiled explainer when it can vouch for them, else from jsonschema
-(the reference); `fast=False` asks jsonschema always.
+Everything that checks a payload — the API, the count loop for each document, the stream checker
+for each chunk and for the assembled response — comes through here, so they agree. A `judge`
+(`_fastpath`) is asked once per document and what it learned is used, never asked again; with
+no judge (`--engine reference`, or no compiled libraries) jsonschema gives every schema finding.
+
+- `check_json`: JSON text as a reader found it -> located findings, or the finding that says why
+  it cannot be read.
+- `check_document`: a parsed document (YAML) -> located findings.
+- `check`: a value -> findings (not located).
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from completion_validator._examine import Examined, drop_explained, examine, examine_parsed, in_document_order
-from completion_validator._profiles import Profile
+from completion_validator._fastpath import CLEAN, UNREAD, Exact, Judged, Verdict
+from completion_validator._inputs._items import Document, JsonText, parse_document
+from completion_validator._jsontext import JsonLocator
 from completion_validator._rules import run_rules
 from completion_validator._settings import Settings
 from completion_validator.errors import Finding
 
+if TYPE_CHECKING:
+    from completion_validator._fastpath._judge import Judge
+
+
+def check_json(
+    text: JsonText, settings: Settings, judge: Judge | None, verdict: Verdict | None = None
+) -> list[Finding] | Finding:
+    """The located findings of one JSON document, or the one finding that says why it cannot be read.
+
+    `verdict`: what `judge.text` already said of these bytes (the count loop asks first, to count
+    a clean line without making anything); None to ask here.
+    """
+    raw = text.raw
+    if verdict is None:
+        verdict = UNREAD if judge is None else judge.text(raw)
+    if verdict is CLEAN:
+        return []
+    if type(verdict) is Judged:
+        return verdict.located_in_line(raw, text.first_line) if text.single_line else verdict.located_in_text(raw)
+    if type(verdict) is Exact:
+        assert judge is not None
+        source = raw.decode("utf-8")  # orjson read it: UTF-8
+        if text.single_line:
+            source = source.removesuffix("\n").removesuffix("\r")
+        locator = JsonLocator(
+            source, text.first_line, single_line=text.single_line, value=verdict.value, writer=judge.dumps
+        )
+        found = check(verdict.value, settings, judge, from_json_text=True, schema_valid=verdict.schema_valid)
+        return _located(Document(verdict.value, text.index, locator), found)
+    document = parse_document(text)
+    if isinstance(document, Finding):
+        return document
+    return check_document(document, settings, judge)
+
+
+def check_document(document: Document, settings: Settings, judge: Judge | None) -> list[Finding]:
+    """The findings of a parsed document, each located in its text."""
+    return _located(document, check(document.value, settings, judge))
+
+
+def _located(document: Document, found: list[Finding]) -> list[Finding]:
+    located = []
+    for error in found:
+        position = document.locate(error.instance_path, error.keyword)
+        located.append(error.located(position.line, position.column, document.index))
+    return located
+
 
 def check(
-    payload: object, settings: Settings, *, chunk: bool = False, fast: bool = True, from_json_text: bool = False
+    payload: object,
+    settings: Settings,
+    judge: Judge | None,
+    *,
+    chunk: bool = False,
+    from_json_text: bool = False,
+    schema_valid: bool = False,
 ) -> list[Finding]:
     """Schema findings and rule findings for one payload (or one stream chunk), in document order.
 
-    `from_json_text` says the payload was parsed exactly from JSON text (no duplicate key, no
-    number rounded), so it holds JSON values only: only its depth can matter (`_unwalked`).
+    `judge` must be for the same mode (`chunk`). `from_json_text` says the payload was parsed
+    exactly from JSON text (no duplicate key, no number rounded), so it holds JSON values only:
+    only its depth can matter (`_unwalked`). `schema_valid`: the judge found the schema (and the
+    rules' bounds) to pass already, so only the rules are left.
     """
-    if from_json_text and fast:
-        found = _unwalked(payload, settings, chunk)
+    if from_json_text and judge is not None:
+        found = _unwalked(payload, settings, judge, chunk, schema_valid)
         if found is not None:
             return found
     examined = examine_parsed(payload) if from_json_text else examine(payload)  # rules, too, see the safe view
-    return _findings(examined, payload, settings, chunk, fast)
+    return _findings(examined, payload, settings, judge, chunk)
 
 
-def _unwalked(payload: object, settings: Settings, chunk: bool) -> list[Finding] | None:
+def _unwalked(
+    payload: object, settings: Settings, judge: Judge, chunk: bool, schema_valid: bool
+) -> list[Finding] | None:
     """The findings of a payload read exactly from text, without walking it for its depth first.
 
     Text holds no cycle and nothing but JSON values; depth alone would make `examine` build a
@@ -41,12 +106,14 @@ def _unwalked(payload: object, settings: Settings, chunk: bool) -> list[Finding]
     only a finding holding a container could show it. So the depth is counted only when a
     finding holds one (and when jsonschema must be asked); None: take the examined path.
     """
-    profile = settings.profile(stream=chunk)
     unexamined = Examined(payload, ())
-    schema_found = _compiled_schema_errors(unexamined, payload, profile)
-    if schema_found is None:
-        return None
-    found = _findings(unexamined, payload, settings, chunk, True, schema_found)
+    if schema_valid:  # the judge found no schema error: only the rules can report anything
+        found = _rule_findings(unexamined, payload, settings, chunk, [], rules_silent=False)
+    else:
+        schema_found = judge.explain(payload)
+        if schema_found is None:
+            return None
+        found = _findings(unexamined, payload, settings, judge, chunk, schema_found)
     holds_container = any(type(finding.actual) is dict or type(finding.actual) is list for finding in found)
     if holds_container and examine_parsed(payload).view is not payload:
         return None  # deep after all: the findings must show the view
@@ -57,45 +124,35 @@ def _findings(
     examined: Examined,
     payload: object,
     settings: Settings,
+    judge: Judge | None,
     chunk: bool,
-    fast: bool,
     schema_found: list[Finding] | None = None,
 ) -> list[Finding]:
-    profile = settings.profile(stream=chunk)
     found = schema_found
-    if found is None and fast:
-        found = _compiled_schema_errors(examined, payload, profile)
+    if found is None and judge is not None and not examined.problems and examined.view is payload:
+        # only a payload that is its own view (no cycle, nothing too deep or too long) and holds
+        # JSON values only is given to jsonschema-rs; the rest is the reference engine's
+        found = judge.explain(examined.view)
     if found is None:
         from completion_validator._engine import schema_errors_of  # jsonschema only when needed
 
-        found = schema_errors_of(examined, profile)
-    found = drop_explained(found)
+        found = schema_errors_of(examined, settings.profile(stream=chunk))
+    silent = judge is not None and judge.rules_silent(examined.view) if settings.selected_rules() else True
+    return _rule_findings(examined, payload, settings, chunk, drop_explained(found), rules_silent=silent)
+
+
+def _rule_findings(
+    examined: Examined, payload: object, settings: Settings, chunk: bool, found: list[Finding], *, rules_silent: bool
+) -> list[Finding]:
+    """`found` (the schema findings) and the selected rules' findings, in document order."""
     selected = settings.selected_rules()
-    if selected and not (fast and _rules_silent(examined.view, settings, chunk)):
-        found.extend(run_rules(examined.view, selected, chunk=chunk, lenient=settings.lenient))
+    if selected and not rules_silent:
+        found.extend(
+            run_rules(
+                examined.view, selected, chunk=chunk, lenient=settings.lenient, response_type=settings.response_type
+            )
+        )
     found = in_document_order(payload, found)
     if settings.warnings_as_errors:
         found = [replace(error, severity="error") for error in found]
     return found
-
-
-def _compiled_schema_errors(examined: Examined, payload: object, profile: Profile) -> list[Finding] | None:
-    """jsonschema-rs's findings, translated; None where they might differ from jsonschema's records.
-
-    Only a payload that is its own view (no cycle, nothing too deep or too long) and holds JSON
-    values only is given to jsonschema-rs; the rest is the reference engine's.
-    """
-    if examined.problems or examined.view is not payload:
-        return None
-    from completion_validator._fastpath._explain import compiled_explainer
-
-    explain = compiled_explainer(profile)
-    return None if explain is None else explain(examined.view)
-
-
-def _rules_silent(view: object, settings: Settings, chunk: bool) -> bool:
-    """Whether the compiled screen vouches that no selected rule would report anything on `view`."""
-    from completion_validator._fastpath import rules_silent
-
-    silent = rules_silent(settings, chunk=chunk)
-    return silent is not None and silent(view)

@@ -37,6 +37,8 @@ class Profile:
     lenient: bool = False
     stream: bool = False
     forbid_unknown_fields: bool = False
+    # Which response type's schemas (`_response_types`): its root schema is where validation starts.
+    response_type: str = "completion"
 
     @property
     def relaxations(self) -> frozenset[str]:

@@ -18,13 +18,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from completion_validator._profiles import Profile, derive_schema
+from completion_validator._response_types import DEFAULT, response_type
 from completion_validator.errors import to_pointer
 
 if TYPE_CHECKING:
     from referencing import Registry
 
 
-ROOT_SCHEMA = "completion.schema.json"
 SCHEMA_SUFFIX = ".schema.json"
 # Members whose values are data, not subschemas: they hold no keyword and no reference.
 _DATA_MEMBERS = frozenset({"examples", "enum", "const", "default"})
@@ -41,12 +41,11 @@ class SchemaFilesNotFound(SchemaLoadError):
 def schema_dir() -> Path:
     """The folder holding the schema files, in a wheel install or in a checkout."""
     package = Path(__file__).resolve().parent
+    root = response_type(DEFAULT).root_schema
     for candidate in (package / "schemas", package.parent / "schemas"):
-        if (candidate / ROOT_SCHEMA).is_file():
+        if (candidate / root).is_file():
             return candidate
-    raise SchemaFilesNotFound(
-        f"no {ROOT_SCHEMA} beside {package}: the installation is incomplete; reinstall the package"
-    )
+    raise SchemaFilesNotFound(f"no {root} beside {package}: the installation is incomplete; reinstall the package")
 
 
 @cache
@@ -146,7 +145,8 @@ def schema_set(profile: Profile) -> SchemaSet:
         file_names[uri] = name
     registry: Registry[Any] = Registry().with_resources(resources).crawl()
     _check_references(registry, file_names)
-    root_uri = next(uri for uri, name in file_names.items() if name == ROOT_SCHEMA)
+    root = response_type(profile.response_type).root_schema
+    root_uri = next(uri for uri, name in file_names.items() if name == root)
     return SchemaSet(registry=registry, root_uri=root_uri, file_names=file_names)
 
 

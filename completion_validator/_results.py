@@ -1,15 +1,105 @@
-"""What a run found: one outcome per file, and the totals with the exit status they imply.
+"""What a run found: the counts of some documents (`Report`), one outcome per file, and the totals.
 
-These are the values reporters render beside the findings; nothing here prints.
+These are the values reporters render beside the findings; nothing here prints. `Report` is
+public as `completion_validator.batch.Report`.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
+from completion_validator.errors import Finding
+
 FileStatus = Literal["valid", "invalid", "error"]
+
+
+@dataclass
+class Report:
+    """What checking some documents found: exact counts, and the first `max_findings` located findings.
+
+    Counts: `documents` checked, `invalid` ones (with at least one error), `errors`, `warnings`,
+    `unreadable` (lines that could not be read as JSON), and `keywords`, the number of findings
+    per keyword or rule id (also those beyond `max_findings`). `findings` holds the located
+    findings in input order, at most `max_findings` of them (None: all).
+    """
+
+    documents: int = 0
+    invalid: int = 0
+    errors: int = 0
+    warnings: int = 0
+    unreadable: int = 0
+    keywords: Counter[str] = field(default_factory=Counter)
+    findings: list[Finding] = field(default_factory=list)
+    max_findings: int | None = field(default=100, compare=False)  # a setting, not part of what was found
+    # Bytes of input these counts cover, where known (the command's progress line uses it).
+    bytes_read: int = field(default=0, compare=False)
+
+    @property
+    def valid(self) -> int:
+        """Documents with no error (warnings allowed)."""
+        return self.documents - self.invalid
+
+    @property
+    def is_empty(self) -> bool:
+        """Nothing was checked: the identity of `merge`."""
+        return not (self.documents or self.unreadable or self.findings or self.keywords)
+
+    def merge(self, other: Report) -> Report:
+        """The report of both: counts added, findings in order up to the larger `max_findings`.
+
+        Use as `Report.merge(a, b)`. It is associative for reports made with the same
+        `max_findings`, and `Report()` is its identity, so `fold` / `treeReduce` / `reduce` work.
+        """
+        if other.is_empty:
+            return replace(self, keywords=Counter(self.keywords), findings=list(self.findings))
+        if self.is_empty:
+            return replace(other, keywords=Counter(other.keywords), findings=list(other.findings))
+        limit = (
+            None
+            if self.max_findings is None or other.max_findings is None
+            else max(self.max_findings, other.max_findings)
+        )
+        findings = self.findings + other.findings
+        return Report(
+            documents=self.documents + other.documents,
+            invalid=self.invalid + other.invalid,
+            errors=self.errors + other.errors,
+            warnings=self.warnings + other.warnings,
+            unreadable=self.unreadable + other.unreadable,
+            keywords=self.keywords + other.keywords,
+            findings=findings if limit is None else findings[:limit],
+            max_findings=limit,
+            bytes_read=self.bytes_read + other.bytes_read,
+        )
+
+    def note(self, finding: Finding) -> None:
+        """Keep a located finding, if there is room for it."""
+        if self.max_findings is None or len(self.findings) < self.max_findings:
+            self.findings.append(finding)
+
+    def to_dict(self) -> dict[str, object]:
+        """The report with the field names of `--format json` (`statistics` as `--statistics` adds it)."""
+        return {
+            "valid": not (self.invalid or self.unreadable),
+            "summary": {
+                "documents": self.documents,
+                "valid_documents": self.valid,
+                "invalid_documents": self.invalid,
+                "errors": self.errors + self.unreadable,
+                "warnings": self.warnings,
+                "unreadable": self.unreadable,
+            },
+            "statistics": dict(sorted(self.keywords.items(), key=lambda item: (-item[1], item[0]))),
+            "errors": [finding.as_dict() for finding in self.findings],
+        }
+
+    def summary(self) -> str:
+        """One line, as the command prints it: `120 documents checked: 2 invalid, 5 errors`."""
+        return describe_counts(
+            self.documents, self.invalid, self.errors + self.unreadable, self.warnings, self.unreadable
+        )
 
 
 @dataclass
@@ -22,6 +112,14 @@ class FileResult:
     errors: int = 0
     warnings: int = 0
     read_problems: int = 0
+
+    def add(self, report: Report) -> None:
+        """Count what `report` found in this file."""
+        self.documents += report.documents
+        self.invalid_documents += report.invalid
+        self.errors += report.errors
+        self.warnings += report.warnings
+        self.read_problems += report.unreadable
 
     @property
     def status(self) -> FileStatus:

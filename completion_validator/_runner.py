@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import sys
-from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cache
@@ -19,7 +18,6 @@ from typing import TYPE_CHECKING, BinaryIO
 
 from completion_validator._inputs import (
     FORMATS,
-    FastRead,
     InputFormat,
     Item,
     NumberedLines,
@@ -44,14 +42,14 @@ from completion_validator._inputs._limits import (
 )
 from completion_validator._inputs.files import Source, expand
 from completion_validator._reporters import Reporter
-from completion_validator._results import FileResult, Summary
+from completion_validator._results import FileResult, Report, Summary
 from completion_validator._settings import Settings
+from completion_validator._tally import tally_items, tally_lines, unreadable
 from completion_validator._workers import Workers, available_cpus, internal_problem
-from completion_validator.batch import Report, check_numbered
-from completion_validator.batch import check_items as batch_check_items
 from completion_validator.errors import Finding
 
 if TYPE_CHECKING:
+    from completion_validator._fastpath._judge import Judge
     from completion_validator._progress import Progress
 
 BATCH_LINES = 2_000  # lines per batch read by the main process (stdin, --jobs 1)
@@ -68,21 +66,15 @@ class RunOptions:
     input_format: str | None = None
     debug: bool = False
     jobs: int = 1
+    # The engine: the fast path where it can vouch (`--engine auto`), or jsonschema alone.
     fast: bool = True
     max_document_size: int = DEFAULT_MAX_DOCUMENT_SIZE
 
 
-def _add(report: Report, result: FileResult, summary: Summary) -> None:
-    result.documents += report.documents
-    result.invalid_documents += report.invalid
-    result.errors += report.errors
-    result.warnings += report.warnings
-    result.read_problems += report.unreadable
-    summary.keywords.update(report.keywords)
-
-
 def _unreadable(finding: Finding) -> Report:
-    return Report(unreadable=1, keywords=Counter({finding.keyword: 1}), findings=[finding], max_findings=None)
+    report = Report(max_findings=None)
+    unreadable(report, finding)
+    return report
 
 
 def default_jobs() -> int:
@@ -91,13 +83,13 @@ def default_jobs() -> int:
 
 
 @cache
-def _fast_reader(options: RunOptions) -> FastRead | None:
-    """The fast reader for these options (built once per process; None without the libraries)."""
+def _judge(options: RunOptions) -> Judge | None:
+    """The judge for these options (built once per process; None for the reference engine or without the libraries)."""
     if not options.fast:
         return None
-    from completion_validator._fastpath import json_reader
+    from completion_validator._fastpath._judge import judge
 
-    return json_reader(options.settings)
+    return judge(options.settings)
 
 
 def run(paths: list[str], options: RunOptions, reporter: Reporter, progress: Progress | None = None) -> Summary:
@@ -121,7 +113,8 @@ def run(paths: list[str], options: RunOptions, reporter: Reporter, progress: Pro
                 result = FileResult(source.name)
                 summary.files.append(result)
                 for tally in _tallies(source, options, workers):
-                    _add(tally, result, summary)
+                    result.add(tally)
+                    summary.keywords.update(tally.keywords)
                     for located in tally.findings:
                         _report(reporter, progress, located.in_file(source.name))
                     if progress is not None:
@@ -159,7 +152,6 @@ def _tallies(source: Source, options: RunOptions, workers: Workers) -> Iterator[
     if source.problem is not None:
         yield _unreadable(problem(source.problem, "no-input"))
         return
-    fast_read = _fast_reader(options)
     chosen = _chosen_format(options)
     limit = options.max_document_size
     path = source.path
@@ -172,11 +164,11 @@ def _tallies(source: Source, options: RunOptions, workers: Workers) -> Iterator[
         if isinstance(data, Finding):
             yield _unreadable(data)
         else:
-            yield check_items(read_bytes(data, chosen, fast_read), options)
+            yield check_items(read_bytes(data, chosen), options)
         return
     named = chosen or format_of(path)
     if named is None or not named.line_based or not is_regular(path) or is_compressed(path):
-        yield check_items(read_path(path, chosen, fast_read, limit), options)
+        yield check_items(read_path(path, chosen, limit), options)
         return
     try:
         stream = path.open("rb")
@@ -295,12 +287,11 @@ def check_line_span(
 
 
 def check_line_batch(batch: list[tuple[int, bytes]], options: RunOptions, format_name: str) -> Report:
-    """Check some numbered lines of a line-based input (in a worker process with --jobs): `batch.check_numbered`."""
-    _fast_reader(options)  # built once per process, and before the workers fork
-    report = check_numbered(
+    """Check some numbered lines of a line-based input (in a worker process with --jobs): the count path."""
+    report = tally_lines(
         batch,
         options.settings,
-        fast=options.fast,
+        _judge(options),  # built once per process, and before the workers fork
         max_errors=options.max_errors,
         debug=options.debug,
         format_name=format_name,
@@ -310,10 +301,8 @@ def check_line_batch(batch: list[tuple[int, bytes]], options: RunOptions, format
 
 
 def check_items(items: Iterable[Item], options: RunOptions) -> Report:
-    """Check the items of a whole input (not line-based): `batch.check_items` with the run's options."""
-    return batch_check_items(
-        items, options.settings, fast=options.fast, max_errors=options.max_errors, debug=options.debug
-    )
+    """Check the items of a whole input (not line-based) with the run's options: the count path."""
+    return tally_items(items, options.settings, _judge(options), max_errors=options.max_errors, debug=options.debug)
 
 
 def _failed_batch(batch: list[tuple[int, bytes]], why: str) -> Report:

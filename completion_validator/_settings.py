@@ -30,10 +30,16 @@ class Settings:
     select: tuple[str, ...] | None = None
     ignore: tuple[str, ...] = ()
     warnings_as_errors: bool = False
+    response_type: str = "completion"
 
     def profile(self, *, stream: bool = False) -> Profile:
         """The schema profile for a whole response, or for a stream chunk."""
-        return Profile(lenient=self.lenient, stream=stream, forbid_unknown_fields=self.forbid_unknown_fields)
+        return Profile(
+            lenient=self.lenient,
+            stream=stream,
+            forbid_unknown_fields=self.forbid_unknown_fields,
+            response_type=self.response_type,
+        )
 
     def selected_rules(self) -> frozenset[str]:
         """The ids of the rules to run (raises `UnknownRule` for an id that names none)."""

@@ -22,8 +22,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-COMPONENTS = ("CreateCompletionResponse", "CompletionUsage")
-_ROOT = "CreateCompletionResponse"
+from completion_validator._response_types import DEFAULT, response_type
+
+COMPONENTS = response_type(DEFAULT).spec_components  # the response's component first
+_ROOT = COMPONENTS[0]
 MAX_SPEC_SIZE = 64 * 1024 * 1024  # OpenAI's whole openapi.yaml is about 2 MB
 MAX_FIELDS = 100_000  # $refs may fan out; a real response schema has a few dozen fields
 
@@ -109,11 +111,12 @@ def _types(node: Mapping[str, Any]) -> set[str]:
 
 def ours() -> dict[str, Field]:
     """Our schema files, flattened (the spec as written: no profile's relaxations)."""
-    from completion_validator._registry import ROOT_SCHEMA, load_schema_files
+    from completion_validator._registry import load_schema_files
 
     files = load_schema_files()
+    root = files[response_type(DEFAULT).root_schema]
     by_id = {contents["$id"]: contents for contents in files.values()}
-    base = files[ROOT_SCHEMA]["$id"].rsplit("/", 1)[0] + "/"
+    base = root["$id"].rsplit("/", 1)[0] + "/"
 
     def resolve(node: Mapping[str, Any]) -> Mapping[str, Any]:
         reference = str(node["$ref"])
@@ -122,7 +125,7 @@ def ours() -> dict[str, Field]:
             raise SpecError(f"our schema refers to {reference!r}, which we do not ship")
         return target
 
-    return flatten(files[ROOT_SCHEMA], resolve)
+    return flatten(root, resolve)
 
 
 def theirs(document: Mapping[str, Any]) -> dict[str, Field]:

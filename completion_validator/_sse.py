@@ -26,7 +26,7 @@ from completion_validator._jsontext import JsonLocator, JsonSyntaxError, LineInd
 from completion_validator.errors import InstancePath
 
 if TYPE_CHECKING:
-    from completion_validator._inputs._items import Judged
+    from completion_validator._fastpath import Verdict
 
 _LINE_END = re.compile(r"\r\n|\r|\n")
 DONE = "[DONE]"
@@ -157,21 +157,21 @@ class StreamEvent:
     after_done: bool = False
     value: Any = _UNPARSED
     problem: JsonSyntaxError | None = None
-    # The fast path vouched for this chunk: checking it would report nothing.
-    clean: bool = False
-    # Read exactly by the fast reader (JSON values only): explained from this value as it is.
-    exact: bool = False
-    # The compiled scanner's whole account of this chunk's findings, each with its value's offset in the data.
-    judged: Judged | None = None
+    # What the fast path said of the chunk it read (None: the strict parser read it).
+    verdict: Verdict | None = None
 
     @classmethod
     def read(
-        cls, event: Event, *, after_done: bool = False, read_chunk: Callable[[str], Any] | None = None
+        cls,
+        event: Event,
+        *,
+        after_done: bool = False,
+        read_chunk: Callable[[str], tuple[Any, Verdict] | None] | None = None,
     ) -> StreamEvent:
         """Read one event's data: `[DONE]`, or JSON (strict), or the syntax problem that stops it.
 
-        `read_chunk`, the fast path's chunk reader, returns the chunk and its verdict (certainly
-        clean, judged whole, or to be explained), when it read it exactly.
+        `read_chunk`, the fast path's chunk reader, returns the chunk and its verdict when it
+        read it exactly.
         """
         if after_done:
             return cls(event, after_done=True)
@@ -180,10 +180,7 @@ class StreamEvent:
         if read_chunk is not None:
             read = read_chunk(event.data)
             if read is not None:
-                value, verdict = read
-                if verdict is True:
-                    return cls(event, value=value, clean=True)
-                return cls(event, value=value, exact=True, judged=None if verdict is False else verdict)
+                return cls(event, value=read[0], verdict=read[1])
         try:
             return cls(event, value=parse_json(event.data))
         except JsonSyntaxError as problem:

@@ -214,12 +214,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     from completion_validator.errors import UnknownRule
 
     if arguments.version:
-        from completion_validator._fastpath import _scan, available
+        from completion_validator._fastpath._libraries import available, scan
 
         engine = (
             "fast path unavailable: jsonschema only (slower)"
             if not available()
-            else "fast path: orjson + jsonschema-rs" + (" + compiled scanner" if _scan is not None else "")
+            else "fast path: orjson + jsonschema-rs" + (" + compiled scanner" if scan is not None else "")
         )
         sys.stdout.write(f"completion-validator {__version__} ({engine})\n")
         return 0

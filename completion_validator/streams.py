@@ -12,29 +12,46 @@ the assembled response need (per choice), so memory does not grow with the numbe
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import replace
-from typing import Any, Unpack
+from typing import TYPE_CHECKING, Any, Protocol, Unpack
 
 from completion_validator._check import check
+from completion_validator._fastpath import CLEAN, Exact, Judged
 from completion_validator._jsontext import Position
+from completion_validator._response_types import response_type
 from completion_validator._rules import StreamCheck, new_stream_checks, wanted
 from completion_validator._settings import Options, Settings, settings_from
 from completion_validator._sse import Event, StreamEnd, StreamEvent, iter_events
 from completion_validator.errors import Finding, InstancePath
 
+if TYPE_CHECKING:
+    from completion_validator._fastpath._judge import Judge
+
 __all__ = ["assemble", "check_stream", "iter_stream_errors", "stream_text"]
 
 
-def check_stream(text: str | Iterable[str], settings: Settings, *, fast: bool = True) -> list[Finding]:
+class Assembler(Protocol):
+    """How a response type's stream chunks add up to its response (`ResponseType.assembler`)."""
+
+    def add(self, chunk: Mapping[str, Any]) -> None:
+        """Take in the next chunk."""
+
+    def result(self) -> dict[str, Any] | None:
+        """The assembled response (None when no chunk came)."""
+
+
+def check_stream(text: str | Iterable[str], settings: Settings, judge: Judge | None) -> list[Finding]:
     """Every problem in an SSE capture of a completion stream, each located in the capture, in order.
 
-    With `fast`, chunks the compiled fast path vouches for are not explained (same findings).
+    `judge`: the fast path for whole documents (None: the reference engine alone); chunks the
+    fast path vouches for are not explained (same findings).
     """
     selected = settings.selected_rules()
-    read_chunk = _chunk_reader(settings) if fast else None
+    chunk_judge = None if judge is None else _chunk_judge(settings)
+    read_chunk = None if chunk_judge is None else chunk_judge.read_chunk
     checks = new_stream_checks()
-    assembler = _Assembler()
+    assembler: Assembler = response_type(settings.response_type).load("assembler")()
     findings: list[Finding] = []
     done: Event | None = None
     last: Event | None = None
@@ -43,8 +60,8 @@ def check_stream(text: str | Iterable[str], settings: Settings, *, fast: bool = 
         last = event
         read = StreamEvent.read(event, after_done=done is not None, read_chunk=read_chunk)
         if read.chunk is not None:
-            if not read.clean:
-                findings.extend(_chunk_findings(read, settings, fast))
+            if read.verdict is not CLEAN:
+                findings.extend(_chunk_findings(read, settings, chunk_judge))
             assembler.add(read.chunk)
             last_chunk = event
         _feed(checks, read, findings)
@@ -56,17 +73,17 @@ def check_stream(text: str | Iterable[str], settings: Settings, *, fast: bool = 
     for stream_check in checks:
         findings.extend(stream_check.end(end))
     if last_chunk is not None:
-        findings.extend(_assembled_findings(assembler, last_chunk, findings, settings, fast))
+        findings.extend(_assembled_findings(assembler, last_chunk, findings, settings, judge))
     reported = [finding for finding in findings if wanted(finding, selected)]
     if settings.warnings_as_errors:
         reported = [replace(finding, severity="error") for finding in reported]
     return sorted(reported, key=lambda finding: (finding.line or 0, finding.column or 0))
 
 
-def _chunk_reader(settings: Settings) -> Callable[[str], Any] | None:
-    from completion_validator._fastpath import chunk_reader
+def _chunk_judge(settings: Settings) -> Judge | None:
+    from completion_validator._fastpath._judge import judge
 
-    return chunk_reader(settings)
+    return judge(settings, chunk=True)
 
 
 def _feed(checks: list[StreamCheck], event: StreamEvent, findings: list[Finding]) -> None:
@@ -74,23 +91,24 @@ def _feed(checks: list[StreamCheck], event: StreamEvent, findings: list[Finding]
         findings.extend(stream_check.event(event))
 
 
-def _chunk_findings(event: StreamEvent, settings: Settings, fast: bool) -> Iterator[Finding]:
+def _chunk_findings(event: StreamEvent, settings: Settings, judge: Judge | None) -> Iterator[Finding]:
     assert event.chunk is not None
-    if event.judged is not None:  # the scanner's records, with where each value starts in the data
-        for finding in event.judged.located_in_text(event.event.data.encode()):
+    verdict = event.verdict
+    if type(verdict) is Judged:  # the scanner's records, with where each value starts in the data
+        for finding in verdict.located_in_text(event.event.data.encode()):
             assert finding.line is not None
             assert finding.column is not None
             position = event.locator.map(Position(finding.line, finding.column))
             yield finding.in_event(event.number, position.line, position.column)
         return
-    for error in check(event.chunk, settings, chunk=True, fast=fast, from_json_text=event.exact):
+    for error in check(event.chunk, settings, judge, chunk=True, from_json_text=type(verdict) is Exact):
         assert error.instance_path is not None
         position = event.locate(error.instance_path, error.keyword)
         yield error.in_event(event.number, position.line, position.column)
 
 
 def _assembled_findings(
-    assembler: _Assembler, last_chunk: Event, found: list[Finding], settings: Settings, fast: bool
+    assembler: Assembler, last_chunk: Event, found: list[Finding], settings: Settings, judge: Judge | None
 ) -> Iterator[Finding]:
     """The assembled response checked as a whole, minus what the chunks and stream rules already said."""
     response = assembler.result()
@@ -98,7 +116,7 @@ def _assembled_findings(
         return
     already = {_gist(finding) for finding in found}
     unfinished = {finding.instance_path for finding in found if finding.keyword == "stream-finish-reason"}
-    for error in check(response, settings, fast=fast):
+    for error in check(response, settings, judge):
         if _gist(error) in already or (unfinished and _is_finish_reason(error.instance_path)):
             continue
         message = f"in the assembled response: {error.message}"
@@ -120,8 +138,8 @@ def _is_finish_reason(path: InstancePath | None) -> bool:
     return path is not None and len(path) == 3 and path[0] == "choices" and path[2] == "finish_reason"
 
 
-class _Assembler:
-    """Builds the response a stream adds up to, one chunk at a time, keeping one entry per choice.
+class CompletionAssembler:
+    """Builds the completion a stream adds up to, one chunk at a time, keeping one entry per choice.
 
     Text is kept as a list of parts per choice and joined once at the end: `+=` on a string held
     in a dict copies it every time, which made a 500,000-event capture quadratic.
@@ -195,7 +213,7 @@ def assemble(chunks: Iterable[Mapping[str, Any]]) -> dict[str, Any] | None:
 
     Returns None when there is no chunk to build from.
     """
-    assembler = _Assembler()
+    assembler = CompletionAssembler()
     for chunk in chunks:
         assembler.add(chunk)
     return assembler.result()
@@ -207,7 +225,10 @@ def iter_stream_errors(stream: str | bytes | Iterable[str | bytes], **options: U
     Each finding's `event` is the number of the event it concerns, and `line` / `column` its
     place in the capture. Takes the same keyword options as `iter_errors`.
     """
-    yield from check_stream(stream_text(stream), settings_from(**options))
+    from completion_validator._fastpath._judge import judge
+
+    settings = settings_from(**options)
+    yield from check_stream(stream_text(stream), settings, judge(settings))
 
 
 def stream_text(stream: str | bytes | Iterable[str | bytes]) -> str:

@@ -79,11 +79,12 @@ def assert_valid_completion(payload: object, *, lenient: bool = False, forbid_un
 
     capture = _stream_capture(payload)
     if capture is not None:
+        from completion_validator._fastpath._judge import judge
         from completion_validator._settings import Settings
         from completion_validator.streams import check_stream
 
         settings = Settings(lenient=lenient, forbid_unknown_fields=forbid_unknown_fields)
-        errors = check_stream(capture, settings)
+        errors = check_stream(capture, settings, judge(settings))
     else:
         try:
             data = to_payload(payload)

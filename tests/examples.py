@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from completion_validator._inputs import Document, read_path
+from completion_validator._inputs import Document, JsonText, parse_document, read_path
 
 EXAMPLES = Path(__file__).parent / "examples"
 PROFILES = ("strict", "lenient", "forbid_unknown_fields")
@@ -51,7 +51,8 @@ def cases(folder: str) -> list[Case]:
             continue
         toml_path = path.with_name(path.stem + ".expected.toml")
         table = tomllib.loads(toml_path.read_text(encoding="utf-8")) if toml_path.exists() else {}
-        for document in read_path(path):
+        for item in read_path(path):
+            document = parse_document(item) if isinstance(item, JsonText) else item
             assert isinstance(document, Document), f"{path}: {document}"
             per_document = table.get("documents", {}).get(str(document.index), table)
             expected = _expectations(per_document, valid=folder == "valid")

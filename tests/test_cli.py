@@ -327,12 +327,12 @@ def test_a_clean_run_imports_nothing_heavy() -> None:
     # referencing, PyYAML, the process pool, nor what only other paths need (XML and hashing for
     # reports, HTTP for the probe, gzip, temporary files, tracebacks), nor, where the compiled
     # scanner vouches for the file, jsonschema-rs.
-    from completion_validator._fastpath import _scan
+    from completion_validator._fastpath._libraries import scan
 
     result = subprocess.run(
         [sys.executable, "-c", LEAN_START, "-q", str(VALID)], capture_output=True, text=True, check=True
     )
-    assert result.stdout.split("\n")[0] == ("0 []" if _scan is not None else "0 ['jsonschema_rs']")
+    assert result.stdout.split("\n")[0] == ("0 []" if scan is not None else "0 ['jsonschema_rs']")
 
 
 def test_explaining_with_the_compiled_engine_imports_no_jsonschema() -> None:

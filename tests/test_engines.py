@@ -1,6 +1,6 @@
 """The compiled explainer gives the reference engine's records exactly: same records, same order.
 
-jsonschema (`fast=False`, `--engine reference`) is the definition. For every example document,
+jsonschema (no judge, `--engine reference`) is the definition. For every example document,
 every hostile value and thousands of mutated generated documents, in every profile (and for
 stream chunks), `check` with the compiled explainer and the rule screen must return the very
 same list as jsonschema with every rule run, and where a document was parsed from text by the
@@ -24,8 +24,9 @@ from hypothesis import strategies as st
 from completion_validator._api import check_value
 from completion_validator._check import check
 from completion_validator._examine import examine
-from completion_validator._fastpath import is_exact
+from completion_validator._fastpath import Exact
 from completion_validator._fastpath._explain import compiled_explainer
+from completion_validator._fastpath._judge import is_exact, judge
 from completion_validator._jsontext import JsonSyntaxError, parse_json
 from completion_validator._settings import Settings
 from completion_validator.errors import Finding
@@ -51,8 +52,8 @@ def records(found: list[Finding]) -> list[str]:
 
 def assert_same_records(payload: object, settings: Settings, *, chunk: bool = False) -> None:
     """Both engines, and the parsed-from-text path where the payload is JSON, agree exactly."""
-    reference = records(check(payload, settings, chunk=chunk, fast=False))
-    assert records(check(payload, settings, chunk=chunk)) == reference
+    reference = records(check(payload, settings, None, chunk=chunk))
+    assert records(check(payload, settings, judge(settings, chunk=chunk), chunk=chunk)) == reference
     if not chunk:  # the API's own path for values (a clean one vouched for, the rest from a JSON copy)
         assert records(check_value(payload, settings)) == reference
     try:
@@ -65,11 +66,22 @@ def assert_same_records(payload: object, settings: Settings, *, chunk: bool = Fa
         with pytest.raises(orjson.JSONDecodeError):  # then the fast reader must not read it either
             orjson.loads(text)
         return
-    expected = records(check(parsed, settings, chunk=chunk, fast=False))
+    expected = records(check(parsed, settings, None, chunk=chunk))
     raw = text.encode()
     value = orjson.loads(raw)
+    fast = judge(settings, chunk=chunk)
+    assert fast is not None
     if is_exact(raw, value, orjson.dumps):  # what the fast reader checks before it hands a value on
-        assert records(check(value, settings, chunk=chunk, from_json_text=True)) == expected
+        assert records(check(value, settings, fast, chunk=chunk, from_json_text=True)) == expected
+    if chunk:
+        read = fast.read_chunk(text)
+        verdict = None if read is None else read[1]
+    else:
+        verdict = fast.text(raw)
+    if type(verdict) is Exact:  # what the judge learned (the schema passes) is used, not asked again
+        learned = verdict.schema_valid
+        found = check(verdict.value, settings, fast, chunk=chunk, from_json_text=True, schema_valid=learned)
+        assert records(found) == expected
 
 
 def uses_the_compiled_explainer(payload: object, settings: Settings, *, chunk: bool = False) -> bool:

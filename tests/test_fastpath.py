@@ -19,9 +19,9 @@ from hypothesis import strategies as st
 
 from completion_validator import is_valid_json
 from completion_validator._check import check
-from completion_validator._fastpath import json_reader
+from completion_validator._fastpath import CLEAN
+from completion_validator._fastpath._judge import judge
 from completion_validator._fastpath._keys import has_no_duplicate_keys
-from completion_validator._inputs._items import Verdict
 from completion_validator._jsontext import parse_json
 from completion_validator._settings import Settings
 from tests.cli_helpers import cli
@@ -33,9 +33,9 @@ CORPUS = sorted((REPO / "tests/examples").glob("*/*.json"))
 
 
 def _checker(settings: Settings) -> Callable[[bytes], bool]:
-    read = json_reader(settings)
-    assert read is not None, "orjson and jsonschema-rs are test dependencies"
-    return lambda raw: read(raw) is Verdict.CLEAN
+    fast = judge(settings)
+    assert fast is not None, "orjson and jsonschema-rs are test dependencies"
+    return lambda raw: fast.text(raw) is CLEAN
 
 
 def _reference_finds_nothing(raw: bytes, settings: Settings) -> bool:
@@ -43,7 +43,7 @@ def _reference_finds_nothing(raw: bytes, settings: Settings) -> bool:
         payload = parse_json(raw.decode("utf-8"))
     except ValueError:
         return False
-    return not check(payload, settings)
+    return not check(payload, settings, None)
 
 
 @pytest.mark.parametrize("path", CORPUS, ids=lambda path: f"{path.parent.name}/{path.name}")

@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from completion_validator import iter_errors
-from completion_validator._inputs import Document
+from completion_validator._inputs import Document, JsonText, parse_document
 from completion_validator._inputs.read_json import read as read_json_bytes
 from completion_validator._inputs.read_jsonl import read_lines as read_jsonl_lines
 from completion_validator._inputs.read_yaml import read as read_yaml_bytes
@@ -56,7 +56,8 @@ def _dump(payload: Any, style: str) -> bytes:
 
 
 def _documents(data: bytes, style: str) -> list[Document]:
-    items = list(read_yaml_bytes(data) if style == "yaml" else read_json_bytes(data))
+    read = list(read_yaml_bytes(data) if style == "yaml" else read_json_bytes(data))
+    items = [parse_document(item) if isinstance(item, JsonText) else item for item in read]
     assert all(isinstance(item, Document) for item in items)
     return [item for item in items if isinstance(item, Document)]
 
@@ -114,7 +115,8 @@ def test_jsonl_positions_use_the_file_line_and_the_column_in_it() -> None:
     good = b'{"id":"a","object":"text_completion","created":1,"model":"m","choices":[]}\n'
     bad = b'{"id":"b","object":"text_completion","created":"1","model":"m","choices":[]}\r\n'
     items = list(read_jsonl_lines([good, b"\n", bad]))
-    document = items[1]
+    assert isinstance(items[1], JsonText)
+    document = parse_document(items[1])
     assert isinstance(document, Document)
     assert document.index == 3
     [error] = iter_errors(document.value)
@@ -137,7 +139,9 @@ def test_jsonl_positions_use_the_file_line_and_the_column_in_it() -> None:
     ],
 )
 def test_problems_reading_json_are_located(source: bytes, line: int, column: int, keyword: str) -> None:
-    [problem] = list(read_json_bytes(source))
+    [text] = list(read_json_bytes(source))
+    assert isinstance(text, JsonText)
+    problem = parse_document(text)  # a problem is found where the strict parser reads the text
     assert isinstance(problem, Finding)
     assert problem.pointer is None
     assert problem.keyword == keyword

@@ -28,13 +28,15 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from completion_validator import _fastpath as fastpath
 from completion_validator._check import check
-from completion_validator._fastpath import _screening_schemas, compiled_scanner, compiled_walker, json_reader
+from completion_validator._fastpath import Judged
+from completion_validator._fastpath._judge import judge
+from completion_validator._fastpath._judge import scanner as compiled
+from completion_validator._fastpath._libraries import scan as _scan
 from completion_validator._fastpath._program import Unsupported, compile_program
-from completion_validator._inputs._items import Judged
+from completion_validator._fastpath._screen import screening_schemas
 from completion_validator._jsontext import JsonLocator, JsonSyntaxError, parse_json
-from completion_validator._registry import ROOT_SCHEMA
+from completion_validator._response_types import COMPLETION
 from completion_validator._settings import Settings
 from completion_validator.errors import Finding
 from tests.conftest import REPO
@@ -45,7 +47,6 @@ from tests.test_engines import PROFILES, mutate, records
 # Where Python's C compiler is found, the install must have built the scanner (hatch_build.py).
 COMPILER = shutil.which((sysconfig.get_config_var("CC") or "cc").split()[0])
 pytestmark = pytest.mark.skipif(COMPILER is None, reason="no C compiler: the package runs without its scanner")
-_scan = fastpath._scan
 
 CASES = json.loads((REPO / "tests/scanner/cases.json").read_text(encoding="utf-8"))["cases"]
 COMPACT = json.dumps(VALID, separators=(",", ":"), ensure_ascii=False)
@@ -56,9 +57,10 @@ Scan = Callable[[bytes | bytearray | memoryview | str, float], bool]
 
 
 def scanner(settings_: Settings) -> Scan:
-    scan = compiled_scanner(settings_)
-    assert scan is not None, "the default rules are all screened, so every profile has a scanner"
-    return scan  # type: ignore[return-value]  # it takes any bytes-like object, as tested here
+    found = compiled(settings_)
+    assert found is not None, "the default rules are all screened, so every profile has a scanner"
+    scan: Scan = found[0].clean  # it takes any bytes-like object, as tested here
+    return scan
 
 
 def reference_clean(data: bytes, settings_: Settings, *, chunk: bool = False) -> bool:
@@ -67,7 +69,7 @@ def reference_clean(data: bytes, settings_: Settings, *, chunk: bool = False) ->
         value = parse_json(data.decode("utf-8"))
     except (UnicodeDecodeError, JsonSyntaxError):
         return False
-    return check(value, settings_, chunk=chunk, fast=False) == []
+    return check(value, settings_, None, chunk=chunk) == []
 
 
 def assert_sound(data: bytes, settings_: Settings) -> bool:
@@ -79,9 +81,9 @@ def assert_sound(data: bytes, settings_: Settings) -> bool:
     verdict = scanner(settings_)(data, time.time())
     if verdict:
         assert reference_clean(data, settings_), data[:300]
-    read = json_reader(settings_)
-    assert read is not None
-    judged = read(data)
+    fast = judge(settings_)
+    assert fast is not None
+    judged = fast.text(data)
     if type(judged) is Judged:
         assert records(judged.located_in_text(data)) == records(reference_located(data, settings_, None))
         if b"\n" not in data:
@@ -92,11 +94,14 @@ def assert_sound(data: bytes, settings_: Settings) -> bool:
 
 def assert_chunk_sound(data: bytes, settings_: Settings) -> bool:
     """The same for the data of a stream event: the stream profile, and the rules as they read a chunk."""
-    verdict: bool = fastpath._scanner(settings_, chunk=True)[0].clean(data, time.time())
+    chunk_scanner = compiled(settings_, chunk=True)
+    assert chunk_scanner is not None
+    verdict: bool = chunk_scanner[0].clean(data, time.time())
     if verdict:
         assert reference_clean(data, settings_, chunk=True), data[:300]
-    read = fastpath.chunk_reader(settings_)
-    assert read is not None
+    fast = judge(settings_, chunk=True)
+    assert fast is not None
+    read = fast.read_chunk
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
@@ -114,15 +119,16 @@ def reference_located(data: bytes, settings_: Settings, line: int | None, *, chu
     value = parse_json(text)
     locator = JsonLocator(text, line or 1, single_line=line is not None, value=value)
     located = []
-    for finding in check(value, settings_, chunk=chunk, fast=False):
+    for finding in check(value, settings_, None, chunk=chunk):
         position = locator.locate(finding.instance_path or (), finding.keyword)
         located.append(finding.located(position.line, position.column, line))
     return located
 
 
 def walker(settings_: Settings) -> Callable[[object, float], bool]:
-    walk = compiled_walker(settings_)
-    assert walk is not None
+    found = compiled(settings_)
+    assert found is not None
+    walk: Callable[[object, float], bool] = found[0].clean_value
     return walk
 
 
@@ -130,7 +136,7 @@ def assert_walk_sound(value: object, settings_: Settings) -> bool:
     """The walker's verdict on a Python value, held to the reference's check of that value."""
     verdict = walker(settings_)(value, time.time())
     if verdict:
-        assert check(value, settings_, fast=False) == [], repr(value)[:300]
+        assert check(value, settings_, None) == [], repr(value)[:300]
     return verdict
 
 
@@ -171,9 +177,9 @@ def case_text(case: dict[str, Any]) -> bytes:
 def test_cases(case: dict[str, Any]) -> None:
     data = case_text(case)
     assert reference_clean(data, Settings()) is case["clean"], "the case's own verdict is wrong"
-    read = json_reader(Settings())
-    assert read is not None
-    assert (type(read(data)) is Judged) is case.get("judged", False), "judged by the scanner, or not"
+    fast = judge(Settings())
+    assert fast is not None
+    assert (type(fast.text(data)) is Judged) is case.get("judged", False), "judged by the scanner, or not"
     verdict = assert_sound(data, Settings())
     if case["clean"]:
         assert verdict is ("conservative" not in case), case.get("conservative", "an ordinary clean document")
@@ -350,13 +356,13 @@ def test_a_malformed_program_is_refused(program: tuple[Any, ...]) -> None:
     ],
 )
 def test_schemas_beyond_the_scanner_are_refused(change: dict[str, Any], why: str) -> None:
-    schemas = _screening_schemas(Settings().profile())
+    schemas = screening_schemas(Settings().profile())
     schemas["completion.schema.json"]["properties"]["id"] = {
         **schemas["completion.schema.json"]["properties"]["id"],
         **change,
     }
     with pytest.raises(Unsupported):
-        compile_program(schemas, ROOT_SCHEMA, screen=True)
+        compile_program(schemas, COMPLETION.root_schema, COMPLETION.scanner_roles)
 
 
 @pytest.mark.slow
@@ -397,10 +403,9 @@ spec = importlib.util.spec_from_file_location("completion_validator._fastpath._s
     next(__import__("pathlib").Path(sys.argv[1]).glob("_scan*.so")))
 scan_module = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(scan_module)
-from completion_validator._fastpath import _screening_schemas
 from completion_validator._fastpath._program import compile_program
-from completion_validator._registry import ROOT_SCHEMA
-from completion_validator._rules.response import EARLIEST_CREATED, ONE_DAY
+from completion_validator._fastpath._screen import screening_schemas
+from completion_validator._response_types import COMPLETION
 from completion_validator._settings import Settings
 from tests.test_scanner import CASES, EXAMPLES, case_text
 from tests.test_engines import PROFILES
@@ -425,8 +430,8 @@ for _ in range(100_000):
 count = 0
 for settings, chunk in [(settings, chunk) for settings in PROFILES.values() for chunk in (False, True)]:
     profile = settings.profile(stream=chunk)
-    program = compile_program(_screening_schemas(profile), ROOT_SCHEMA, screen=True)
-    scanner = scan_module.Scanner(program.nodes, EARLIEST_CREATED, ONE_DAY, chunk)
+    program = compile_program(screening_schemas(profile), COMPLETION.root_schema, COMPLETION.scanner_roles)
+    scanner = scan_module.Scanner(program.nodes, *COMPLETION.created_window, chunk)
     for data in texts:
         scanner.clean(data, time.time())
         scanner.judge(data, time.time())
@@ -457,8 +462,9 @@ def test_stream_example_events(path: Path) -> None:
 
 def test_a_chunk_whose_only_errors_are_judged_is_explained_by_the_scanner() -> None:
     # TGI sends finish_reason "" on every chunk but the last: the scanner explains it whole.
-    read = fastpath.chunk_reader(Settings())
-    assert read is not None
+    fast = judge(Settings(), chunk=True)
+    assert fast is not None
+    read = fast.read_chunk
     chunk = '{"id":"cmpl-1","object":"text_completion","created":1700000000,"model":"tgi",'
     chunk += '"choices":[{"text":" a","index":0,"logprobs":null,"finish_reason":""}]}'
     outcome = read(chunk)

@@ -12,6 +12,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from completion_validator._fastpath._judge import judge
 from completion_validator._settings import Settings
 from completion_validator._sse import DataLine, parse_events
 from completion_validator.streams import assemble, check_stream, iter_stream_errors
@@ -32,7 +33,7 @@ def _expected(path: Path) -> dict[str, list[dict[str, Any]]]:
 
 def _found(path: Path, settings: Settings) -> list[dict[str, Any]]:
     rows = []
-    for finding in check_stream(path.read_bytes().decode(), settings):
+    for finding in check_stream(path.read_bytes().decode(), settings, judge(settings)):
         row: dict[str, Any] = {"keyword": finding.keyword, "pointer": finding.pointer}
         if finding.event is not None:
             row["event"] = finding.event
@@ -50,7 +51,8 @@ def test_capture_gives_exactly_the_expected_findings(path: Path, profile: str) -
 
 @pytest.mark.parametrize("path", CAPTURES, ids=lambda path: f"{path.parent.name}/{path.name}")
 def test_folder_says_whether_the_capture_has_errors(path: Path) -> None:
-    errors = [f for f in check_stream(path.read_bytes().decode(), Settings()) if f.severity == "error"]
+    found = check_stream(path.read_bytes().decode(), Settings(), judge(Settings()))
+    errors = [f for f in found if f.severity == "error"]
     assert (not errors) is (path.parent.name == "valid")
 
 
@@ -192,7 +194,8 @@ def test_a_valid_response_split_into_chunks_is_a_valid_stream_that_reassembles(
     response: dict[str, Any], data: st.DataObject
 ) -> None:
     chunks = _split(response, data)
-    assert [(f.keyword, f.pointer, f.event) for f in check_stream(_capture(chunks), Settings())] == []
+    found = check_stream(_capture(chunks), Settings(), judge(Settings()))
+    assert [(f.keyword, f.pointer, f.event) for f in found] == []
     assembled = assemble(copy.deepcopy(chunks))
     if not response["choices"] and "usage" not in response:
         assert assembled is None or assembled["choices"] == []
@@ -219,7 +222,7 @@ def test_every_stream_rule_is_exercised_by_the_capture_corpus() -> None:
 @pytest.mark.parametrize("settings", [Settings(), Settings(lenient=True), Settings(forbid_unknown_fields=True)])
 def test_the_chunk_fast_path_never_changes_a_finding(path: Path, settings: Settings) -> None:
     text = path.read_text()
-    assert check_stream(text, settings, fast=True) == check_stream(text, settings, fast=False)
+    assert check_stream(text, settings, judge(settings)) == check_stream(text, settings, None)
 
 
 FAULTS = [
@@ -244,4 +247,4 @@ def test_the_chunk_fast_path_agrees_on_generated_streams_with_a_fault(
         elif chunk["choices"]:
             chunk["choices"][0][member] = value
     text = _capture(chunks)
-    assert check_stream(text, Settings(), fast=True) == check_stream(text, Settings(), fast=False)
+    assert check_stream(text, Settings(), judge(Settings())) == check_stream(text, Settings(), None)

@@ -20,14 +20,14 @@ import json, sys
 import completion_validator
 from completion_validator import iter_errors
 from completion_validator._registry import schema_dir
-from completion_validator._fastpath import compiled_scanner
+from completion_validator._fastpath._judge import scanner
 from completion_validator._settings import Settings
 payload = json.loads(sys.argv[1])
 print(json.dumps({
     "module": completion_validator.__file__,
     "schemas": str(schema_dir()),
     "errors": [[e.pointer, e.keyword] for e in iter_errors(payload)],
-    "scanner": compiled_scanner(Settings()) is not None,
+    "scanner": scanner(Settings()) is not None,
 }))
 """
 

@@ -15,10 +15,11 @@ from collections.abc import Callable, Iterator
 from functools import cache
 from typing import Any
 
-from completion_validator._fastpath import jsonschema_rs
+from completion_validator._fastpath._libraries import jsonschema_rs
 from completion_validator._findings import additional_findings, enum_finding, required_finding, type_finding
 from completion_validator._profiles import Profile, derive_schema
-from completion_validator._registry import ROOT_SCHEMA, load_schema_files
+from completion_validator._registry import load_schema_files
+from completion_validator._response_types import response_type
 from completion_validator.errors import Finding, InstancePath
 
 Explainer = Callable[[Any], "list[Finding] | None"]
@@ -40,7 +41,8 @@ def compiled_explainer(profile: Profile) -> Explainer | None:
         return None
     derived = {name: derive_schema(contents, profile) for name, contents in load_schema_files().items()}
     registry = library.Registry([(schema["$id"], schema) for schema in derived.values()])
-    validator = library.Draft202012Validator(derived[ROOT_SCHEMA], registry=registry, offline=True)
+    root = response_type(profile.response_type).root_schema
+    validator = library.Draft202012Validator(derived[root], registry=registry, offline=True)
     kinds = library.ValidationErrorKind
     names = {schema["$id"]: name for name, schema in derived.items()}
     keywords: dict[str, tuple[str, Any, Any]] = {}  # absolute location -> (our location, keyword value, its schema)

@@ -1,63 +1,420 @@
-"""The scanner's judged failures, as the reference engine's records.
+"""The judge: the fast path for one set of settings, chosen once, asked once per document.
 
-`Scanner.judge` reads a document once and, when no rule reports anything on it and every schema
-error is a scalar of the wrong type or outside an enum, or a required member missing, where no
-rule looks (or where the rules pass over a value that is not an integer or not a string: an id,
-created, a choice's index), hands back those failures: keyword, node, path, value and byte
-offset (of the value; of the object, for a missing member). This turns them into the records
-jsonschema's errors become (`_findings`, with the keyword's value and location the program kept
-for the node), so a log whose every line has `system_fingerprint: null` is explained without a
-parse into Python objects, a schema engine or a walk to locate the finding.
+Most documents in a log are valid. Our own compiled scanner (`_scan.c`, running a program that
+`_program.py` compiles from the derived schemas) reads the bytes once and can say "certainly
+clean" without building a Python object, in less than a bare parse, or judge a document whole
+(`Judged`). When it is not sure (or was not built), orjson parses, jsonschema-rs (built from the
+very same derived schemas as the reference engine) gives a verdict, and the rule screen and the
+duplicate-key count follow. A document that is not clean comes back as the value read (`Exact`),
+with what was learned of it, so the checker explains it without asking again; only a document
+orjson could not read exactly is `UNREAD`, for the strict parser, which also locates syntax errors.
 
-Records are cached by what they are made of: the lines of a log tend to fail alike, and a
-record is frozen, so each line only gets its own position (`Finding.located`).
+`judge(settings)` is None where orjson is missing: every document then takes the reference path
+(slower, same results).
 """
 
 from __future__ import annotations
 
+import re
+import time
 from collections.abc import Callable
+from functools import cache, cached_property
 from typing import Any
 
-from completion_validator._fastpath._program import Program
-from completion_validator._findings import enum_finding, required_finding, type_finding
-from completion_validator._inputs._items import Judged
+from completion_validator._fastpath._keys import ESCAPED_COLON, has_no_duplicate_keys
+from completion_validator._fastpath._libraries import jsonschema_rs, orjson, scan
+from completion_validator._fastpath._program import Program, Unsupported, compile_program
+from completion_validator._fastpath._records import judged_builder
+from completion_validator._fastpath._screen import screened_rules, screening_schemas
+from completion_validator._fastpath._verdict import CLEAN, UNREAD, Exact, Verdict
+from completion_validator._profiles import Profile
+from completion_validator._response_types import response_type
+from completion_validator._settings import Settings
 from completion_validator.errors import Finding
 
-TYPE, ENUM, REQUIRED = 0, 1, 2  # the keyword codes of _scan.c's keep_failure
-_CACHED = 4096  # records kept; a log with more distinct failures builds the rest each time
-
-Failure = tuple[int, int, tuple[str | int, ...], Any, int]
-
-
-def judged_builder(program: Program) -> Callable[[list[Failure]], Judged]:
-    """A function turning `Scanner.judge`'s failures into a `Judged` account (records in document order)."""
-    cache: dict[tuple[Any, ...], Finding] = {}
-
-    def record(kind: int, node: int, path: tuple[str | int, ...], value: Any) -> Finding:
-        if kind == TYPE:
-            declared, location = program.types[node] or _missing(node, "type")
-            return type_finding(declared, value, path, location)
-        if kind == REQUIRED:  # path is the missing member's: its object's, and its name
-            _, location = program.requireds[node] or _missing(node, "required")
-            return required_finding(str(path[-1]), path[:-1], location)
-        allowed, location = program.enums[node] or _missing(node, "enum")
-        return enum_finding(allowed, value, path, location)
-
-    def build(failures: list[Failure]) -> Judged:
-        findings = []
-        for kind, node, path, value, _ in failures:
-            # 1 and 1.0 and True are equal keys, and 0.0 and -0.0: the type and the repr tell them apart
-            key = (kind, node, path, type(value), repr(value) if type(value) is float else value)
-            finding = cache.get(key)
-            if finding is None:
-                finding = record(kind, node, path, value)
-                if len(cache) < _CACHED:
-                    cache[key] = finding
-            findings.append(finding)
-        return Judged(tuple(findings), tuple(failure[4] for failure in failures))
-
-    return build
+TextRead = Callable[[bytes], Verdict]
+ValueRead = Callable[[object], Verdict]
+ChunkRead = Callable[[str], "tuple[Any, Verdict] | None"]
 
 
-def _missing(node: int, keyword: str) -> tuple[Any, str]:
-    raise AssertionError(f"the scanner judged a {keyword} failure at node {node}, which has no {keyword}")
+class Judge:
+    """The fast path for one `Settings`, for whole documents or for stream chunks (`chunk`).
+
+    - `text(raw)`: a verdict on JSON bytes.
+    - `value(payload)`: a verdict on a Python value (what users pass to `iter_errors`).
+    - `read_chunk(data)`: a stream chunk's value and its verdict (`CLEAN`, `Judged` or `Exact`),
+      or None where it was not read exactly: the stream checker needs the chunk whatever the verdict.
+    - `explain(payload)`: the schema findings as the reference engine's records, or None where
+      jsonschema-rs cannot vouch for them.
+    - `rules_silent(payload)`: True only if no selected rule would report anything.
+    """
+
+    def __init__(self, settings: Settings, chunk: bool) -> None:
+        assert orjson is not None
+        self.settings = settings
+        self.chunk = chunk
+        self.dumps: Callable[[Any], bytes] = orjson.dumps
+
+    # Built on first use: a pre-commit run over three files never builds the readers it does not use.
+    @cached_property
+    def text(self) -> TextRead:
+        """A verdict on JSON bytes."""
+        return _text_reader(self.settings)
+
+    @cached_property
+    def value(self) -> ValueRead:
+        """A verdict on a Python value."""
+        return _value_reader(self.settings)
+
+    @cached_property
+    def read_chunk(self) -> ChunkRead:
+        """A stream chunk's value and verdict, or None where it was not read exactly."""
+        return _chunk_reader(self.settings)
+
+    def explain(self, payload: object) -> list[Finding] | None:
+        """jsonschema-rs's findings on `payload`, translated; None where they might differ from jsonschema's."""
+        from completion_validator._fastpath._explain import compiled_explainer
+
+        explainer = compiled_explainer(self.settings.profile(stream=self.chunk))
+        return None if explainer is None else explainer(payload)
+
+    def rules_silent(self, payload: object) -> bool:
+        """Whether the compiled screen vouches that no selected rule would report anything on `payload`."""
+        silent = _rules_silent(self.settings, self.chunk)
+        return silent is not None and silent(payload)
+
+
+@cache
+def judge(settings: Settings, *, chunk: bool = False) -> Judge | None:
+    """The judge for `settings` (stream chunks if `chunk`); None without orjson. Built once per process."""
+    return None if orjson is None else Judge(settings, chunk)
+
+
+def _response_rules(settings: Settings) -> set[str]:
+    from completion_validator._rules import RULES
+
+    return {rule_id for rule_id in settings.selected_rules() if RULES[rule_id].check is not None}
+
+
+def _screens(settings: Settings) -> bool:
+    """Whether the screen stands for every selected response rule (else the fast path must stand aside)."""
+    return not _response_rules(settings) - screened_rules(settings.response_type)
+
+
+@cache
+def compiled_validator(profile: Profile) -> Callable[[Any], bool] | None:
+    """jsonschema-rs's `is_valid` for `profile` plus the rules' bounds, built offline from the shipped files."""
+    library = jsonschema_rs()
+    if library is None:
+        return None
+    derived = screening_schemas(profile)
+    registry = library.Registry([(schema["$id"], schema) for schema in derived.values()])
+    root = response_type(profile.response_type).root_schema
+    validator = library.Draft202012Validator(derived[root], registry=registry, offline=True)
+    is_valid: Callable[[Any], bool] = validator.is_valid
+    return is_valid
+
+
+# What a bounds-only copy of the schemas keeps: the structure that leads to the bounds, and the bounds.
+_STRUCTURE = frozenset({"$id", "$schema", "$ref", "$defs", "properties", "items", "additionalProperties"})
+_BOUNDS = frozenset({"minimum", "maximum"})
+
+
+def _bounds_only(schema: Any) -> Any:
+    if not isinstance(schema, dict):
+        return schema
+    kept: dict[str, Any] = {}
+    for key, value in schema.items():
+        if key in ("properties", "$defs"):
+            kept[key] = {name: _bounds_only(member) for name, member in value.items()}
+        elif key in _STRUCTURE and not isinstance(value, bool):
+            kept[key] = _bounds_only(value)
+        elif key in _BOUNDS:
+            kept[key] = value
+    return kept
+
+
+@cache
+def _bounds_validator(profile: Profile) -> Callable[[Any], bool] | None:
+    """jsonschema-rs checking only the rules' bounds, on any document, valid or not."""
+    library = jsonschema_rs()
+    if library is None:
+        return None
+    derived = {name: _bounds_only(schema) for name, schema in screening_schemas(profile).items()}
+    registry = library.Registry([(schema["$id"], schema) for schema in derived.values()])
+    root = response_type(profile.response_type).root_schema
+    validator = library.Draft202012Validator(derived[root], registry=registry, offline=True)
+    is_valid: Callable[[Any], bool] = validator.is_valid
+    return is_valid
+
+
+@cache
+def _rules_silent(settings: Settings, chunk: bool) -> Callable[[Any], bool] | None:
+    """A function telling that no selected rule would report anything on a payload, valid or not.
+
+    The screen's bounds checked by jsonschema-rs and the screen itself: together the rules'
+    conservative twin, so a document that fails only the schema (a vLLM log line with
+    `system_fingerprint: null`) is not walked by every rule. None where it cannot vouch.
+    """
+    if not _screens(settings):
+        return None
+    bounds = _bounds_validator(settings.profile(stream=chunk))
+    if bounds is None:
+        return None
+    passes_screen = response_type(settings.response_type).passes_screen
+
+    def silent(payload: Any) -> bool:
+        try:
+            return type(payload) is dict and bounds(payload) and passes_screen(payload, chunk=chunk)
+        except (ValueError, TypeError, OverflowError, KeyError, AttributeError):
+            return False
+
+    return silent
+
+
+@cache
+def scanner(settings: Settings, *, chunk: bool = False) -> tuple[Any, Program] | None:
+    """The compiled scanner for `settings` (for stream chunks if `chunk`) and its program, or None.
+
+    None where it was not built, where a selected rule is one the screen does not know, or where
+    the schemas use a keyword the scanner does not check (`Unsupported`).
+    """
+    if scan is None or not _screens(settings):
+        return None
+    try:
+        return _program(settings.profile(stream=chunk), bool(_response_rules(settings)), chunk)
+    except Unsupported:
+        return None
+
+
+@cache
+def _program(profile: Profile, screen: bool, chunk: bool = False) -> tuple[Any, Program]:
+    """The compiled scanner for `profile` (with the rule screen's roles if `screen`), and its program.
+
+    `chunk`: the screen as the rules read a stream chunk (a choice's index need not be its position).
+    """
+    assert scan is not None
+    kind = response_type(profile.response_type)
+    program = compile_program(screening_schemas(profile), kind.root_schema, kind.scanner_roles if screen else {})
+    earliest, ahead = kind.created_window
+    return scan.Scanner(program.nodes, earliest, ahead, chunk), program
+
+
+def _checks(settings: Settings, *, chunk: bool) -> tuple[Callable[[Any], bool], Callable[[Any], bool] | None] | None:
+    """The compiled schema check and the rule screen for `settings`, or None where the fast path cannot vouch."""
+    validator = compiled_validator(settings.profile(stream=chunk))
+    if validator is None or not _screens(settings):
+        return None  # a rule the screen does not know: it cannot vouch for it, so every document is explained
+    if not _response_rules(settings):
+        return validator, None
+    passes_screen = response_type(settings.response_type).passes_screen
+    if chunk:
+        return validator, lambda value: passes_screen(value, chunk=True)
+    return validator, passes_screen
+
+
+# orjson reads an integer beyond 64 bits as a float (123456789012345678901 becomes 1.2345678901234568e+20);
+# a value read so is not the document's. Floats are read exactly (correctly rounded, as Python does).
+# A regular expression tells such an integer exactly but tries every position (2 ms over 250 KB), so
+# the text is first mapped, in one pass, to zeroes for digits and blanks for the rest: 19 digits in
+# a row are rare, and only then does the expression look.
+_LONG_INTEGER = re.compile(rb"(?<![0-9.])[0-9]{19,}(?![0-9.eE])")
+_DIGITS_AS_ZEROES = bytes(48 if byte in b"0123456789" else 32 for byte in range(256))
+_NINETEEN_DIGITS = b"0" * 19
+
+
+def _has_long_integer(raw: bytes) -> bool:
+    if _NINETEEN_DIGITS not in raw.translate(_DIGITS_AS_ZEROES):
+        return False
+    return _LONG_INTEGER.search(raw) is not None
+
+
+def is_exact(raw: bytes, value: Any, dumps: Callable[[Any], bytes]) -> bool:
+    """Whether `value`, which orjson read from `raw`, is exactly what the strict parser would read."""
+    return not _has_long_integer(raw) and has_no_duplicate_keys(raw, value, dumps)
+
+
+def _unread(_: object) -> Verdict:
+    return UNREAD
+
+
+def _text_reader(settings: Settings) -> TextRead:
+    """Read JSON bytes once: `CLEAN`, a `Judged` account, the `Exact` value to explain, or `UNREAD`.
+
+    The compiled scanner reads first; where it is not sure, orjson and jsonschema-rs (built only
+    then, so a clean run never pays for them) read the document.
+    """
+    compiled = scanner(settings)
+    if compiled is None:
+        return _orjson_reader(settings) or _unread
+    scan_judge, judged, now = compiled[0].judge, judged_builder(compiled[1]), time.time
+    rest: TextRead | None = None
+
+    def read(raw: bytes) -> Verdict:
+        nonlocal rest
+        failures = scan_judge(raw, now())
+        if failures is True:
+            return CLEAN
+        if failures is not None:  # the scanner explained it whole
+            return judged(failures)
+        if rest is None:
+            rest = _orjson_reader(settings) or _unread
+        return rest(raw)
+
+    return read
+
+
+def _orjson_reader(settings: Settings) -> TextRead | None:
+    """The text reader without the scanner: orjson parses, jsonschema-rs and the screen decide. None without them."""
+    checks = _checks(settings, chunk=False)
+    if checks is None or orjson is None:
+        return None
+    validator, screen = checks
+    loads, dumps, malformed = orjson.loads, orjson.dumps, orjson.JSONDecodeError
+    colon, escaped_colon = b":", ESCAPED_COLON
+
+    def read(raw: bytes) -> Verdict:
+        try:
+            value = loads(raw)
+        except malformed:
+            return UNREAD
+        try:
+            valid = validator(value)
+        except (ValueError, TypeError, OverflowError):
+            valid = False
+        if valid and type(value) is dict:
+            if screen is None or screen(value):
+                # has_no_duplicate_keys's first test, inlined: a call less on the hottest line there is
+                try:
+                    counted = dumps(value).count(colon) == raw.count(colon) and escaped_colon not in raw
+                except (TypeError, ValueError):  # nested deeper than orjson writes (255 levels)
+                    counted = False
+                if counted:
+                    return CLEAN
+                return CLEAN if has_no_duplicate_keys(raw, value, dumps) else UNREAD
+            # valid under the schema and its bounds: only the rules are left to run
+            return Exact(value, schema_valid=True) if is_exact(raw, value, dumps) else UNREAD
+        return Exact(value) if is_exact(raw, value, dumps) else UNREAD
+
+    return read
+
+
+def _value_reader(settings: Settings) -> ValueRead:
+    """For a Python value: `CLEAN`, an `Exact` JSON copy, or `UNREAD`.
+
+    The scanner's checks walk the value in C (exact dicts, lists, str, int, float, bool, None);
+    where they are not sure, orjson writes the value (refusing subclasses, dataclasses,
+    datetimes, cycles, deep nesting, integers beyond 64 bits) and reads it back; the copy is
+    trusted only if it equals the value, which rules out what orjson writes loosely (a tuple as
+    a list, NaN as null, an Enum as its value).
+    """
+    compiled = scanner(settings)
+    if compiled is None:
+        return _round_trip_reader(settings) or _unread
+    walk, now = compiled[0].clean_value, time.time
+    rest: ValueRead | None = None
+
+    def read(payload: object) -> Verdict:
+        nonlocal rest
+        if walk(payload, now()):
+            return CLEAN
+        if rest is None:
+            rest = _round_trip_reader(settings) or _unread
+        return rest(payload)
+
+    return read
+
+
+def _round_trip_reader(settings: Settings) -> ValueRead | None:
+    """The value reader without the scanner's walker: orjson writes and reads back, jsonschema-rs decides."""
+    checks = _checks(settings, chunk=False)
+    if checks is None or orjson is None:
+        return None
+    validator, screen = checks
+    loads, dumps = orjson.loads, orjson.dumps
+    strict = orjson.OPT_PASSTHROUGH_SUBCLASS | orjson.OPT_PASSTHROUGH_DATACLASS | orjson.OPT_PASSTHROUGH_DATETIME
+    failures = (orjson.JSONEncodeError, ValueError, TypeError, OverflowError, RecursionError)
+
+    def read(payload: object) -> Verdict:
+        try:
+            value = loads(dumps(payload, option=strict))
+            if value != payload:
+                return UNREAD
+            valid = validator(value)
+        except failures:
+            return UNREAD
+        if valid and type(value) is dict and (screen is None or screen(value)):
+            return CLEAN
+        return Exact(value)
+
+    return read
+
+
+def _chunk_reader(settings: Settings) -> ChunkRead:
+    """For stream chunks: (the chunk, its verdict), or None where it was not read exactly.
+
+    The compiled scanner reads first, in the stream profile; where it is not sure (or was not
+    built), orjson and jsonschema-rs.
+    """
+    assert orjson is not None
+    compiled = scanner(settings, chunk=True)
+    if compiled is None:
+        return _orjson_chunk_reader(settings) or _not_read
+    scan_judge, judged, now, loads, malformed = (
+        compiled[0].judge,
+        judged_builder(compiled[1]),
+        time.time,
+        orjson.loads,
+        orjson.JSONDecodeError,
+    )
+    rest: ChunkRead | None = None
+
+    def read_chunk(data: str) -> tuple[Any, Verdict] | None:
+        nonlocal rest
+        failures = scan_judge(data, now())
+        if failures is not None:
+            raw = data.encode()
+            if not _has_long_integer(raw):  # orjson would read it as a float: not the chunk's value
+                try:
+                    value = loads(raw)
+                except malformed:  # the scanner read it as the strict parser does; orjson refused it
+                    pass
+                else:
+                    return (value, CLEAN) if failures is True else (value, judged(failures))
+        if rest is None:
+            rest = _orjson_chunk_reader(settings) or _not_read
+        return rest(data)
+
+    return read_chunk
+
+
+def _not_read(_: str) -> None:
+    return None
+
+
+def _orjson_chunk_reader(settings: Settings) -> ChunkRead | None:
+    """The chunk reader without the scanner: orjson parses, jsonschema-rs and the screen decide. None without them.
+
+    A twin of `_orjson_reader`'s `read` on purpose: one shared body would cost every document
+    one more call on the hottest path there is.
+    """
+    checks = _checks(settings, chunk=True)
+    if checks is None or orjson is None:
+        return None
+    validator, screen = checks
+    loads, dumps, malformed = orjson.loads, orjson.dumps, orjson.JSONDecodeError
+
+    def read_chunk(data: str) -> tuple[Any, Verdict] | None:
+        try:
+            value = loads(data)
+        except malformed:
+            return None
+        try:
+            valid = validator(value)
+        except (ValueError, TypeError, OverflowError):
+            valid = False
+        if valid and type(value) is dict and (screen is None or screen(value)):
+            return (value, CLEAN) if has_no_duplicate_keys(data, value, dumps) else None
+        return (value, Exact(value)) if is_exact(data.encode(), value, dumps) else None
+
+    return read_chunk

@@ -19,67 +19,38 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any
 from urllib.parse import urljoin
 
-from completion_validator._rules.response import LOGPROB_ARRAYS
-
-# Must match the enums at the top of _scan.c.
-T_NULL, T_BOOLEAN, T_OBJECT, T_ARRAY, T_NUMBER, T_INTEGER, T_STRING = 1, 2, 4, 8, 16, 32, 64
-T_ANY: Final = 127
-_TYPES: Final = {
-    "null": T_NULL,
-    "boolean": T_BOOLEAN,
-    "object": T_OBJECT,
-    "array": T_ARRAY,
-    "number": T_NUMBER | T_INTEGER,  # JSON Schema's numbers include the integers
-    "integer": T_INTEGER,
-    "string": T_STRING,
-}
-(
-    R_NONE,
-    R_ROOT,
-    R_CREATED,
-    R_ID,
-    R_USAGE,
-    R_PROMPT,
-    R_COMPLETION,
-    R_TOTAL,
-    R_DETAILS_PROMPT,
-    R_DETAILS_COMPLETION,
-    R_DETAIL_COUNT,
-    R_CHOICES,
-    R_CHOICE,
-    R_INDEX,
-    R_LOGPROBS,
-    R_LOGPROB_ARRAY,
-    R_OFFSET,
-) = range(17)
-NO_NODE, CLOSED = -1, -2
-MAX_PROPS = 64
+from completion_validator._fastpath._libraries import scan
 
 ITEMS, OTHERS = "[]", "*"  # path steps: an array's items, an object's members the schema does not name
 Path = tuple[str, ...]
+# Where a response type's rule screen looks, by path: the name of the scanner's role there (`R_CREATED`).
+Roles = Mapping[Path, str]
 
-# Where the rule screen looks (`_screen.passes_screen`), by path.
-SCREEN_ROLES: Final[dict[Path, int]] = {
-    (): R_ROOT,
-    ("created",): R_CREATED,
-    ("id",): R_ID,
-    ("usage",): R_USAGE,
-    ("usage", "prompt_tokens"): R_PROMPT,
-    ("usage", "completion_tokens"): R_COMPLETION,
-    ("usage", "total_tokens"): R_TOTAL,
-    ("usage", "prompt_tokens_details"): R_DETAILS_PROMPT,
-    ("usage", "completion_tokens_details"): R_DETAILS_COMPLETION,
-    ("choices",): R_CHOICES,
-    ("choices", ITEMS): R_CHOICE,
-    ("choices", ITEMS, "index"): R_INDEX,
-    ("choices", ITEMS, "logprobs"): R_LOGPROBS,
-    **{("choices", ITEMS, "logprobs", name): R_LOGPROB_ARRAY for name in LOGPROB_ARRAYS},
-    ("choices", ITEMS, "logprobs", "text_offset", ITEMS): R_OFFSET,
+
+def constant(name: str) -> int:
+    """One of the scanner's constants (`T_STRING`, `R_CREATED`, `MAX_PROPS`), as the compiled module exports it."""
+    if scan is None:
+        raise Unsupported("the scanner was not built")
+    value = getattr(scan, name, None)
+    if type(value) is not int:
+        raise Unsupported(f"the scanner has no constant {name}")
+    return value
+
+
+_TYPE_NAMES = {
+    "null": ("T_NULL",),
+    "boolean": ("T_BOOLEAN",),
+    "object": ("T_OBJECT",),
+    "array": ("T_ARRAY",),
+    "number": ("T_NUMBER", "T_INTEGER"),  # JSON Schema's numbers include the integers
+    "integer": ("T_INTEGER",),
+    "string": ("T_STRING",),
 }
-_DETAILS = {R_DETAILS_PROMPT, R_DETAILS_COMPLETION}
+# Roles inside which every member, named or not, is a count to the screen.
+_DETAILS = ("R_DETAILS_PROMPT", "R_DETAILS_COMPLETION")
 
 # Keywords that say nothing about validity, and those the scanner checks.
 _ANNOTATIONS = frozenset(
@@ -110,9 +81,9 @@ class Program:
     requireds: tuple[Keyword | None, ...]
 
 
-def compile_program(schemas: Mapping[str, Mapping[str, Any]], root: str, *, screen: bool) -> Program:
-    """The scanner's program for the derived `schemas` (by file name), from `root`; roles only if `screen`."""
-    compiler = _Compiler(schemas, SCREEN_ROLES if screen else {})
+def compile_program(schemas: Mapping[str, Mapping[str, Any]], root: str, roles: Roles) -> Program:
+    """The scanner's program for the derived `schemas` (by file name), from `root`, with the screen's `roles`."""
+    compiler = _Compiler(schemas, {path: constant(name) for path, name in roles.items()})
     compiler.node(schemas[root], (schemas[root]["$id"], ""), ())
     missing = set(compiler.roles) - compiler.placed
     if missing:
@@ -135,8 +106,13 @@ class _Compiler:
         self.types: list[Keyword | None] = []
         self.enums: list[Keyword | None] = []
         self.requireds: list[Keyword | None] = []
+        self.no_role, self.detail_count = constant("R_NONE"), constant("R_DETAIL_COUNT")
+        self.details = {constant(name) for name in _DETAILS}
+        self.no_node, self.closed, self.max_props = constant("NO_NODE"), constant("CLOSED"), constant("MAX_PROPS")
+        self.any_type = constant("T_ANY")
+        self.type_bits = {name: sum(constant(bit) for bit in bits) for name, bits in _TYPE_NAMES.items()}
 
-    def node(self, schema: Any, where: tuple[str, str], path: Path, parent_role: int = R_NONE) -> int:
+    def node(self, schema: Any, where: tuple[str, str], path: Path, parent_role: int | None = None) -> int:
         """Compile `schema`, found at `where` (a file's $id and a JSON pointer in it), for the values at `path`."""
         schema, where = self._follow(schema, where)
         base, pointer = where
@@ -148,24 +124,24 @@ class _Compiler:
         self.enums.append(None)
         self.requireds.append(None)
         # every member of a token-details object is a count to the screen, named or not
-        role = self.roles.get(path, R_DETAIL_COUNT if parent_role in _DETAILS else R_NONE)
+        role = self.roles.get(path, self.detail_count if parent_role in self.details else self.no_role)
         if path in self.roles:
             self.placed.add(path)
         if schema is True:
-            self.nodes[index] = _node(T_ANY, role)
+            self.nodes[index] = (self.any_type, role, (), False, (), (), self.no_node, self.no_node, None, None)
             return index
         if not isinstance(schema, Mapping):
             raise Unsupported(f"a schema that is not an object or true at {path}")
         unknown = set(schema) - _ANNOTATIONS - _CHECKED
         if unknown:
             raise Unsupported(f"keywords the scanner does not check at {path}: {sorted(unknown)}")
-        types = _types(schema.get("type"))
+        types = self._types(schema.get("type"))
         enum, enum_null = _enum(schema)
         names = list(schema.get("properties", {}))
         for name in schema.get("required", ()):
             if name not in names:
                 names.append(name)
-        if len(names) > MAX_PROPS:
+        if len(names) > self.max_props:
             raise Unsupported("more members than the scanner tracks")
         location = f"{self.names[base]}#{pointer}"
         if "type" in schema:
@@ -190,13 +166,13 @@ class _Compiler:
         required = tuple(names.index(name) for name in schema.get("required", ()))
         additional = schema.get("additionalProperties", True)
         if additional is False:
-            others = CLOSED
-        elif role in _DETAILS or additional is not True:
+            others = self.closed
+        elif role in self.details or additional is not True:
             others = self.node(additional, (base, f"{pointer}/additionalProperties"), (*path, OTHERS), role)
         else:
-            others = NO_NODE
+            others = self.no_node
         items = (
-            NO_NODE
+            self.no_node
             if schema.get("items", True) is True
             else self.node(schema["items"], (base, f"{pointer}/items"), (*path, ITEMS))
         )
@@ -214,6 +190,17 @@ class _Compiler:
         )
         return index
 
+    def _types(self, declared: Any) -> int:
+        if declared is None:
+            return self.any_type
+        names = [declared] if isinstance(declared, str) else declared
+        if not isinstance(names, list) or not names or any(name not in self.type_bits for name in names):
+            raise Unsupported(f"type {declared!r}")
+        mask = 0
+        for name in names:
+            mask |= self.type_bits[name]
+        return mask
+
     def _follow(self, schema: Any, where: tuple[str, str]) -> tuple[Any, tuple[str, str]]:
         for _ in range(_MAX_REFS):
             if not isinstance(schema, Mapping) or "$ref" not in schema:
@@ -225,22 +212,6 @@ class _Compiler:
                 raise Unsupported(f"a $ref the scanner cannot follow: {schema['$ref']}")
             schema, where = self.by_id[target], (target, "")
         raise Unsupported("$ref chain too long")
-
-
-def _node(types: int, role: int) -> Node:
-    return (types, role, (), False, (), (), NO_NODE, NO_NODE, None, None)
-
-
-def _types(declared: Any) -> int:
-    if declared is None:
-        return T_ANY
-    names = [declared] if isinstance(declared, str) else declared
-    if not isinstance(names, list) or not names or any(name not in _TYPES for name in names):
-        raise Unsupported(f"type {declared!r}")
-    mask = 0
-    for name in names:
-        mask |= _TYPES[name]
-    return mask
 
 
 def _enum(schema: Mapping[str, Any]) -> tuple[tuple[bytes, ...], bool]:

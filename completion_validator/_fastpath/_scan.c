@@ -53,6 +53,10 @@ enum {
 #define FAIL_TYPE 2
 #define FAIL_ENUM 3
 #define FAIL_REQUIRED 4
+/* The keyword of a failure `judge` hands back (the first item of each failure tuple). */
+#define KEPT_TYPE 0
+#define KEPT_ENUM 1
+#define KEPT_REQUIRED 2
 /* A choice whose index is not an integer: the index rules pass over it (the rules' `_int` is None). */
 #define UNKNOWN_INDEX LLONG_MIN
 
@@ -779,7 +783,7 @@ static int record_missing(Scan *s, const Node *n, int prop, const unsigned char 
     name = NULL;
     Py_CLEAR(path);
     Py_INCREF(Py_None);
-    if (!keep_failure(s, 2, (int)(n - s->sc->nodes), full, Py_None, begin)) goto error;
+    if (!keep_failure(s, KEPT_REQUIRED, (int)(n - s->sc->nodes), full, Py_None, begin)) goto error;
     judged_role(s, role);
     return 1;
 error:
@@ -800,7 +804,7 @@ static int record_failure(Scan *s, int node_index, int kind, const unsigned char
         Py_DECREF(path);
         goto error;
     }
-    if (!keep_failure(s, kind == FAIL_TYPE ? 0 : 1, node_index, path, value, begin)) goto error;
+    if (!keep_failure(s, kind == FAIL_TYPE ? KEPT_TYPE : KEPT_ENUM, node_index, path, value, begin)) goto error;
     judged_role(s, s->sc->nodes[node_index].role);
     return 1;
 error:
@@ -1196,10 +1200,30 @@ PyMODINIT_FUNC PyInit__scan(void) {
         Py_DECREF(module);
         return NULL;
     }
-    if (PyModule_AddStringConstant(module, "SOURCE_DIGEST", SOURCE_DIGEST) < 0 ||
-        PyModule_AddIntConstant(module, "MAX_DEPTH", MAX_DEPTH) < 0) {
+    if (PyModule_AddStringConstant(module, "SOURCE_DIGEST", SOURCE_DIGEST) < 0) {
         Py_DECREF(module);
         return NULL;
+    }
+    /* Every constant the program compiler (_program.py) needs, so Python holds no copy of them. */
+    static const struct { const char *name; long value; } constants[] = {
+        {"T_NULL", T_NULL}, {"T_BOOLEAN", T_BOOLEAN}, {"T_OBJECT", T_OBJECT}, {"T_ARRAY", T_ARRAY},
+        {"T_NUMBER", T_NUMBER}, {"T_INTEGER", T_INTEGER}, {"T_STRING", T_STRING}, {"T_ANY", T_ANY},
+        {"R_NONE", R_NONE}, {"R_ROOT", R_ROOT}, {"R_CREATED", R_CREATED}, {"R_ID", R_ID}, {"R_USAGE", R_USAGE},
+        {"R_PROMPT", R_PROMPT}, {"R_COMPLETION", R_COMPLETION}, {"R_TOTAL", R_TOTAL},
+        {"R_DETAILS_PROMPT", R_DETAILS_PROMPT}, {"R_DETAILS_COMPLETION", R_DETAILS_COMPLETION},
+        {"R_DETAIL_COUNT", R_DETAIL_COUNT}, {"R_CHOICES", R_CHOICES}, {"R_CHOICE", R_CHOICE}, {"R_INDEX", R_INDEX},
+        {"R_LOGPROBS", R_LOGPROBS}, {"R_LOGPROB_ARRAY", R_LOGPROB_ARRAY}, {"R_OFFSET", R_OFFSET},
+        {"NO_NODE", NO_NODE}, {"CLOSED", CLOSED}, {"MAX_DEPTH", MAX_DEPTH}, {"MAX_OTHER_KEYS", MAX_OTHER_KEYS},
+        {"MAX_CHOICES", MAX_CHOICES}, {"MAX_PROPS", MAX_PROPS}, {"MAX_INT_DIGITS", MAX_INT_DIGITS},
+        {"MAX_FAILURES", MAX_FAILURES}, {"FAIL_TYPE", FAIL_TYPE}, {"FAIL_ENUM", FAIL_ENUM},
+        {"FAIL_REQUIRED", FAIL_REQUIRED}, {"KEPT_TYPE", KEPT_TYPE}, {"KEPT_ENUM", KEPT_ENUM},
+        {"KEPT_REQUIRED", KEPT_REQUIRED},
+    };
+    for (size_t i = 0; i < sizeof constants / sizeof constants[0]; i++) {
+        if (PyModule_AddIntConstant(module, constants[i].name, constants[i].value) < 0) {
+            Py_DECREF(module);
+            return NULL;
+        }
     }
     return module;
 }

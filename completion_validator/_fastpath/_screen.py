@@ -1,118 +1,88 @@
-"""The screen: a fast, conservative twin of the response rules (`_rules/response.py`).
+"""The screening copy of the schemas: the spec as derived for a profile, plus the rules' own bounds.
 
-Running every rule costs ~10 µs on a small payload and ~1 ms on a 2,048-token one, more than
-parsing it. The fast path first has jsonschema-rs check the schema plus the rules that are plain
-bounds (log-probabilities <= 0, token counts >= 0), then asks `passes_screen` about the
-relational ones, in straight-line code over builtins. It says True only when certainly no rule
-would report anything; anything unusual (an unexpected type, a null, a float count) gets False
-and the rules themselves run. A test holds the pair to that, and `SCREENED_RULES` names the
-rules it stands for: with any other rule selected the fast path stands aside.
+Some rules are plain bounds (a log-probability is at most 0, a token count at least 0). Each
+declares its bounds beside it (`@rule(..., bounds=...)`) as instance paths and keywords; here
+they are placed into a copy of the derived schemas, following `$ref`s, so that jsonschema-rs and
+the compiled scanner check them in their own loops. Only the fast verdict uses this copy: the
+reference schemas stay the spec as written, and the findings themselves still come from the rules.
+
+A path that leads nowhere in the schemas (a field was moved or renamed) is `Unsupported`: the fast
+path then stands aside, which costs time and never a finding.
 """
 
 from __future__ import annotations
 
-import itertools
-import operator
-import time
+from collections.abc import Iterator, Mapping
 from typing import Any
+from urllib.parse import urljoin
 
-from completion_validator._rules.response import EARLIEST_CREATED, LOGPROB_ARRAYS, ONE_DAY
+from completion_validator._fastpath._program import ITEMS, Unsupported
+from completion_validator._profiles import Profile, derive_schema
+from completion_validator._registry import load_schema_files
+from completion_validator._response_types import response_type
 
-SCREENED_RULES = frozenset(
-    {
-        "usage-total",
-        "usage-negative",
-        "usage-details",
-        "choice-index-unique",
-        "choice-index-sequence",
-        "logprobs-lengths",
-        "logprobs-shape",
-        "logprob-positive",
-        "text-offset-order",
-        "created-plausible",
-        "id-empty",
-    }
-)
+EVERY_MEMBER = "*"  # a path step: every member an object's schema names
 
 
-def passes_screen(payload: dict[str, Any], *, chunk: bool = False) -> bool:
-    """True only if no rule would report anything for `payload`, given the bounds were checked already."""
-    created = payload.get("created")
-    if type(created) is not int or not EARLIEST_CREATED <= created <= time.time() + ONE_DAY:
-        return False
-    if payload.get("id") == "":
-        return False
-    usage = payload.get("usage")
-    if usage is not None and not _usage_passes(usage):
-        return False
-    choices = payload.get("choices")
-    if type(choices) is not list:
-        return False
-    if len(choices) == 1:  # the common case, in straight lines
-        choice = choices[0]
-        if type(choice) is not dict or type(choice.get("index")) is not int or (not chunk and choice["index"] != 0):
-            return False
-        logprobs = choice.get("logprobs")
-        return logprobs is None or _logprobs_pass(logprobs)
-    if not choices:
-        return True
-    if set(map(type, choices)) != {dict}:
-        return False
-    indexes = [choice.get("index") for choice in choices]
-    if set(map(type, indexes)) != {int}:
-        return False
-    if len(set(indexes)) != len(indexes) or (not chunk and sorted(indexes) != list(range(len(indexes)))):
-        return False
-    return all(choice.get("logprobs") is None or _logprobs_pass(choice["logprobs"]) for choice in choices)
+def screened_rules(type_name: str) -> frozenset[str]:
+    """The ids of the rules the fast path's screen stands for, for one response type."""
+    from completion_validator._rules import RULES
+
+    return frozenset(rule_id for rule_id, rule in RULES.items() if rule.screened and type_name in rule.response_types)
 
 
-def _usage_passes(usage: object) -> bool:
-    if type(usage) is not dict:
-        return False
-    prompt, completion, total = usage.get("prompt_tokens"), usage.get("completion_tokens"), usage.get("total_tokens")
-    if type(prompt) is not int or type(completion) is not int or type(total) is not int or total != prompt + completion:
-        return False
-    if len(usage) == 3:
-        return True
-    for name, value in usage.items():
-        if type(value) in (int, float) and value < 0:  # any negative count, vendor members too
-            return False
-        if name.endswith("_tokens_details") and value is not None:
-            limit = (
-                completion
-                if name == "completion_tokens_details"
-                else prompt
-                if name == "prompt_tokens_details"
-                else None
-            )
-            if not _details_pass(value, limit):
-                return False
-    return True
+def screening_schemas(profile: Profile) -> dict[str, dict[str, Any]]:
+    """The derived schema files for `profile` (by file name), with every bound its type's rules declare."""
+    from completion_validator._rules import RULES
+
+    derived = {name: derive_schema(contents, profile) for name, contents in load_schema_files().items()}
+    by_id = {schema["$id"]: schema for schema in derived.values()}
+    kind = response_type(profile.response_type)
+    root = derived[kind.root_schema]
+    for rule in RULES.values():
+        if kind.name not in rule.response_types:
+            continue
+        for path, keywords in rule.bounds:
+            for node in _nodes_at(root, root["$id"], path, by_id, rule.id):
+                node.update(keywords)
+    return derived
 
 
-def _details_pass(details: object, limit: int | None) -> bool:
-    if type(details) is not dict:
-        return False
-    counts = list(details.values())
-    if not counts:
-        return True
-    try:
-        return min(counts) >= 0 and (limit is None or max(counts) <= limit)
-    except TypeError:  # a null or a non-number: let the rules look
-        return False
+def _nodes_at(
+    schema: dict[str, Any], base: str, path: tuple[str, ...], by_id: Mapping[str, dict[str, Any]], rule_id: str
+) -> Iterator[dict[str, Any]]:
+    """The subschemas that describe the values at `path` (`[]` an array's items, `*` every named member).
+
+    `base` is the `$id` that `schema`'s own `$ref`s resolve against (its file's).
+    """
+    node, base = _follow(schema, base, by_id)
+    if not path:
+        yield node
+        return
+    step, rest = path[0], path[1:]
+    children: list[Any]
+    if step == ITEMS:
+        children = [node.get("items")]
+    elif step == EVERY_MEMBER:
+        children = list(node.get("properties", {}).values())
+        extra = node.get("additionalProperties")
+        children += [extra] if isinstance(extra, dict) else []
+    else:
+        children = [node.get("properties", {}).get(step)]
+    if not children or not all(isinstance(child, dict) for child in children):
+        raise Unsupported(f"rule {rule_id}: its bound at {'/'.join(path)} leads nowhere in the schemas")
+    for child in children:
+        yield from _nodes_at(child, base, rest, by_id, rule_id)
 
 
-def _logprobs_pass(logprobs: object) -> bool:
-    if type(logprobs) is not dict:
-        return False
-    present = [array for array in map(logprobs.get, LOGPROB_ARRAYS) if array is not None]
-    if not any(name in logprobs for name in LOGPROB_ARRAYS):  # logprobs-shape
-        return False
-    if not all(type(array) is list for array in present) or len(set(map(len, present))) > 1:
-        return False
-    text_offset = logprobs.get("text_offset")
-    try:
-        # Non-decreasing offsets pass whatever their types; the rule only fires on decreasing ints.
-        return not text_offset or all(map(operator.le, text_offset, itertools.islice(text_offset, 1, None)))
-    except TypeError:
-        return False
+def _follow(schema: dict[str, Any], base: str, by_id: Mapping[str, dict[str, Any]]) -> tuple[dict[str, Any], str]:
+    """The schema a chain of whole-file `$ref`s ends at, and the `$id` its own `$ref`s resolve against."""
+    for _ in range(32):
+        reference = schema.get("$ref")
+        if not isinstance(reference, str):
+            return schema, base
+        target = urljoin(base, reference)
+        if target not in by_id:
+            raise Unsupported(f"a $ref the screen cannot follow: {reference}")
+        schema, base = by_id[target], target
+    raise Unsupported("$ref chain too long")

@@ -1,10 +1,11 @@
 """Input formats: one table of every format we read, and reading a file or a stream by it.
 
-Each format is a module beside this one with a `read(data, fast_read)` function (line-based
-formats also `read_line`), imported only when an input of that format turns up: a pre-commit run
-over three JSON files never imports PyYAML. The CLI's `--input-format` choices, the suffixes a
-directory scan looks for and the pre-commit hook's `files:` pattern all come from (or are tested
-against) `FORMATS`; a new format is a module here and a row in the table.
+Each format is a module beside this one with a `read(data)` function (line-based formats also
+`read_line`), imported only when an input of that format turns up: a pre-commit run over three
+JSON files never imports PyYAML. Readers only read: they yield the bytes of each JSON document
+and where it is, and the checker asks the fast path about them. The CLI's `--input-format`
+choices, the suffixes a directory scan looks for and the pre-commit hook's `files:` pattern all
+come from (or are tested against) `FORMATS`; a new format is a module here and a row in the table.
 """
 
 from __future__ import annotations
@@ -20,12 +21,11 @@ from typing import BinaryIO
 from completion_validator._inputs._items import (
     UTF8_BOM,
     Capture,
-    Clean,
     Document,
-    Explained,
-    FastRead,
     Item,
+    JsonText,
     os_message,
+    parse_document,
     problem,
 )
 from completion_validator._inputs._limits import (
@@ -52,17 +52,16 @@ __all__ = [
     "FORMATS",
     "SUFFIXES",
     "Capture",
-    "Clean",
     "Document",
-    "Explained",
-    "FastRead",
     "InputFormat",
     "Item",
+    "JsonText",
     "format_of",
     "is_compressed",
     "is_regular",
     "join_lines",
     "looks_like_sse",
+    "parse_document",
     "read_bytes",
     "read_numbered_lines",
     "read_path",
@@ -85,14 +84,14 @@ class InputFormat:
         """The module that reads this format (imported on first use)."""
         return importlib.import_module(f"completion_validator._inputs.read_{self.name}")
 
-    def read(self, data: bytes, fast_read: FastRead | None = None) -> Iterator[Item]:
+    def read(self, data: bytes) -> Iterator[Item]:
         """Every item in `data`, read as this format."""
-        items: Iterator[Item] = self.reader().read(data, fast_read)
+        items: Iterator[Item] = self.reader().read(data)
         return items
 
-    def read_line(self, number: int, raw: bytes, fast_read: FastRead | None = None) -> Item | None:
+    def read_line(self, number: int, raw: bytes) -> Item | None:
         """Line `number` of a line-based input (None for a blank line)."""
-        item: Item | None = self.reader().read_line(number, raw, fast_read)
+        item: Item | None = self.reader().read_line(number, raw)
         return item
 
 
@@ -194,17 +193,12 @@ def join_lines(lines: NumberedLines, limit: int) -> bytes | Finding:
     return b"".join(parts)
 
 
-def read_bytes(data: bytes, chosen: InputFormat, fast_read: FastRead | None = None) -> Iterator[Item]:
+def read_bytes(data: bytes, chosen: InputFormat) -> Iterator[Item]:
     """Every item in `data`, read as `chosen`."""
-    return chosen.read(data, fast_read)
+    return chosen.read(data)
 
 
-def read_path(
-    path: Path,
-    chosen: InputFormat | None = None,
-    fast_read: FastRead | None = None,
-    limit: int = DEFAULT_MAX_DOCUMENT_SIZE,
-) -> Iterator[Item]:
+def read_path(path: Path, chosen: InputFormat | None = None, limit: int = DEFAULT_MAX_DOCUMENT_SIZE) -> Iterator[Item]:
     """Every item in a file (line-based formats streamed line by line, so memory stays flat).
 
     Any file can be named, FIFOs and devices too (`<(curl ...)`): nothing is read past `limit`.
@@ -221,7 +215,7 @@ def read_path(
     try:
         with open_maybe_compressed(path) as stream:
             if named is not None and named.line_based:
-                yield from read_numbered_lines(lines_limited(stream, limit), named, fast_read, limit)
+                yield from read_numbered_lines(lines_limited(stream, limit), named, limit)
                 return
             data = read_limited(stream, limit)
     except READ_FAILURES as error:
@@ -232,7 +226,7 @@ def read_path(
         return
     if named is None or (named.name == "json" and chosen is None and looks_like_sse(data)):
         named = sniff_format(data)  # a stream saved as .json is still a stream
-    yield from named.read(data, fast_read)
+    yield from named.read(data)
 
 
 def is_regular(path: Path) -> bool:
@@ -243,9 +237,7 @@ def is_regular(path: Path) -> bool:
         return False
 
 
-def read_numbered_lines(
-    lines: NumberedLines, chosen: InputFormat, fast_read: FastRead | None, limit: int
-) -> Iterator[Item]:
+def read_numbered_lines(lines: NumberedLines, chosen: InputFormat, limit: int) -> Iterator[Item]:
     """Every item of a line-based input given as numbered lines; a line over the limit ends it."""
     for entry in lines:
         if isinstance(entry, TooLong):
@@ -254,6 +246,6 @@ def read_numbered_lines(
         if isinstance(entry, Broken):
             yield broken_finding(entry.number, entry.reason)
             return
-        item = chosen.read_line(entry[0], entry[1], fast_read)
+        item = chosen.read_line(entry[0], entry[1])
         if item is not None:
             yield item

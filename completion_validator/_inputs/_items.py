@@ -1,19 +1,18 @@
 """What reading an input yields, and the helpers every format shares.
 
-A reader yields, in input order, a `Document` for every payload it could parse, a `Capture` for
-a stream, `Clean` for a document the fast path vouched for, `Explained` for one whose findings
-the fast path gave whole, and a `Finding` (with no path) for everything it could not read — so
-one bad line in a log never hides the rest of the run.
+A reader only reads. It yields, in input order, `JsonText` for each JSON document (the bytes and
+where they are, not yet parsed: the checker asks the fast path about them first), a `Document`
+for a payload it parsed itself (YAML), a `Capture` for a stream, and a `Finding` (with no path)
+for everything it could not read — so one bad line in a log never hides the rest of the run.
 """
 
 from __future__ import annotations
 
-import enum
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from completion_validator._jsontext import JsonLocator, LineIndex, Locator, Position
+from completion_validator._jsontext import JsonLocator, JsonSyntaxError, LineIndex, Locator, Position, parse_json
 from completion_validator.errors import Finding, InstancePath
 
 UTF8_BOM = b"\xef\xbb\xbf"
@@ -26,69 +25,18 @@ _WIDE_BOMS = {
 }
 
 
-class Verdict(enum.Enum):
-    """What the fast reader says of JSON bytes when it does not hand back the value it read."""
+@dataclass(frozen=True, slots=True)
+class JsonText:
+    """One JSON document's bytes, as read, and where they are.
 
-    CLEAN = "clean"  # nothing to report under the settings: never parsed any further
-    UNREAD = "unread"  # not read exactly (malformed, a duplicate key, a long integer): the strict parser reads it
-
-
-@dataclass(frozen=True)
-class Judged:
-    """The fast reader's whole account of a document: its findings, each with the byte offset of its value.
-
-    The compiled scanner judged it: strict JSON, no rule reports anything, and these schema
-    findings (the reference engine's records) are all there is. Not yet located: the reader
-    knows the lines (`located_in_line`, `located_in_text`).
+    `index` is its index in the input (a JSON Lines line number, or None), `first_line` the line
+    it starts on, `single_line` whether it is one line of JSON Lines (its line end not part of it).
     """
 
-    findings: tuple[Finding, ...]
-    offsets: tuple[int, ...]
-
-    def located_in_line(self, raw: bytes, number: int) -> list[Finding]:
-        """The findings of JSON Lines line `number`, whose bytes are `raw`: columns count characters."""
-        ascii_only = raw.isascii()  # then a byte offset is a character offset
-        return [
-            finding.located(number, (offset if ascii_only else len(raw[:offset].decode("utf-8"))) + 1, number)
-            for finding, offset in zip(self.findings, self.offsets, strict=True)
-        ]
-
-    def located_in_text(self, data: bytes) -> list[Finding]:
-        """The findings of a whole JSON file whose bytes are `data` (lines end at LF, CRLF or CR)."""
-        if not self.findings:
-            return []
-        head = data[: max(self.offsets)]
-        characters = _characters(data, head, self.offsets)
-        if b"\n" not in head and b"\r" not in head:  # all on the first line (a file written compactly)
-            return [
-                finding.located(1, count + 1, None) for finding, count in zip(self.findings, characters, strict=True)
-            ]
-        lines = LineIndex(head.decode("utf-8"))
-        located = []
-        for finding, count in zip(self.findings, characters, strict=True):
-            position = lines.position(count)
-            located.append(finding.located(position.line, position.column, None))
-        return located
-
-
-def _characters(data: bytes, head: bytes, offsets: tuple[int, ...]) -> list[int] | tuple[int, ...]:
-    """The character offsets of byte `offsets` into UTF-8 `data`, whose first bytes up to the last are `head`."""
-    if head.isascii():
-        return offsets
-    if len(head) <= 4096:
-        return [len(data[:offset].decode("utf-8")) for offset in offsets]
-    # A large document: decoded once, piece by piece (a missing member's offset, its object's, comes
-    # before those of the values inside it, so the offsets are sorted first).
-    counted, start, count = {}, 0, 0
-    for offset in sorted(set(offsets)):
-        count += len(data[start:offset].decode("utf-8"))
-        counted[offset], start = count, offset
-    return [counted[offset] for offset in offsets]
-
-
-# Reads JSON bytes once (`_fastpath.json_reader`): Verdict.CLEAN, a `Judged` account, the exact
-# value to explain, or Verdict.UNREAD.
-FastRead = Callable[[bytes], Any]
+    raw: bytes
+    index: int | None = None
+    first_line: int = 1
+    single_line: bool = False
 
 
 @dataclass(frozen=True)
@@ -98,27 +46,10 @@ class Document:
     value: Any
     index: int | None
     locator: Locator = field(repr=False, compare=False)
-    # Read exactly from JSON text by the fast reader: JSON values only, nothing to examine but depth.
-    exact: bool = False
 
     def locate(self, path: InstancePath | None, keyword: str) -> Position:
         """The line and column to report for a finding at `path` with `keyword` (no path: the start)."""
         return self.locator.locate(path or (), keyword)
-
-
-@dataclass(frozen=True)
-class Clean:
-    """A document the fast path found nothing to report in; it was never parsed any further."""
-
-    index: int | None = None
-
-
-@dataclass(frozen=True)
-class Explained:
-    """A document the fast path explained whole: its findings, located."""
-
-    findings: list[Finding]
-    index: int | None = None
 
 
 @dataclass(frozen=True)
@@ -132,15 +63,7 @@ class Capture:
     index: int | None = None
 
 
-Item = Document | Capture | Clean | Explained | Finding
-
-
-def exact_locator(text: str, value: Any, first_line: int = 1, *, single_line: bool = False) -> JsonLocator:
-    """Positions in a text the fast reader read exactly into `value` (orjson is there: it read it)."""
-    from completion_validator._fastpath import orjson  # loaded already: the fast reader is its module
-
-    writer = None if orjson is None else orjson.dumps
-    return JsonLocator(text, first_line, single_line=single_line, value=value, writer=writer)
+Item = JsonText | Document | Capture | Finding
 
 
 def problem(
@@ -176,3 +99,18 @@ def os_message(error: OSError) -> str:
     """An OSError as a message: its reason, lower-cased (`no such file or directory`)."""
     reason = error.strerror or str(error)
     return reason[:1].lower() + reason[1:]
+
+
+def parse_document(text: JsonText) -> Document | Finding:
+    """JSON text read by the strict parser: the document with its positions, or the located problem."""
+    source = decode(text.raw, text.first_line, text.index)
+    if not isinstance(source, str):
+        return source
+    if text.single_line:
+        source = source.removesuffix("\n").removesuffix("\r")
+    try:
+        value = parse_json(source)
+    except JsonSyntaxError as error:
+        where = LineIndex(source, text.first_line, single_line=text.single_line).position(error.offset)
+        return problem(error.message, error.keyword, where, text.index)
+    return Document(value, text.index, JsonLocator(source, text.first_line, single_line=text.single_line, value=value))

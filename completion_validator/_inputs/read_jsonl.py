@@ -4,38 +4,34 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
-from completion_validator._inputs._items import (
-    UTF8_BOM,
-    Clean,
-    Document,
-    Explained,
-    FastRead,
-    Item,
-    Judged,
-    Verdict,
-    decode,
-    exact_locator,
-    problem,
-)
-from completion_validator._jsontext import JsonLocator, JsonSyntaxError, LineIndex, Position, parse_json
+from completion_validator._inputs._items import UTF8_BOM, Item, JsonText, problem
+from completion_validator._jsontext import Position
+
+# What a blank line can start with (an empty line starts with nothing, which is in every bytes).
+_BLANK_START = b" \t\r\n"
 
 
-def read(data: bytes, fast_read: FastRead | None = None) -> Iterator[Item]:
+def read(data: bytes) -> Iterator[Item]:
     """Every line of a JSON Lines text held whole (lines end at LF: a lone CR is inside a line)."""
     lines = [line + b"\n" for line in data.split(b"\n")]
     lines[-1] = lines[-1][:-1]
-    return read_lines(lines if lines[-1] else lines[:-1], fast_read)
+    return read_lines(lines if lines[-1] else lines[:-1])
 
 
-def read_lines(lines: Iterable[bytes], fast_read: FastRead | None = None) -> Iterator[Item]:
+def read_lines(lines: Iterable[bytes]) -> Iterator[Item]:
     """Every line of a JSON Lines stream, read as it comes."""
     for number, raw in enumerate(lines, start=1):
-        item = read_line(number, raw, fast_read)
+        item = read_line(number, raw)
         if item is not None:
             yield item
 
 
-def read_line(number: int, raw: bytes, fast_read: FastRead | None = None) -> Item | None:
+def is_blank(raw: bytes) -> bool:
+    """Whether a line holds nothing but white space (most lines start with `{`: no copy is made for them)."""
+    return raw[:1] in _BLANK_START and not raw.strip()
+
+
+def read_line(number: int, raw: bytes) -> Item | None:
     """Line `number` of a JSON Lines input (None for a blank line)."""
     if number == 1 and raw.startswith(UTF8_BOM):
         return problem(
@@ -44,23 +40,6 @@ def read_line(number: int, raw: bytes, fast_read: FastRead | None = None) -> Ite
             Position(1, 1),
             number,
         )
-    read = Verdict.UNREAD if fast_read is None else fast_read(raw)
-    if read is Verdict.CLEAN:
-        return Clean(number)
-    if type(read) is Judged:
-        return Explained(read.located_in_line(raw, number), number)
-    if read is not Verdict.UNREAD:
-        line = raw.decode("utf-8").removesuffix("\n").removesuffix("\r")  # orjson read it: UTF-8
-        return Document(read, number, exact_locator(line, read, number, single_line=True), exact=True)
-    if not raw.strip():
+    if is_blank(raw):
         return None
-    text = decode(raw, number, number)
-    if not isinstance(text, str):
-        return text
-    text = text.removesuffix("\n").removesuffix("\r")
-    try:
-        value = parse_json(text)
-    except JsonSyntaxError as error:
-        where = LineIndex(text, number, single_line=True).position(error.offset)
-        return problem(error.message, error.keyword, where, number)
-    return Document(value, number, JsonLocator(text, number, single_line=True, value=value))
+    return JsonText(raw, number, number, single_line=True)

@@ -6,7 +6,7 @@ import codecs
 from collections.abc import Iterator
 from pathlib import Path
 
-from completion_validator._inputs._items import Capture, FastRead, Item, decode
+from completion_validator._inputs._items import Capture, Item, decode
 from completion_validator._inputs._limits import too_large
 
 _BLOCK = 1 << 20
@@ -15,7 +15,7 @@ _BLOCK = 1 << 20
 SSE_PREFIXES = (b"data:", b"event:", b"id:", b"retry:", b":")
 
 
-def read(data: bytes, fast_read: FastRead | None = None) -> Iterator[Item]:
+def read(data: bytes) -> Iterator[Item]:
     """The capture as text, or the reason it cannot be decoded."""
     text = decode(data)
     yield Capture(text.removeprefix("\ufeff")) if isinstance(text, str) else text

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import yaml
 from yaml.nodes import MappingNode, Node, SequenceNode
 
-from completion_validator._inputs._items import Document, FastRead, Item, decode, problem
+from completion_validator._inputs._items import Document, Item, decode, problem
 from completion_validator._inputs._yaml_graph import GraphProblem, alias_budget, check_graph
 from completion_validator._inputs._yaml_loader import CoreSchemaLoader
 from completion_validator._jsontext import Locator, Position
@@ -51,7 +51,7 @@ def _position(node: Node) -> Position:
     return Position(node.start_mark.line + 1, node.start_mark.column + 1)
 
 
-def read(data: bytes, fast_read: FastRead | None = None) -> Iterator[Item]:
+def read(data: bytes) -> Iterator[Item]:
     """Every document of a YAML stream, then a problem if the stream breaks off."""
     text = decode(data)
     if not isinstance(text, str):

@@ -23,17 +23,17 @@ from pathlib import Path
 from typing import Any
 
 from completion_validator._inputs import FORMATS, looks_like_sse, read_bytes
-from completion_validator._probe.cases import CASE_NAMES, CASES, Case
+from completion_validator._probe.cases import Case
 from completion_validator._probe.http import Answer, Unreachable, post
 from completion_validator._probe.outcome import Outcome
 from completion_validator._reporters import REPORTERS, Reporter, make_reporter
+from completion_validator._response_types import DEFAULT, response_type
 from completion_validator._results import FileResult, Summary
 from completion_validator._rules import run_probe_rules
 from completion_validator._settings import Settings
 from completion_validator._sse import StreamEvent, iter_events
-from completion_validator.batch import check_items
+from completion_validator._tally import tally_findings, tally_items
 from completion_validator.errors import Finding, UnknownRule
-from completion_validator.streams import assemble
 
 
 @dataclass(frozen=True)
@@ -53,13 +53,14 @@ def run(config: ProbeConfig, reporter: Reporter) -> Summary:
     """Send every case, report as answers come, and return the totals."""
     summary = Summary()
     selected = config.settings.selected_rules()
+    endpoint = response_type(config.settings.response_type).endpoint
     for case in config.cases:
         name = f"{case.name}.{'sse' if case.streamed else 'json'}"
         result = FileResult(name)
         summary.files.append(result)
         request = {"model": config.model, **case.body}
         try:
-            answer = post(config.base_url, "/completions", request, api_key=config.api_key, timeout=config.timeout)
+            answer = post(config.base_url, endpoint, request, api_key=config.api_key, timeout=config.timeout)
         except Unreachable as error:
             result.read_problems += 1
             reporter.finding(Finding(None, "io", f"{case.name}: {error}", file=name))
@@ -69,24 +70,13 @@ def run(config: ProbeConfig, reporter: Reporter) -> Summary:
             continue
         if config.save_captures is not None:
             _save(config.save_captures, name, request, answer)
-        for found in _check(case, request, answer, config.settings, selected):
-            located = replace(found, file=name)
-            _count(result, located)
+        found = [replace(finding, file=name) for finding in _check(case, request, answer, config.settings, selected)]
+        result.add(tally_findings(found))
+        for located in found:
             reporter.finding(located)
-        result.documents += 1
         reporter.file(result)
     reporter.finish(summary)
     return summary
-
-
-def _count(result: FileResult, finding: Finding) -> None:
-    if finding.instance_path is None and finding.severity == "error":
-        result.read_problems += 1
-    elif finding.severity == "error":
-        result.errors += 1
-        result.invalid_documents = 1
-    else:
-        result.warnings += 1
 
 
 def _check(
@@ -94,7 +84,7 @@ def _check(
 ) -> list[Finding]:
     """The file checker's findings on the body (for a 200 answer), then the probe rules' on the outcome."""
     found: list[Finding] = []
-    outcome = Outcome(case.name, request, answer.status, answer.content_type)
+    outcome = Outcome(case, request, answer.status, answer.content_type)
     text = answer.body.decode("utf-8", "replace")
     is_stream = "event-stream" in answer.content_type or looks_like_sse(answer.body)
     body: Any = None
@@ -104,13 +94,18 @@ def _check(
         except ValueError:  # a gateway's HTML page, a proxy's plain text: say what came back
             found.append(Finding(None, "parse", f"HTTP {answer.status} with a body that is not JSON: {text[:80]!r}"))
     if answer.status == 200 and not found:
+        from completion_validator._fastpath._judge import judge
+
         chosen = FORMATS["sse" if is_stream else "json"]
-        if request.get("echo"):  # OpenAI itself sends null for the first prompt token's log probability
+        if case.lenient:
             settings = replace(settings, lenient=True)
-        found.extend(check_items(read_bytes(answer.body, chosen), settings).findings)
+        found.extend(tally_items(read_bytes(answer.body, chosen), settings, judge(settings)).findings)
     if is_stream:
         outcome.chunks = [event.chunk for event in map(StreamEvent.read, iter_events(text)) if event.chunk is not None]
-        outcome.response = assemble(outcome.chunks)
+        assembler = response_type(settings.response_type).load("assembler")()
+        for chunk in outcome.chunks:
+            assembler.add(chunk)
+        outcome.response = assembler.result()
     elif isinstance(body, dict):
         outcome.response = body if "choices" in body else None
         outcome.error_body = body.get("error")
@@ -131,16 +126,25 @@ def _save(folder: Path, name: str, request: dict[str, Any], answer: Answer) -> N
     (folder / f"{name}.request.json.txt").write_text(json.dumps(meta, indent=2) + "\n")
 
 
-def _cases(only: list[str] | None, skip: list[str] | None) -> tuple[Case, ...]:
+def _all_cases(type_name: str) -> tuple[Case, ...]:
+    """The probe's request matrix for a response type (its entry names it)."""
+    cases: tuple[Case, ...] = response_type(type_name).load("probe_cases")
+    return cases
+
+
+def _cases(only: list[str] | None, skip: list[str] | None, type_name: str = DEFAULT) -> tuple[Case, ...]:
+    every = _all_cases(type_name)
+    case_names = [case.name for case in every]
+
     def names(values: list[str] | None) -> set[str]:
         chosen = {name.strip() for value in values or [] for name in value.split(",") if name.strip()}
-        unknown = chosen - set(CASE_NAMES)
+        unknown = chosen - set(case_names)
         if unknown:
-            raise ValueError(f"unknown case {', '.join(sorted(unknown))}; the cases are {', '.join(CASE_NAMES)}")
+            raise ValueError(f"unknown case {', '.join(sorted(unknown))}; the cases are {', '.join(case_names)}")
         return chosen
 
     keep, drop = names(only), names(skip)
-    return tuple(case for case in CASES if (not keep or case.name in keep) and case.name not in drop)
+    return tuple(case for case in every if (not keep or case.name in keep) and case.name not in drop)
 
 
 def main(argv: Sequence[str]) -> int:
@@ -148,7 +152,9 @@ def main(argv: Sequence[str]) -> int:
     parser = argparse.ArgumentParser(
         prog="completion-validator probe",
         description="Send a matrix of requests to POST {base-url}/completions and check every answer: "
-        "the schema, the rules, and what each request implies. Cases: " + ", ".join(CASE_NAMES) + ".",
+        "the schema, the rules, and what each request implies. Cases: "
+        + ", ".join(case.name for case in _all_cases(DEFAULT))
+        + ".",
         epilog="exit status: 0 every answer valid; 1 some answer invalid; 2 the server cannot be reached or "
         "answers what cannot be read",
     )

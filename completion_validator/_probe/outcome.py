@@ -6,12 +6,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from completion_validator._probe.cases import Case
+
 
 @dataclass
 class Outcome:
     """One case: its request, what the server answered, and the response it adds up to."""
 
-    case: str
+    case: Case
     request: dict[str, Any]
     status: int
     content_type: str
@@ -26,8 +28,8 @@ class Outcome:
 
     @property
     def expects_rejection(self) -> bool:
-        """Whether the request is one the API refuses (the bad-params cases)."""
-        return self.case.startswith("bad-params")
+        """Whether the request is one the API refuses."""
+        return self.case.expects_rejection
 
     def choices(self) -> list[Mapping[str, Any]]:
         """The response's well-formed choices."""

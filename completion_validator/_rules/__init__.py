@@ -5,7 +5,10 @@ of a stream's events. Each has a stable kebab-case id, a severity, and a rationa
 line of its docstring, which `--list-rules` and the README's rule table show.
 
 - Response rules (`response.py`) are functions from a payload to findings, decorated with `@rule`.
-  They run after the schema and must tolerate payloads the schema rejected.
+  They run after the schema and must tolerate payloads the schema rejected. A rule says beside
+  it what the fast path needs of it: `screened` (its response type's screen, `response_screen.py`,
+  stands for it; otherwise the fast path stands aside while it is selected) and its `bounds`
+  (instance paths and `minimum`/`maximum`, checked in compiled code on the screening copy).
 - Stream rules (`stream.py`) are small classes decorated with `@stream_rule`: the stream checker
   feeds each a stream's events in order, then its end, and they keep only the state they need
   (per choice, not per event), so a capture of any length is checked in bounded memory.
@@ -31,6 +34,8 @@ ResponseCheck = Callable[..., Iterator[Finding]]
 Scope = Literal["response", "stream", "probe"]
 # A probe rule: what a live server's answer to one request must show, given the request.
 ProbeCheck = Callable[[Any], Iterator[Finding]]
+# A bound a rule amounts to, at an instance path (`[]`: every item, `*`: every member the schema names).
+Bound = tuple[tuple[str, ...], Mapping[str, int]]
 
 
 class StreamCheck:
@@ -95,6 +100,12 @@ class Rule:
     profile_aware: bool = False
     # Probe rules: the expectation, checked on a case's outcome.
     probe_check: ProbeCheck | None = None
+    # The response types it applies to.
+    response_types: tuple[str, ...] = ("completion",)
+    # The fast path's screen stands for it (see `response_screen.py`).
+    screened: bool = False
+    # The bounds it amounts to, placed into the screening copy of the schemas.
+    bounds: tuple[Bound, ...] = ()
 
     def run(self, payload: Mapping[str, Any], *, lenient: bool = False) -> Iterator[Finding]:
         """A response rule's findings, each stamped with the rule's id and severity."""
@@ -115,15 +126,31 @@ def _rationale(documented: object) -> str:
 
 
 def rule(
-    rule_id: str, severity: Severity, *, whole_response_only: bool = False
+    rule_id: str,
+    severity: Severity,
+    *,
+    whole_response_only: bool = False,
+    screened: bool = False,
+    bounds: tuple[Bound, ...] = (),
+    response_types: tuple[str, ...] = ("completion",),
 ) -> Callable[[ResponseCheck], ResponseCheck]:
-    """Register a response check under `rule_id`."""
+    """Register a response check under `rule_id` (`screened`, `bounds`: what the fast path knows of it)."""
 
     def register(check: ResponseCheck) -> ResponseCheck:
         code = check.__code__  # inspect.signature would cost pre-commit's start-up 5 ms
         aware = "lenient" in code.co_varnames[: code.co_argcount + code.co_kwonlyargcount]
         RULES[rule_id] = Rule(
-            rule_id, severity, "response", _rationale(check), check, None, whole_response_only, profile_aware=aware
+            rule_id,
+            severity,
+            "response",
+            _rationale(check),
+            check,
+            None,
+            whole_response_only,
+            profile_aware=aware,
+            response_types=response_types,
+            screened=screened,
+            bounds=bounds,
         )
         return check
 
@@ -184,13 +211,23 @@ def select_rules(select: Iterable[str] | None = None, ignore: Iterable[str] = ()
 
 
 def run_rules(
-    payload: object, selected: frozenset[str], *, chunk: bool = False, lenient: bool = False
+    payload: object,
+    selected: frozenset[str],
+    *,
+    chunk: bool = False,
+    lenient: bool = False,
+    response_type: str = "completion",
 ) -> Iterator[Finding]:
     """Every finding of the selected response rules on `payload` (a stream chunk skips whole-response rules)."""
     if not isinstance(payload, Mapping):
         return
     for rule_id, registered in RULES.items():
-        if registered.check is not None and rule_id in selected and not (chunk and registered.whole_response_only):
+        if (
+            registered.check is not None
+            and rule_id in selected
+            and response_type in registered.response_types
+            and not (chunk and registered.whole_response_only)
+        ):
             yield from registered.run(payload, lenient=lenient)
 
 

@@ -81,7 +81,7 @@ def max_tokens(outcome: Outcome) -> Iterator[Finding]:
 def finish_length(outcome: Outcome) -> Iterator[Finding]:
     """A choice that used up max_tokens finishes with "length"."""
     if (
-        outcome.case != "length"
+        not outcome.case.exhausts_max_tokens
         or outcome.status != 200
         or _completion_tokens(outcome) != outcome.request.get("max_tokens")
     ):
@@ -229,7 +229,7 @@ def bad_params(outcome: Outcome) -> Iterator[Finding]:
     if not 400 <= outcome.status < 500:
         yield finding(
             (),
-            f"HTTP {outcome.status} for {outcome.case.removeprefix('bad-params-')}; OpenAI answers 400",
+            f"HTTP {outcome.status} for {outcome.case.rejected_for}; OpenAI answers 400",
             "HTTP 4xx",
             outcome.status,
         )

@@ -5,8 +5,9 @@ id; the first line of its docstring is its rationale. A rule yields findings at 
 pointer. Rules run after the schema and must tolerate payloads the schema rejected: they skip
 values of the wrong type. They are written to cost little on valid payloads (builtins over whole
 lists, no per-item Python work unless something is wrong), and the fast path's screen
-(`_fastpath/_screen.py`) is their conservative twin: a new rule here needs its line there too,
-or the fast path stands aside for it (a test says which).
+(`response_screen.py`) is their conservative twin: a rule it stands for says `screened=True`
+(a test holds the pair to that); a new rule without it makes the fast path stand aside while
+it is selected. A rule that is a plain bound declares it (`bounds=`), and compiled code checks it.
 """
 
 from __future__ import annotations
@@ -54,7 +55,7 @@ def _logprobs(payload: Mapping[str, Any]) -> Iterator[tuple[int, Mapping[str, An
             yield position, logprobs
 
 
-@rule("usage-total", "error")
+@rule("usage-total", "error", screened=True)
 def usage_total(payload: Mapping[str, Any], *, lenient: bool = False) -> Iterator[Finding]:
     """usage.total_tokens must equal prompt_tokens + completion_tokens, as the spec defines it.
 
@@ -80,7 +81,18 @@ def usage_total(payload: Mapping[str, Any], *, lenient: bool = False) -> Iterato
     )
 
 
-@rule("usage-negative", "error")
+@rule(
+    "usage-negative",
+    "error",
+    screened=True,
+    bounds=(
+        *((("usage", name), {"minimum": 0}) for name in ("prompt_tokens", "completion_tokens", "total_tokens")),
+        *(
+            (("usage", details, "*"), {"minimum": 0})
+            for details in ("completion_tokens_details", "prompt_tokens_details")
+        ),
+    ),
+)
 def usage_negative(payload: Mapping[str, Any]) -> Iterator[Finding]:
     """Token counts cannot be negative."""
     usage = _usage(payload)
@@ -102,7 +114,7 @@ def usage_negative(payload: Mapping[str, Any]) -> Iterator[Finding]:
                     )
 
 
-@rule("usage-details", "error")
+@rule("usage-details", "error", screened=True)
 def usage_details(payload: Mapping[str, Any]) -> Iterator[Finding]:
     """A breakdown cannot exceed its total: *_tokens_details values <= completion_tokens / prompt_tokens.
 
@@ -130,7 +142,7 @@ def usage_details(payload: Mapping[str, Any]) -> Iterator[Finding]:
                 )
 
 
-@rule("choice-index-unique", "error")
+@rule("choice-index-unique", "error", screened=True)
 def choice_index_unique(payload: Mapping[str, Any]) -> Iterator[Finding]:
     """Each choice's index identifies it: no two choices in one response may share one."""
     seen: dict[int, int] = {}
@@ -149,7 +161,7 @@ def choice_index_unique(payload: Mapping[str, Any]) -> Iterator[Finding]:
             seen[index] = position
 
 
-@rule("choice-index-sequence", "warning", whole_response_only=True)
+@rule("choice-index-sequence", "warning", whole_response_only=True, screened=True)
 def choice_index_sequence(payload: Mapping[str, Any]) -> Iterator[Finding]:
     """With n choices, the indexes are expected to be 0..n-1 (in any order); a gap suggests a lost choice."""
     choices = payload.get("choices")
@@ -167,7 +179,7 @@ def choice_index_sequence(payload: Mapping[str, Any]) -> Iterator[Finding]:
     )
 
 
-@rule("logprobs-lengths", "error")
+@rule("logprobs-lengths", "error", screened=True)
 def logprobs_lengths(payload: Mapping[str, Any]) -> Iterator[Finding]:
     """tokens, token_logprobs, top_logprobs and text_offset describe the same positions: equal lengths when present."""
     for position, logprobs in _logprobs(payload):
@@ -185,7 +197,7 @@ def logprobs_lengths(payload: Mapping[str, Any]) -> Iterator[Finding]:
                 )
 
 
-@rule("logprobs-shape", "warning")
+@rule("logprobs-shape", "warning", screened=True)
 def logprobs_shape(payload: Mapping[str, Any]) -> Iterator[Finding]:
     """A logprobs object carries the legacy arrays (tokens, token_logprobs, top_logprobs, text_offset), not the chat shape.
 
@@ -205,7 +217,15 @@ def logprobs_shape(payload: Mapping[str, Any]) -> Iterator[Finding]:
             )
 
 
-@rule("logprob-positive", "error")
+@rule(
+    "logprob-positive",
+    "error",
+    screened=True,
+    bounds=(
+        (("choices", "[]", "logprobs", "token_logprobs", "[]"), {"maximum": 0}),
+        (("choices", "[]", "logprobs", "top_logprobs", "[]", "*"), {"maximum": 0}),
+    ),
+)
 def logprob_positive(payload: Mapping[str, Any]) -> Iterator[Finding]:
     """A log-probability is at most 0 (a probability is at most 1)."""
     for position, logprobs in _logprobs(payload):
@@ -245,7 +265,7 @@ def _is_positive(value: object) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool) and value > 0
 
 
-@rule("text-offset-order", "warning")
+@rule("text-offset-order", "warning", screened=True)
 def text_offset_order(payload: Mapping[str, Any]) -> Iterator[Finding]:
     """text_offset gives each token's place in the text: it should never decrease."""
     for position, logprobs in _logprobs(payload):
@@ -265,7 +285,7 @@ def text_offset_order(payload: Mapping[str, Any]) -> Iterator[Finding]:
                 break
 
 
-@rule("created-plausible", "warning")
+@rule("created-plausible", "warning", screened=True)
 def created_plausible(payload: Mapping[str, Any]) -> Iterator[Finding]:
     """Created is a Unix time in seconds: milliseconds, a time before 2015 or more than a day ahead is suspect."""
     created = _int(payload.get("created"))
@@ -283,7 +303,7 @@ def created_plausible(payload: Mapping[str, Any]) -> Iterator[Finding]:
     yield _finding(("created",), f"created {created} {problem}", "a Unix time in seconds", payload.get("created"))
 
 
-@rule("id-empty", "warning")
+@rule("id-empty", "warning", screened=True)
 def id_empty(payload: Mapping[str, Any]) -> Iterator[Finding]:
     """An empty id identifies nothing (TGI sends one); the spec calls it a unique identifier."""
     if payload.get("id") == "":

@@ -43,12 +43,11 @@ def _instrumented_scanner() -> ModuleType:
 
 with atheris.instrument_imports(include=["completion_validator"]):
     from completion_validator._check import check
-    from completion_validator._fastpath import _screening_schemas
-    from completion_validator._fastpath._judge import judged_builder
     from completion_validator._fastpath._program import compile_program
+    from completion_validator._fastpath._records import judged_builder
+    from completion_validator._fastpath._screen import screening_schemas
     from completion_validator._jsontext import JsonLocator, JsonSyntaxError, parse_json
-    from completion_validator._registry import ROOT_SCHEMA
-    from completion_validator._rules.response import EARLIEST_CREATED, ONE_DAY
+    from completion_validator._response_types import COMPLETION
     from completion_validator._settings import Settings
 
 _scan = _instrumented_scanner()
@@ -62,8 +61,9 @@ PROFILES = [
 SCANNERS = []
 for _settings in PROFILES:
     for _chunk in (False, True):
-        _program = compile_program(_screening_schemas(_settings.profile(stream=_chunk)), ROOT_SCHEMA, screen=True)
-        _scanner = _scan.Scanner(_program.nodes, EARLIEST_CREATED, ONE_DAY, _chunk)
+        _profile = _settings.profile(stream=_chunk)
+        _program = compile_program(screening_schemas(_profile), COMPLETION.root_schema, COMPLETION.scanner_roles)
+        _scanner = _scan.Scanner(_program.nodes, *COMPLETION.created_window, _chunk)
         SCANNERS.append((_settings, _chunk, _scanner, judged_builder(_program)))
 
 
@@ -76,7 +76,7 @@ def _reference(data: bytes, settings: Settings, chunk: bool) -> list[Any] | None
         return None
     locator = JsonLocator(text, 1, single_line=False, value=value)
     located = []
-    for finding in check(value, settings, chunk=chunk, fast=False):
+    for finding in check(value, settings, None, chunk=chunk):
         position = locator.locate(finding.instance_path or (), finding.keyword)
         located.append(repr(finding.located(position.line, position.column, None)))
     return located
@@ -99,7 +99,7 @@ def test_one_input(raw: bytes) -> None:
     except (ValueError, RecursionError):
         return
     if scanner.clean_value(value, now):
-        assert check(value, settings, chunk=chunk, fast=False) == [], ("walker false clean", data[:300])
+        assert check(value, settings, None, chunk=chunk) == [], ("walker false clean", data[:300])
 
 
 def main() -> None:

@@ -1,0 +1,63 @@
+"""The scanner's judged failures, as the reference engine's records.
+
+`Scanner.judge` reads a document once and, when no rule reports anything on it and every schema
+error is a scalar of the wrong type or outside an enum, or a required member missing, where no
+rule looks (or where the rules pass over a value that is not an integer or not a string: an id,
+created, a choice's index), hands back those failures: keyword, node, path, value and byte
+offset (of the value; of the object, for a missing member). This turns them into the records
+jsonschema's errors become (`_findings`, with the keyword's value and location the program kept
+for the node), so a log whose every line has `system_fingerprint: null` is explained without a
+parse into Python objects, a schema engine or a walk to locate the finding.
+
+Records are cached by what they are made of: the lines of a log tend to fail alike, and a
+record is frozen, so each line only gets its own position (`Finding.located`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from completion_validator._fastpath._program import Program, constant
+from completion_validator._fastpath._verdict import Judged
+from completion_validator._findings import enum_finding, required_finding, type_finding
+from completion_validator.errors import Finding
+
+_CACHED = 4096  # records kept; a log with more distinct failures builds the rest each time
+
+Failure = tuple[int, int, tuple[str | int, ...], Any, int]
+
+
+def judged_builder(program: Program) -> Callable[[list[Failure]], Judged]:
+    """A function turning `Scanner.judge`'s failures into a `Judged` account (records in document order)."""
+    cache: dict[tuple[Any, ...], Finding] = {}
+    kept_type, kept_required = constant("KEPT_TYPE"), constant("KEPT_REQUIRED")  # else KEPT_ENUM
+
+    def record(kind: int, node: int, path: tuple[str | int, ...], value: Any) -> Finding:
+        if kind == kept_type:
+            declared, location = program.types[node] or _missing(node, "type")
+            return type_finding(declared, value, path, location)
+        if kind == kept_required:  # path is the missing member's: its object's, and its name
+            _, location = program.requireds[node] or _missing(node, "required")
+            return required_finding(str(path[-1]), path[:-1], location)
+        allowed, location = program.enums[node] or _missing(node, "enum")
+        return enum_finding(allowed, value, path, location)
+
+    def build(failures: list[Failure]) -> Judged:
+        findings = []
+        for kind, node, path, value, _ in failures:
+            # 1 and 1.0 and True are equal keys, and 0.0 and -0.0: the type and the repr tell them apart
+            key = (kind, node, path, type(value), repr(value) if type(value) is float else value)
+            finding = cache.get(key)
+            if finding is None:
+                finding = record(kind, node, path, value)
+                if len(cache) < _CACHED:
+                    cache[key] = finding
+            findings.append(finding)
+        return Judged(tuple(findings), tuple(failure[4] for failure in failures))
+
+    return build
+
+
+def _missing(node: int, keyword: str) -> tuple[Any, str]:
+    raise AssertionError(f"the scanner judged a {keyword} failure at node {node}, which has no {keyword}")

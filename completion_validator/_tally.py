@@ -1,0 +1,161 @@
+"""The one count path: read items (or numbered lines) in, a `Report` out.
+
+The command's runner, its worker processes, the probe and `batch.check_lines` all count here, so
+a document is counted, explained and capped (`--max-errors`) the same way wherever it came from.
+Each item goes to the checker once; a bug of ours on one document becomes an `internal` finding
+for it, and the other documents' results are kept.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+from completion_validator._check import check_document, check_json
+from completion_validator._fastpath import CLEAN, UNREAD, Verdict
+from completion_validator._inputs import FORMATS, Capture, Document, Item, JsonText
+from completion_validator._inputs.read_jsonl import is_blank
+from completion_validator._results import Report
+from completion_validator._settings import Settings
+from completion_validator._workers import internal_problem
+from completion_validator.errors import Finding
+
+if TYPE_CHECKING:
+    from completion_validator._fastpath._judge import Judge
+
+
+def tally_lines(
+    numbered: Iterable[tuple[int, bytes]],
+    settings: Settings,
+    judge: Judge | None,
+    *,
+    max_findings: int | None = None,
+    max_errors: int | None = None,
+    debug: bool = False,
+    format_name: str = "jsonl",
+) -> Report:
+    """Check numbered lines of a line-based input: the command's JSON Lines path and `check_lines` alike.
+
+    Most lines are clean: such a line is counted here and goes no further (no item, no second
+    call). Line 1 takes the reader's own path, which first looks for a BOM.
+    """
+    read_line = FORMATS[format_name].reader().read_line  # looked up once: this loop runs per line
+    text = None if judge is None else judge.text
+    report = Report(max_findings=max_findings)
+    for number, raw in numbered:
+        if text is None or number == 1:
+            item = read_line(number, raw)
+            if item is not None:
+                _tally(report, item, settings, judge, max_errors, debug)
+            continue
+        verdict = text(raw)
+        if verdict is CLEAN:
+            report.documents += 1
+        elif verdict is not UNREAD or not is_blank(raw):
+            _tally(report, JsonText(raw, number, number, single_line=True), settings, judge, max_errors, debug, verdict)
+    return report
+
+
+def tally_items(
+    items: Iterable[Item],
+    settings: Settings,
+    judge: Judge | None,
+    *,
+    max_findings: int | None = None,
+    max_errors: int | None = None,
+    debug: bool = False,
+) -> Report:
+    """Check read items: count clean ones, explain the rest, report what could not be read."""
+    report = Report(max_findings=max_findings)
+    for item in items:
+        _tally(report, item, settings, judge, max_errors, debug)
+    return report
+
+
+def _tally(
+    report: Report,
+    item: Item,
+    settings: Settings,
+    judge: Judge | None,
+    max_errors: int | None,
+    debug: bool,
+    verdict: Verdict | None = None,
+) -> None:
+    if isinstance(item, Finding):
+        unreadable(report, item)
+        return
+    try:
+        if isinstance(item, JsonText):
+            found = check_json(item, settings, judge, verdict)
+            if isinstance(found, Finding):
+                unreadable(report, found)
+                return
+        elif isinstance(item, Document):
+            found = check_document(item, settings, judge)
+        else:
+            found = _check_capture(item, settings, judge)
+    except Exception as failure:  # a bug of ours must not lose the other documents' results
+        if debug:
+            raise
+        report.documents += 1
+        report.unreadable += 1
+        report.keywords["internal"] += 1
+        import traceback  # only on this path: a clean run imports no traceback machinery
+
+        where = "".join(traceback.format_exception_only(failure)).strip()
+        message = f"internal error while checking this document: {where} (rerun with --debug for the traceback)"
+        report.note(internal_problem(message, item.index))
+        return
+    report.documents += 1
+    count(report, found, item.index, max_errors)
+
+
+def unreadable(report: Report, finding: Finding) -> None:
+    """Count a finding about input that could not be read at all."""
+    report.unreadable += 1
+    report.keywords[finding.keyword] += 1
+    report.note(finding)
+
+
+def count(report: Report, found: list[Finding], index: int | None, max_errors: int | None) -> None:
+    """Count one document's findings, keeping the first `max_errors` of them (and a note of the rest)."""
+    errors = sum(error.severity == "error" for error in found)
+    report.errors += errors
+    report.warnings += len(found) - errors
+    report.invalid += bool(errors)
+    report.keywords.update(finding.keyword for finding in found)
+    shown = found if max_errors is None else found[:max_errors]
+    for finding in shown:
+        report.note(finding)
+    if len(shown) < len(found):
+        first = shown[-1] if shown else found[0]
+        message = f"{len(found) - len(shown)} more problems in this document not shown (--max-errors)"
+        note = Finding(
+            None, "max-errors", message, severity="warning", line=first.line, column=first.column, document=index
+        )
+        report.note(note)
+
+
+def _check_capture(capture: Capture, settings: Settings, judge: Judge | None) -> list[Finding]:
+    from completion_validator.streams import check_stream
+
+    found = check_stream(capture.text, settings, judge)
+    return [finding.located(finding.line, finding.column, finding.event) for finding in found]
+
+
+def tally_findings(found: list[Finding]) -> Report:
+    """The report of one document whose findings are all known (a probe's answer and its expectations).
+
+    A finding with no path that is an error says the answer could not be read; the rest are the
+    document's.
+    """
+    report = Report(max_findings=0)
+    readable = []
+    for finding in found:
+        if finding.instance_path is None and finding.severity == "error":
+            unreadable(report, finding)
+        else:
+            readable.append(finding)
+    report.documents = 1
+    count(report, readable, None, None)
+    return report
