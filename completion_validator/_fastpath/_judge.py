@@ -107,7 +107,10 @@ def compiled_validator(profile: Profile) -> Callable[[Any], bool] | None:
     library = jsonschema_rs()
     if library is None:
         return None
-    derived = screening_schemas(profile)
+    try:
+        derived = screening_schemas(profile)
+    except Unsupported:  # a rule's bound leads nowhere in the schemas: no fast verdict
+        return None
     registry = library.Registry([(schema["$id"], schema) for schema in derived.values()])
     root = response_type(profile.response_type).root_schema
     validator = library.Draft202012Validator(derived[root], registry=registry, offline=True)
@@ -140,7 +143,10 @@ def _bounds_validator(profile: Profile) -> Callable[[Any], bool] | None:
     library = jsonschema_rs()
     if library is None:
         return None
-    derived = {name: _bounds_only(schema) for name, schema in screening_schemas(profile).items()}
+    try:
+        derived = {name: _bounds_only(schema) for name, schema in screening_schemas(profile).items()}
+    except Unsupported:
+        return None
     registry = library.Registry([(schema["$id"], schema) for schema in derived.values()])
     root = response_type(profile.response_type).root_schema
     validator = library.Draft202012Validator(derived[root], registry=registry, offline=True)

@@ -1,0 +1,148 @@
+"""The seams a second response type and new rules come through: each holds, and a change in one place is enough.
+
+- A rule says beside it what the fast path knows of it (`screened`, `bounds`): a rule that does
+  not say it is screened makes the fast path stand aside, and a bound whose path moved in the
+  schemas makes it stand aside too (never a `KeyError`); the findings stay the reference's.
+- A response type is one entry: nothing outside the registry and the files it names spells the
+  root schema or the probe's endpoint.
+- Probe expectations are data on the case, not tests of its name.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Iterator
+from dataclasses import replace
+from typing import Any
+
+import pytest
+
+from completion_validator import _settings, iter_errors
+from completion_validator._check import check
+from completion_validator._fastpath import _judge
+from completion_validator._fastpath._program import Unsupported
+from completion_validator._fastpath._screen import screened_rules, screening_schemas
+from completion_validator._probe.cases import PROMPT, Case
+from completion_validator._probe.outcome import Outcome
+from completion_validator._response_types import COMPLETION, RESPONSE_TYPES
+from completion_validator._results import FileResult
+from completion_validator._rules import RULES, Rule, finding, run_probe_rules
+from completion_validator._settings import Settings
+from completion_validator._tally import tally_findings
+from completion_validator.errors import Finding
+from tests.conftest import REPO
+from tests.hostile.inputs import VALID
+
+_CACHED = (
+    _judge.judge,
+    _judge.scanner,
+    _judge._program,
+    _judge.compiled_validator,
+    _judge._bounds_validator,
+    _judge._rules_silent,
+    _settings._selected_rules,
+)
+
+
+@pytest.fixture
+def fresh_fast_path() -> Iterator[None]:
+    """The judge's caches emptied before and after: a test that changes the rules must not leave its judges behind."""
+    for cached in _CACHED:
+        cached.cache_clear()
+    yield
+    for cached in _CACHED:
+        cached.cache_clear()
+
+
+def _bad_usage() -> dict[str, Any]:
+    return {**VALID, "usage": {"prompt_tokens": -1, "completion_tokens": 2, "total_tokens": 1}}
+
+
+@pytest.mark.usefixtures("fresh_fast_path")
+def test_a_bound_whose_path_moved_makes_the_fast_path_stand_aside(monkeypatch: pytest.MonkeyPatch) -> None:
+    moved = replace(RULES["usage-negative"], bounds=((("usage", "prompt_token_count"), {"minimum": 0}),))
+    monkeypatch.setitem(RULES, "usage-negative", moved)
+    with pytest.raises(Unsupported, match="usage-negative"):
+        screening_schemas(Settings().profile())
+    assert _judge.scanner(Settings()) is None
+    assert _judge.compiled_validator(Settings().profile()) is None
+    payload = _bad_usage()
+    assert list(iter_errors(payload)) == check(payload, Settings(), None)
+    assert [error.keyword for error in iter_errors(payload)] == ["usage-negative"]
+
+
+@pytest.mark.usefixtures("fresh_fast_path")
+def test_a_rule_the_screen_does_not_stand_for_makes_the_fast_path_stand_aside(monkeypatch: pytest.MonkeyPatch) -> None:
+    def model_named(payload: Any) -> Iterator[Finding]:
+        """A planted rule: the model must not be 'forbidden'."""
+        if payload.get("model") == "forbidden":
+            yield finding(("model",), "the model is forbidden")
+
+    planted = Rule("model-forbidden", "error", "response", "planted", model_named)
+    monkeypatch.setitem(RULES, "model-forbidden", planted)
+    assert "model-forbidden" not in screened_rules(COMPLETION.name)
+    assert _judge.scanner(Settings()) is None, "the scanner cannot vouch for a rule it does not know"
+    assert _judge.scanner(Settings(ignore=("model-forbidden",))) is not None
+    found = list(iter_errors({**VALID, "model": "forbidden"}))
+    assert [(error.keyword, error.pointer) for error in found] == [("model-forbidden", "/model")]
+
+
+def test_every_response_rule_is_screened_and_its_bounds_lead_somewhere() -> None:
+    response_rules = {rule_id for rule_id, rule in RULES.items() if rule.check is not None}
+    assert screened_rules(COMPLETION.name) == response_rules
+    bounded = screening_schemas(Settings().profile())
+    token_logprobs = bounded["logprobs.schema.json"]["properties"]["token_logprobs"]["items"]
+    assert token_logprobs["maximum"] == 0
+    details = bounded["usage.schema.json"]["properties"]["prompt_tokens_details"]["properties"]
+    assert {member["minimum"] for member in details.values()} == {0}
+
+
+def test_nothing_outside_the_registry_names_a_root_schema_or_an_endpoint() -> None:
+    spelled = {kind.root_schema for kind in RESPONSE_TYPES.values()} | {
+        kind.endpoint for kind in RESPONSE_TYPES.values()
+    }
+    own_files = {"_response_types.py", "strategies.py"}  # the registry, and the strategies module it names
+    offenders = [
+        f"{path.relative_to(REPO)}: {word}"
+        for path in (REPO / "completion_validator").rglob("*.py")
+        if path.name not in own_files
+        for word in spelled
+        if re.search(rf"[\"']{re.escape(word)}[\"']", path.read_text(encoding="utf-8"))
+    ]
+    assert not offenders
+
+
+def _outcome(case: Case, status: int) -> Outcome:
+    return Outcome(case, {"model": "m", **case.body}, status, "application/json")
+
+
+def test_probe_expectations_are_data_on_the_case() -> None:
+    refused = Case("made-up-name", {"prompt": PROMPT, "max_tokens": 1, "n": 129}, "n over 128", rejected_for="n")
+    found = list(run_probe_rules(_outcome(refused, 200), frozenset(RULES)))
+    assert [(f.keyword, f.message) for f in found if f.keyword == "probe-bad-params"] == [
+        ("probe-bad-params", "HTTP 200 for n; OpenAI answers 400")
+    ]
+    accepted = Case("bad-params-but-not-really", {"prompt": PROMPT, "max_tokens": 1}, "an ordinary request")
+    assert not [
+        f for f in run_probe_rules(_outcome(accepted, 200), frozenset(RULES)) if f.keyword == "probe-bad-params"
+    ]
+
+
+def test_a_probe_answer_is_counted_as_one_document() -> None:
+    located = functools.partial(Finding, line=1, column=1)
+    found = [
+        located(None, "parse", "HTTP 502 with a body that is not JSON"),
+        located(("usage",), "probe-usage", "no usage", severity="error"),
+        located((), "probe-http-status", "HTTP 502 for a valid request", severity="error"),
+        located(("id",), "id-empty", "id is empty", severity="warning"),
+    ]
+    result = FileResult("basic.json")
+    result.add(tally_findings(found))
+    assert (result.documents, result.invalid_documents, result.errors, result.warnings, result.read_problems) == (
+        1,
+        1,
+        2,
+        1,
+        1,
+    )
