@@ -87,6 +87,7 @@ def _size(text: str) -> int:
 
 def build_parser() -> _Parser:
     """The argument parser (also what `--help` prints); format choices come from the format and reporter tables."""
+    from completion_validator._arguments import add_rule_options, add_validation_options
     from completion_validator._inputs import FORMATS, SUFFIXES
     from completion_validator._reporters import REPORTERS
 
@@ -97,26 +98,8 @@ def build_parser() -> _Parser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("paths", nargs="*", metavar="PATH", help="files, directories, or - for stdin")
-    profile = parser.add_argument_group("validation")
-    profile.add_argument(
-        "--lenient",
-        action="store_true",
-        help="also accept the nulls real servers send (system_fingerprint, usage, token details, "
-        "finish_reason, echo logprobs)",
-    )
-    profile.add_argument(
-        "--forbid-unknown-fields",
-        action="store_true",
-        help="report every property the spec does not define (catches typos in fixtures)",
-    )
-    rules = parser.add_argument_group("rules (cross-field and stream checks; see --list-rules)")
-    rules.add_argument(
-        "--select",
-        action="append",
-        metavar="RULE[,RULE]",
-        help="run only these rules (ids or prefixes such as 'usage' or 'stream'); repeatable",
-    )
-    rules.add_argument("--ignore", action="append", metavar="RULE[,RULE]", help="do not run these rules; repeatable")
+    add_validation_options(parser)
+    rules = add_rule_options(parser)
     rules.add_argument("--no-rules", action="store_true", help="check the schema only")
     rules.add_argument("--warnings-as-errors", action="store_true", help="count warnings as errors (exit 1)")
     rules.add_argument(
@@ -189,10 +172,6 @@ def build_parser() -> _Parser:
     return parser
 
 
-def _split(values: list[str]) -> tuple[str, ...]:
-    return tuple(name.strip() for value in values for name in value.split(",") if name.strip())
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command; returns the exit status."""
     argv = sys.argv[1:] if argv is None else list(argv)
@@ -208,9 +187,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     parser.wants_json = _asks_for_json(argv)
     arguments = parser.parse_args(argv)
+    from completion_validator._arguments import settings_from_arguments
     from completion_validator._reporters import make_reporter
     from completion_validator._runner import RunOptions, default_jobs
-    from completion_validator._settings import Settings
     from completion_validator.errors import UnknownRule
 
     if arguments.version:
@@ -230,14 +209,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     if not arguments.paths:
         parser.error("give at least one PATH (a file, a directory, or - for stdin)")
-    settings = Settings(
-        lenient=arguments.lenient,
-        forbid_unknown_fields=arguments.forbid_unknown_fields,
-        rules=not arguments.no_rules,
-        select=None if arguments.select is None else _split(arguments.select),
-        ignore=_split(arguments.ignore or []),
-        warnings_as_errors=arguments.warnings_as_errors,
-    )
+    settings = settings_from_arguments(arguments)
     try:
         settings.selected_rules()
     except UnknownRule as error:

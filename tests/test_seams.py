@@ -42,6 +42,7 @@ _CACHED = (
     _judge._bounds_validator,
     _judge._rules_silent,
     _settings._selected_rules,
+    _api._default_judge,
 )
 
 

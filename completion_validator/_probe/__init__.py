@@ -1,6 +1,7 @@
 """`completion-validator probe`: check a live OpenAI-compatible server, request by request.
 
-Each case of the matrix (`cases.py`) is sent to `POST {base-url}/completions`; the answer is
+Each case of the response type's matrix (`cases.py` for completions) is sent to its endpoint
+(`POST {base-url}/completions`); the answer is
 checked with everything the file checker does (schema, rules, stream rules, located in the body)
 plus the expectations that follow from the request (`_rules/probe.py`). Findings go to the same
 reporters as for files; each case is reported as the capture it would be saved as
@@ -22,6 +23,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from completion_validator._arguments import add_rule_options, add_validation_options, settings_from_arguments
 from completion_validator._inputs import FORMATS, looks_like_sse, read_bytes
 from completion_validator._probe.cases import Case
 from completion_validator._probe.http import Answer, Unreachable, post
@@ -151,7 +153,8 @@ def main(argv: Sequence[str]) -> int:
     """`completion-validator probe --base-url URL --model NAME [...]`."""
     parser = argparse.ArgumentParser(
         prog="completion-validator probe",
-        description="Send a matrix of requests to POST {base-url}/completions and check every answer: "
+        description=f"Send a matrix of requests to POST {{base-url}}{response_type(DEFAULT).endpoint} and check "
+        "every answer: "
         "the schema, the rules, and what each request implies. Cases: "
         + ", ".join(case.name for case in _all_cases(DEFAULT))
         + ".",
@@ -165,26 +168,11 @@ def main(argv: Sequence[str]) -> int:
     parser.add_argument("--skip", action="append", metavar="CASE[,CASE]", help="do not run these cases")
     parser.add_argument("--timeout", type=float, default=60.0, metavar="S", help="seconds per request (default 60)")
     parser.add_argument("--save-captures", type=Path, metavar="DIR", help="write each answer (and its request) here")
-    parser.add_argument("--lenient", action="store_true", help="accept the nulls real servers send")
-    parser.add_argument(
-        "--forbid-unknown-fields", action="store_true", help="report properties the spec does not define"
-    )
-    parser.add_argument(
-        "--select", action="append", metavar="RULE[,RULE]", help="run only these rules (ids or prefixes)"
-    )
-    parser.add_argument("--ignore", action="append", metavar="RULE[,RULE]", help="do not run these rules")
+    add_validation_options(parser)
+    add_rule_options(parser)
     parser.add_argument("--format", choices=list(REPORTERS), default="text", help="output format (default: text)")
     arguments = parser.parse_args(argv)
-
-    def split(values: list[str] | None) -> tuple[str, ...]:
-        return tuple(name.strip() for value in values or [] for name in value.split(",") if name.strip())
-
-    settings = Settings(
-        lenient=arguments.lenient,
-        forbid_unknown_fields=arguments.forbid_unknown_fields,
-        select=None if arguments.select is None else split(arguments.select),
-        ignore=split(arguments.ignore),
-    )
+    settings = settings_from_arguments(arguments)
     try:
         settings.selected_rules()
         cases = _cases(arguments.only, arguments.skip)
