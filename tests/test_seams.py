@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from completion_validator import _settings, iter_errors
+from completion_validator import _api, _settings, iter_errors
 from completion_validator._check import check
 from completion_validator._fastpath import _judge
 from completion_validator._fastpath._program import Unsupported
