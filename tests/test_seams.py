@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import functools
+import json
 import re
 from collections.abc import Iterator
 from dataclasses import replace
@@ -147,3 +148,59 @@ def test_a_probe_answer_is_counted_as_one_document() -> None:
         1,
         1,
     )
+
+
+class _Counting:
+    """jsonschema-rs with every validator call counted (is_valid, iter_errors, validate)."""
+
+    def __init__(self, library: Any) -> None:
+        self._library = library
+        self.calls = 0
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._library, name)
+
+    def Draft202012Validator(self, *arguments: Any, **keywords: Any) -> Any:
+        counting = self
+        validator = self._library.Draft202012Validator(*arguments, **keywords)
+
+        class Counted:
+            def __getattr__(self, name: str) -> Any:
+                method = getattr(validator, name)
+
+                def counted(*arguments: Any, **keywords: Any) -> Any:
+                    counting.calls += 1
+                    return method(*arguments, **keywords)
+
+                return counted
+
+        return Counted()
+
+
+@pytest.mark.usefixtures("fresh_fast_path")
+@pytest.mark.parametrize(
+    ("usage", "keyword"),
+    [
+        ({"prompt_tokens": 5, "completion_tokens": 7, "total_tokens": 13}, "usage-total"),
+        ({"prompt_tokens": 5, "completion_tokens": 7, "total_tokens": 12, "x": -1}, "usage-negative"),
+    ],
+)
+def test_a_line_failing_only_a_rule_is_judged_by_jsonschema_rs_once(
+    usage: dict[str, int], keyword: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from completion_validator._fastpath import _explain, _libraries
+    from completion_validator.batch import check_lines
+
+    library = _libraries.jsonschema_rs()
+    assert library is not None
+    counting = _Counting(library)
+    monkeypatch.setattr(_judge, "jsonschema_rs", lambda: counting)
+    monkeypatch.setattr(_explain, "jsonschema_rs", lambda: counting)
+    _explain.compiled_explainer.cache_clear()
+    line = json.dumps({**VALID, "usage": usage}).encode()
+    check_lines([line])  # the first line builds the validators
+    counting.calls = 0
+    report = check_lines([line, line])
+    assert [finding.keyword for finding in report.findings] == [keyword, keyword]
+    assert counting.calls == 2, "once per line: the judge's verdict is not asked again"
+    _explain.compiled_explainer.cache_clear()
