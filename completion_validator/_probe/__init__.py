@@ -26,7 +26,7 @@ from typing import Any
 from completion_validator._arguments import add_rule_options, add_validation_options, settings_from_arguments
 from completion_validator._inputs import FORMATS, looks_like_sse, read_bytes
 from completion_validator._probe.cases import Case
-from completion_validator._probe.http import Answer, Unreachable, post
+from completion_validator._probe.http import Answer, Unreachable, check_api_key, check_base_url, post
 from completion_validator._probe.outcome import Outcome
 from completion_validator._reporters import REPORTERS, Reporter, make_reporter
 from completion_validator._response_types import DEFAULT, response_type
@@ -49,6 +49,8 @@ class ProbeConfig:
     timeout: float
     settings: Settings
     save_captures: Path | None = None
+    # Send the remaining cases after one timed out (by default the probe stops: each would wait as long).
+    keep_going: bool = False
 
 
 def run(config: ProbeConfig, reporter: Reporter) -> Summary:
@@ -67,8 +69,17 @@ def run(config: ProbeConfig, reporter: Reporter) -> Summary:
             result.read_problems += 1
             reporter.finding(Finding(None, "io", f"{case.name}: {error}", file=name))
             reporter.file(result)
-            if "refused" in str(error) or "not an http" in str(error):
+            if "refused" in str(error):
                 break  # nothing will answer the other cases either
+            if error.timed_out and not config.keep_going:
+                rest = len(config.cases) - len(summary.files)
+                if rest:
+                    message = (
+                        f"{rest} more case{'s were' if rest > 1 else ' was'} not sent: the server did not answer "
+                        f"{case.name} within --timeout ({config.timeout:g} s); --keep-going sends them anyway"
+                    )
+                    reporter.finding(Finding(None, "no-input", message, severity="warning", file=name))
+                break
             continue
         if config.save_captures is not None:
             _save(config.save_captures, name, request, answer)
@@ -86,7 +97,7 @@ def _check(
 ) -> list[Finding]:
     """The file checker's findings on the body (for a 200 answer), then the probe rules' on the outcome."""
     found: list[Finding] = []
-    outcome = Outcome(case, request, answer.status, answer.content_type)
+    outcome = Outcome(case, request, answer.status, answer.content_type, framing=answer.framing)
     text = answer.body.decode("utf-8", "replace")
     is_stream = "event-stream" in answer.content_type or looks_like_sse(answer.body)
     body: Any = None
@@ -134,6 +145,31 @@ def _all_cases(type_name: str) -> tuple[Case, ...]:
     return cases
 
 
+# A day: longer is a mistake, and past ~1e9 s the socket layer refuses the number.
+_LONGEST_TIMEOUT = 86_400.0
+
+
+def _seconds(text: str) -> float:
+    """A --timeout: a finite number of seconds above 0 and at most a day (argparse shows the error)."""
+    try:
+        seconds = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not 0 < seconds <= _LONGEST_TIMEOUT:  # NaN fails both comparisons
+        raise argparse.ArgumentTypeError(f"{text!r}: give a number of seconds above 0 and at most {_LONGEST_TIMEOUT:g}")
+    return seconds
+
+
+def _make_folder(folder: Path) -> None:
+    """The --save-captures folder, made now: a file in its place is a usage error before anything is sent."""
+    if folder.exists() and not folder.is_dir():
+        raise ValueError(f"--save-captures {folder}: not a folder")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise ValueError(f"--save-captures {folder}: {error.strerror or type(error).__name__}") from None
+
+
 def _cases(only: list[str] | None, skip: list[str] | None, type_name: str = DEFAULT) -> tuple[Case, ...]:
     every = _all_cases(type_name)
     case_names = [case.name for case in every]
@@ -163,10 +199,21 @@ def main(argv: Sequence[str]) -> int:
     )
     parser.add_argument("--base-url", required=True, help="e.g. http://127.0.0.1:8080/v1")
     parser.add_argument("--model", required=True, help="the model name to send")
-    parser.add_argument("--api-key", default=os.environ.get("OPENAI_API_KEY"), help="default: $OPENAI_API_KEY")
+    parser.add_argument("--api-key", help="default: $OPENAI_API_KEY (white space around it is dropped)")
     parser.add_argument("--only", action="append", metavar="CASE[,CASE]", help="run only these cases")
     parser.add_argument("--skip", action="append", metavar="CASE[,CASE]", help="do not run these cases")
-    parser.add_argument("--timeout", type=float, default=60.0, metavar="S", help="seconds per request (default 60)")
+    parser.add_argument(
+        "--timeout",
+        type=_seconds,
+        default=60.0,
+        metavar="S",
+        help="seconds for each case's whole exchange: connecting, headers and body (default 60)",
+    )
+    parser.add_argument(
+        "--keep-going",
+        action="store_true",
+        help="after a case times out, send the remaining cases anyway (by default the probe stops there)",
+    )
     parser.add_argument("--save-captures", type=Path, metavar="DIR", help="write each answer (and its request) here")
     add_validation_options(parser)
     add_rule_options(parser)
@@ -176,16 +223,24 @@ def main(argv: Sequence[str]) -> int:
     try:
         settings.selected_rules()
         cases = _cases(arguments.only, arguments.skip)
-    except (UnknownRule, ValueError) as error:
+        check_base_url(arguments.base_url)
+        if arguments.api_key is not None:
+            api_key = check_api_key(arguments.api_key, "--api-key")
+        else:
+            api_key = check_api_key(os.environ.get("OPENAI_API_KEY"), "$OPENAI_API_KEY")
+        if arguments.save_captures is not None:
+            _make_folder(arguments.save_captures)
+    except (UnknownRule, ValueError) as error:  # BadArgument is a ValueError
         parser.error(str(error))
     config = ProbeConfig(
         arguments.base_url,
         arguments.model,
-        arguments.api_key,
+        api_key,
         cases,
         arguments.timeout,
         settings,
         arguments.save_captures,
+        arguments.keep_going,
     )
     summary = run(config, make_reporter(arguments.format, stream=sys.stdout))
     return summary.exit_status

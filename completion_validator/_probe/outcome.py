@@ -20,6 +20,7 @@ class Outcome:
     response: dict[str, Any] | None = None  # the JSON body, or the response a stream adds up to
     chunks: list[dict[str, Any]] = field(default_factory=list)  # a stream's chunks, in order
     error_body: Any = None  # the body's `error` member, when it has one
+    framing: str | None = None  # how the HTTP framing of the answer broke, if it did
 
     @property
     def streamed(self) -> bool:

@@ -28,6 +28,17 @@ def http_status(outcome: Outcome) -> Iterator[Finding]:
         yield finding((), f"HTTP {outcome.status} for a valid request{said}", "200", outcome.status)
 
 
+@probe_rule("probe-http-framing", "error")
+def http_framing(outcome: Outcome) -> Iterator[Finding]:
+    """The answer arrives whole, as HTTP frames it: every byte its Content-Length promises, a chunked body's last chunk.
+
+    A server (or a proxy) that closes the connection early leaves a client with a body that may
+    still parse: a cut-off stream, or a JSON object that lost its end. Said once, at the answer.
+    """
+    if outcome.framing is not None:
+        yield finding((), outcome.framing, "the whole body")
+
+
 @probe_rule("probe-content-type", "error")
 def content_type(outcome: Outcome) -> Iterator[Finding]:
     """A response is sent as application/json, a stream as text/event-stream."""

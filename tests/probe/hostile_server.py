@@ -1,0 +1,105 @@
+"""A server on 127.0.0.1 that misbehaves at the HTTP level, one way per run, for the probe's hardening tests.
+
+Each behaviour answers every connection the same way:
+
+- `trickle`: the status line and headers, one byte every 0.2 s (each read succeeds, so a
+  per-read timeout never fires);
+- `continue-loop`: `100 Continue` again and again, never a final status;
+- `silent`: reads the request and says nothing;
+- `short-body`: a complete, valid completion as the body, with a Content-Length 300 bytes larger;
+- `cut-chunked`: a chunked body whose last chunk never comes.
+
+Every loop is bounded in count and time (`_MAX_SECONDS`), and a connection the client closed
+ends its handler. `connections` counts the connections accepted, so a test can tell that a
+request was never sent.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+from tests.hostile.inputs import VALID
+
+BEHAVIOURS = ("trickle", "continue-loop", "silent", "short-body", "cut-chunked")
+_MAX_SECONDS = 20.0  # no handler lives longer, whatever the client does
+_HEAD = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+
+
+@dataclass
+class Hostile:
+    """The running server: its base URL and the connections it has accepted."""
+
+    base_url: str
+    connections: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+def _body() -> bytes:
+    return json.dumps(VALID).encode()
+
+
+def _answer(connection: socket.socket, behaviour: str, stop: threading.Event) -> None:
+    connection.settimeout(_MAX_SECONDS)
+    try:
+        connection.recv(65536)  # the request (small: the probe's bodies are)
+        ends = time.monotonic() + _MAX_SECONDS
+        if behaviour == "trickle":
+            for byte in _HEAD + b"Content-Length: 2\r\n\r\n{}":
+                if stop.is_set() or time.monotonic() > ends:
+                    return
+                connection.sendall(bytes([byte]))
+                time.sleep(0.2)
+        elif behaviour == "continue-loop":
+            for _ in range(int(_MAX_SECONDS / 0.02)):
+                if stop.is_set():
+                    return
+                connection.sendall(b"HTTP/1.1 100 Continue\r\n\r\n")
+                time.sleep(0.02)
+        elif behaviour == "silent":
+            stop.wait(_MAX_SECONDS)
+        elif behaviour == "short-body":
+            body = _body()
+            connection.sendall(_HEAD + f"Content-Length: {len(body) + 300}\r\n\r\n".encode() + body)
+        elif behaviour == "cut-chunked":
+            body = _body()
+            connection.sendall(_HEAD + b"Transfer-Encoding: chunked\r\n\r\n" + f"{len(body):x}\r\n".encode() + body)
+    except OSError:
+        pass  # the client went away: that ends this connection
+    finally:
+        connection.close()
+
+
+@contextmanager
+def hostile_server(behaviour: str) -> Iterator[Hostile]:
+    """Serve `behaviour` on a free port of 127.0.0.1 until the block ends."""
+    assert behaviour in BEHAVIOURS, behaviour
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(0.05)
+    server = Hostile(f"http://127.0.0.1:{listener.getsockname()[1]}/v1")
+    stop = threading.Event()
+
+    def accept() -> None:
+        ends = time.monotonic() + 4 * _MAX_SECONDS
+        while not stop.is_set() and time.monotonic() < ends:
+            try:
+                connection, _ = listener.accept()
+            except TimeoutError:
+                continue
+            with server.lock:
+                server.connections += 1
+            threading.Thread(target=_answer, args=(connection, behaviour, stop), daemon=True).start()
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    try:
+        yield server
+    finally:
+        stop.set()
+        thread.join(5)
+        listener.close()
