@@ -54,6 +54,9 @@ if TYPE_CHECKING:
 
 BATCH_LINES = 2_000  # lines per batch read by the main process (stdin, --jobs 1)
 SPAN_BYTES = 1 << 20  # bytes per range a worker reads itself (files, --jobs > 1)
+# Lines per range at most: what a worker hands back grows with the findings of its lines, and a
+# megabyte of `{}` lines is 350,000 documents with five findings each (3 GB in flight, unbounded).
+SPAN_LINES = BATCH_LINES
 Span = tuple[int, int, int]  # offset, length, number of the first line
 
 
@@ -220,8 +223,39 @@ def _line_tallies(lines: NumberedLines, chosen: InputFormat, options: RunOptions
         yield _unreadable(ended[0])
 
 
-def _spans(stream: BinaryIO, size: int, limit: int, overlong: list[int]) -> Iterator[Span]:
-    """Consecutive whole-line ranges of about `size` bytes; stops before a line over `limit` (noted in `overlong`)."""
+def _spans(
+    stream: BinaryIO, size: int, limit: int, overlong: list[int], most_lines: int = SPAN_LINES
+) -> Iterator[Span]:
+    """Consecutive whole-line ranges of about `size` bytes and at most `most_lines` lines.
+
+    Stops before a line over `limit` (noted in `overlong`).
+    """
+    for offset, block, line in _blocks(stream, size, limit, overlong):
+        yield from _split_block(offset, block, line, most_lines)
+
+
+def _split_block(offset: int, block: bytes, line: int, most_lines: int) -> Iterator[Span]:
+    """A block of whole lines, read at `offset`, cut into ranges of at most `most_lines` lines (`bytes.find`)."""
+    length = len(block)
+    start = 0
+    while start < length:
+        end, count = start, 0
+        while count < most_lines:
+            found = block.find(b"\n", end)
+            if found < 0:
+                end = length
+                break
+            end, count = found + 1, count + 1
+        yield offset + start, end - start, line
+        line += count
+        start = end
+
+
+def _blocks(stream: BinaryIO, size: int, limit: int, overlong: list[int]) -> Iterator[tuple[int, bytes, int]]:
+    """Consecutive blocks of whole lines of about `size` bytes, with their offsets and first line numbers.
+
+    Stops before a line over `limit` (noted in `overlong`).
+    """
     offset, line = 0, 1
     while block := stream.read(size):
         if not block.endswith(b"\n"):
@@ -231,10 +265,10 @@ def _spans(stream: BinaryIO, size: int, limit: int, overlong: list[int]) -> Iter
             if too_long is not None:
                 cut = sum(len(part) + 1 for part in block.split(b"\n")[:too_long])
                 if cut:
-                    yield offset, cut, line
+                    yield offset, block[:cut], line
                 overlong.append(line + too_long)
                 return
-        yield offset, len(block), line
+        yield offset, block, line
         offset += len(block)
         line += block.count(b"\n")
 
