@@ -72,6 +72,9 @@ class RunOptions:
     # The engine: the fast path where it can vouch (`--engine auto`), or jsonschema alone.
     fast: bool = True
     max_document_size: int = DEFAULT_MAX_DOCUMENT_SIZE
+    # Folder scans: follow symbolic links that leave the folder; files never to read (the report).
+    follow_links: bool = False
+    exclude: frozenset[tuple[int, int]] = frozenset()
 
 
 def _unreadable(finding: Finding) -> Report:
@@ -98,7 +101,7 @@ def _judge(options: RunOptions) -> Judge | None:
 def run(paths: list[str], options: RunOptions, reporter: Reporter, progress: Progress | None = None) -> Summary:
     """Check every input, report as results come, and return the totals."""
     summary = Summary()
-    sources: Iterable[Source] = expand(paths)
+    sources: Iterable[Source] = expand(paths, follow_links=options.follow_links, exclude=options.exclude)
     if progress is not None:  # the totals need every source up front (a scan is done whole anyway)
         sources = list(sources)
         progress.set_totals(sum(_size(source) for source in sources), len(sources))

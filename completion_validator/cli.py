@@ -98,6 +98,11 @@ def build_parser() -> _Parser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("paths", nargs="*", metavar="PATH", help="files, directories, or - for stdin")
+    parser.add_argument(
+        "--follow-links",
+        action="store_true",
+        help="in directories, follow symbolic links that lead out of them (by default they are reported as skipped)",
+    )
     add_validation_options(parser)
     rules = add_rule_options(parser)
     rules.add_argument("--no-rules", action="store_true", help="check the schema only")
@@ -188,7 +193,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.wants_json = _asks_for_json(argv)
     arguments = parser.parse_args(argv)
     from completion_validator._arguments import settings_from_arguments
-    from completion_validator._reporters import make_reporter
     from completion_validator._runner import RunOptions, default_jobs
     from completion_validator.errors import UnknownRule
 
@@ -224,23 +228,50 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     if arguments.max_document_size is not None:
         options = replace(options, max_document_size=arguments.max_document_size)
+    options = replace(options, follow_links=arguments.follow_links)
+    from completion_validator._output import ReportNotWritten
+
+    try:
+        return _check_and_report(arguments, options, parser)
+    except ReportNotWritten as error:  # a full disk, /dev/full, a full $TMPDIR: one line, not a traceback
+        where = arguments.output_file or "standard output"
+        sys.stderr.write(f"completion-validator: cannot write the report to {where}: {error.reason}\n")
+        _silence_stdout()
+        return EXIT_USAGE
+
+
+def _check_and_report(arguments: argparse.Namespace, options: RunOptions, parser: _Parser) -> int:
+    """Run the check into the chosen output; a half-written report is never renamed into place."""
+    from completion_validator._output import guarded, written
+    from completion_validator._reporters import make_reporter
+
     with contextlib.ExitStack() as stack:
         stream = sys.stdout
         if arguments.output_file is not None:
+            from completion_validator._output import OutputIsAnInput, report_file
+
             try:
-                stream = stack.enter_context(
-                    Path(arguments.output_file).open("w", encoding="utf-8", errors="backslashreplace")
-                )
+                output = stack.enter_context(report_file(Path(arguments.output_file), arguments.paths))
+            except OutputIsAnInput as error:
+                parser.error(str(error))
             except OSError as error:
-                parser.error(f"--output-file {arguments.output_file}: {error.strerror or error}")
-        reporter = make_reporter(
-            arguments.format,
-            color=arguments.color,
-            quiet=arguments.quiet,
-            statistics=arguments.statistics,
-            stream=stream,
-        )
-        return _run(arguments.paths, options, reporter, _progress(arguments))
+                parser.error(f"--output-file {arguments.output_file}: {error.strerror or type(error).__name__}")
+            stream = output.stream
+            options = replace(options, exclude=output.exclude)
+        with written():  # a reporter may write its header when it is made
+            reporter = guarded(
+                make_reporter(
+                    arguments.format,
+                    color=arguments.color,
+                    quiet=arguments.quiet,
+                    statistics=arguments.statistics,
+                    stream=stream,
+                )
+            )
+        status = _run(arguments.paths, options, reporter, _progress(arguments))
+        with written():
+            stream.flush()  # a write that fails fails here, not at the interpreter's exit
+        return status
 
 
 def _progress(arguments: argparse.Namespace) -> Progress | None:

@@ -83,6 +83,16 @@ def test_one_deadline_covers_the_headers(behaviour: str) -> None:
     assert took < 4, f"the probe took {took:.1f} s with --timeout 1"
 
 
+def test_one_deadline_covers_a_body_that_never_ends() -> None:
+    with hostile_server("endless-body") as server:
+        started = time.monotonic()
+        status, out, _ = _probe(server.base_url, "--only", "basic", "--timeout", "1")
+        took = time.monotonic() - started
+    assert status == 2
+    assert "basic: the answer did not end within 1 s" in out
+    assert took < 4, f"the probe took {took:.1f} s with --timeout 1"
+
+
 def test_after_a_timeout_the_probe_stops_and_says_how_to_go_on() -> None:
     with hostile_server("silent") as server:
         status, out, _ = _probe(server.base_url, "--only", "basic,length,n", "--timeout", "0.5")

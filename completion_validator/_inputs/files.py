@@ -24,20 +24,29 @@ class Source:
     skipped: str | None = None
 
 
-def expand(paths: list[str]) -> Iterator[Source]:
-    """Each input of a run, directories expanded into the payload files below them."""
+def expand(
+    paths: list[str], *, follow_links: bool = False, exclude: frozenset[FileId] = frozenset()
+) -> Iterator[Source]:
+    """Each input of a run, directories expanded into the payload files below them.
+
+    A folder is walked without recursion (a tree a thousand levels deep is just deep), every
+    entry that cannot be examined is reported at its path and the walk goes on, and a symbolic
+    link that leads out of the folder named is reported as skipped unless `follow_links`: a tree
+    from a pull request must not make the run read `/` or quote a file from elsewhere. Files in
+    `exclude` (the report being written) are passed over.
+    """
     for raw in paths:
         if raw == STDIN:
             yield Source("<stdin>", None)
             continue
         path = Path(raw)
-        if path.is_dir():
+        if _is_dir(path):
             problems: list[tuple[Path, str]] = []
             skipped: list[tuple[Path, str]] = []
-            found = sorted(_payload_files(path, problems, skipped, set()))
-            for folder, problem in problems:
+            found = sorted(_payload_files(path, problems, skipped, follow_links, exclude))
+            for folder, problem in sorted(problems):
                 yield Source(str(folder), folder, problem)
-            for entry, reason in skipped:
+            for entry, reason in sorted(skipped):
                 yield Source(str(entry), entry, skipped=reason)
             if not found and not problems:
                 suffixes = ", ".join(sorted(SUFFIXES))
@@ -48,33 +57,95 @@ def expand(paths: list[str]) -> Iterator[Source]:
             yield Source(raw, path)
 
 
+FileId = tuple[int, int]  # device and inode
+
+
+def file_id(path: Path) -> FileId | None:
+    """The identity of the file at `path` (links followed), or None where there is none to read."""
+    try:
+        status = path.stat()
+    except (OSError, ValueError):
+        return None
+    return status.st_dev, status.st_ino
+
+
+def _is_dir(path: Path) -> bool:
+    try:
+        return stat.S_ISDIR(path.stat().st_mode)
+    except (OSError, ValueError):
+        return False
+
+
 def _payload_files(
-    folder: Path, problems: list[tuple[Path, str]], skipped: list[tuple[Path, str]], seen: set[Path]
+    root: Path,
+    problems: list[tuple[Path, str]],
+    skipped: list[tuple[Path, str]],
+    follow_links: bool,
+    exclude: frozenset[FileId],
 ) -> Iterator[Path]:
-    """Payload files below `folder`; hidden entries skipped, symlink loops and unreadable folders reported.
+    """Payload files below `root`; hidden entries skipped, links out, loops and unreadable entries reported.
 
     Only regular files are taken: a FIFO or a device named like a payload would block the run or
     never end. Name one on the command line to read it as a stream.
     """
-    real = folder.resolve()
-    if real in seen:
-        return  # a symbolic link back to a folder already searched
-    seen.add(real)
     try:
-        entries = sorted(folder.iterdir())
-    except OSError as error:
-        problems.append((folder, f"cannot list this directory: {os_message(error)}"))
-        return
-    for entry in entries:
-        if entry.name.startswith("."):
+        inside = root.resolve()
+    except (OSError, RuntimeError):
+        inside = root.absolute()
+    seen: set[FileId] = set()
+    pending = [root]
+    while pending:
+        folder = pending.pop()
+        identity = file_id(folder)
+        if identity is None or identity in seen:
+            continue  # gone since it was listed, or a link back to a folder already searched
+        seen.add(identity)
+        try:
+            entries = sorted(folder.iterdir())
+        except OSError as error:
+            problems.append((folder, f"cannot list this directory: {os_message(error)}"))
             continue
-        if entry.is_dir():
-            yield from _payload_files(entry, problems, skipped, seen)
-        elif format_of(entry) is not None:
-            if entry.is_file():
-                yield entry
-            else:
-                skipped.append((entry, f"skipped: {_kind(entry)}, not a regular file (name it to read it as a stream)"))
+        for entry in entries:
+            if entry.name.startswith("."):
+                continue
+            try:
+                linked = stat.S_ISLNK(entry.lstat().st_mode)
+                mode = entry.stat().st_mode if not linked or _leads_inside(entry, inside) or follow_links else None
+            except (OSError, RuntimeError) as error:
+                if _is_broken_link(entry):  # nothing to read there
+                    if format_of(entry) is not None:
+                        skipped.append(
+                            (entry, "skipped: a broken link, not a regular file (name it to read it as a stream)")
+                        )
+                    continue
+                message = os_message(error) if isinstance(error, OSError) else "a symbolic link loop"
+                problems.append((entry, f"cannot examine this entry: {message}"))
+                continue
+            if mode is None:
+                if _is_dir(entry) or format_of(entry) is not None:
+                    why = "skipped: a symbolic link that leads out of the folder (--follow-links follows it)"
+                    skipped.append((entry, why))
+                continue
+            if stat.S_ISDIR(mode):
+                pending.append(entry)
+            elif format_of(entry) is not None:
+                if not stat.S_ISREG(mode):
+                    kind = _kind(entry)
+                    skipped.append((entry, f"skipped: {kind}, not a regular file (name it to read it as a stream)"))
+                elif file_id(entry) not in exclude:
+                    yield entry
+
+
+def _is_broken_link(entry: Path) -> bool:
+    try:
+        return stat.S_ISLNK(entry.lstat().st_mode) and file_id(entry) is None
+    except OSError:  # not even its own entry can be examined
+        return False
+
+
+def _leads_inside(link: Path, inside: Path) -> bool:
+    """Whether a symbolic link's target is within the folder the walk started from."""
+    return link.resolve(strict=True).is_relative_to(inside)
 
 
 def _kind(entry: Path) -> str:

@@ -108,11 +108,16 @@ def read_body(response: _Response, body: bytearray, limit: int = MAX_ANSWER) -> 
 
 
 class _Watchdog:
-    """Shuts a connection's socket down when the deadline passes, so that any read blocked on it ends."""
+    """Shuts a socket down when the deadline passes, so that any read blocked on it ends.
 
-    def __init__(self, connection: http.client.HTTPConnection, seconds: float) -> None:
+    It holds the socket itself: `http.client` drops the connection's reference to it for an
+    answer that ends when the server closes, while the response still reads from it.
+    """
+
+    def __init__(self, seconds: float) -> None:
         self.expired = False
-        self._connection = connection
+        self._socket: socket.socket | None = None
+        self._lock = threading.Lock()
         self._timer = threading.Timer(seconds, self._cut)
         self._timer.daemon = True
 
@@ -123,12 +128,23 @@ class _Watchdog:
     def __exit__(self, *_: object) -> None:
         self._timer.cancel()
 
+    def watch(self, sock: socket.socket | None) -> None:
+        """The socket to shut down (connected now); at once if the deadline has passed already."""
+        with self._lock:
+            self._socket = sock
+            expired = self.expired
+        if expired:
+            self._shut()
+
     def _cut(self) -> None:
-        self.expired = True
-        sock = self._connection.sock
-        if sock is not None:
+        with self._lock:
+            self.expired = True
+        self._shut()
+
+    def _shut(self) -> None:
+        if self._socket is not None:
             with contextlib.suppress(OSError):  # already closed
-                sock.shutdown(socket.SHUT_RDWR)
+                self._socket.shutdown(socket.SHUT_RDWR)
 
 
 def post(base_url: str, path: str, body: dict[str, Any], *, api_key: str | None, timeout: float) -> Answer:
@@ -155,8 +171,10 @@ def post(base_url: str, path: str, body: dict[str, Any], *, api_key: str | None,
             return Unreachable(f"no answer within {timeout:g} s (status line and headers)", timed_out=True)
         return Unreachable(f"the answer did not end within {timeout:g} s (a stream that never ends?)", timed_out=True)
 
-    with _Watchdog(connection, timeout) as watchdog:
+    with _Watchdog(timeout) as watchdog:
         try:
+            connection.connect()  # within the socket's own timeout, which is the whole deadline
+            watchdog.watch(connection.sock)
             connection.request("POST", target, json.dumps(body), headers)
             response = connection.getresponse()
             read_body(response, content)
@@ -186,4 +204,6 @@ def post(base_url: str, path: str, body: dict[str, Any], *, api_key: str | None,
             reason = error.strerror if isinstance(error, OSError) and error.strerror else type(error).__name__
             raise Unreachable(f"{reason} while talking to {where}") from None
         finally:
+            if response is not None:
+                response.close()
             connection.close()

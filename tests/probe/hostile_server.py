@@ -7,7 +7,9 @@ Each behaviour answers every connection the same way:
 - `continue-loop`: `100 Continue` again and again, never a final status;
 - `silent`: reads the request and says nothing;
 - `short-body`: a complete, valid completion as the body, with a Content-Length 300 bytes larger;
-- `cut-chunked`: a chunked body whose last chunk never comes.
+- `cut-chunked`: a chunked body whose last chunk never comes;
+- `endless-body`: an HTTP/1.0 answer whose body ends when the server closes, trickled forever
+  (the client's connection object lets go of the socket for such an answer).
 
 Every loop is bounded in count and time (`_MAX_SECONDS`), and a connection the client closed
 ends its handler. `connections` counts the connections accepted, so a test can tell that a
@@ -26,7 +28,7 @@ from dataclasses import dataclass, field
 
 from tests.hostile.inputs import VALID
 
-BEHAVIOURS = ("trickle", "continue-loop", "silent", "short-body", "cut-chunked")
+BEHAVIOURS = ("trickle", "continue-loop", "silent", "short-body", "cut-chunked", "endless-body")
 _MAX_SECONDS = 20.0  # no handler lives longer, whatever the client does
 _HEAD = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
 
@@ -66,6 +68,13 @@ def _answer(connection: socket.socket, behaviour: str, stop: threading.Event) ->
         elif behaviour == "short-body":
             body = _body()
             connection.sendall(_HEAD + f"Content-Length: {len(body) + 300}\r\n\r\n".encode() + body)
+        elif behaviour == "endless-body":
+            connection.sendall(b"HTTP/1.0 200 OK\r\nContent-Type: application/json\r\n\r\n")
+            for _ in range(int(_MAX_SECONDS / 0.02)):
+                if stop.is_set():
+                    return
+                connection.sendall(b" ")
+                time.sleep(0.02)
         elif behaviour == "cut-chunked":
             body = _body()
             connection.sendall(_HEAD + b"Transfer-Encoding: chunked\r\n\r\n" + f"{len(body):x}\r\n".encode() + body)
