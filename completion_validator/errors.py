@@ -46,16 +46,28 @@ def to_pointer(parts: InstancePath) -> str:
 
 
 def to_json_path(parts: InstancePath) -> str:
-    """The JSONPath spelling of a path, e.g. `$.choices[0].finish_reason`."""
+    """The JSONPath spelling of a path, e.g. `$.choices[0].finish_reason`.
+
+    A key longer than `DISPLAY_LIMIT` is shown shortened, as values are (a payload may hold a
+    10 MB key); the JSON pointer of a finding stays exact.
+    """
     text = "$"
     for part in parts:
         if isinstance(part, int):
             text += f"[{part}]"
-        elif _IDENTIFIER.match(part):
+        elif len(part) <= DISPLAY_LIMIT and _IDENTIFIER.match(part):
             text += f".{part}"
         else:
-            text += "[" + display_value(part, limit=None) + "]"
+            text += "[" + display_value(part) + "]"
     return text
+
+
+SERVER_TEXT_LIMIT = 500
+
+
+def shorten(text: str, limit: int = SERVER_TEXT_LIMIT) -> str:
+    """Text a server or a payload sent, cut to `limit` characters with an ellipsis (an error body may be 60 MB)."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 _PLAIN_INT = 10**18

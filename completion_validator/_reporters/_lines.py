@@ -2,7 +2,9 @@
 
 One finding is always one line: a newline in a server's message or a file name must not start
 a line that looks like another finding, and an escape sequence must not drive the terminal. So
-control characters, line separators and what stands for undecodable bytes are written escaped.
+control characters, line separators and what stands for undecodable bytes are written escaped,
+and so are the bidirectional controls (a server's string must not reorder how a finding reads:
+"Trojan Source") and the noncharacters U+FFFE and U+FFFF (which XML cannot hold).
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ import re
 
 from completion_validator.errors import Finding
 
-_UNSAFE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
+_UNSAFE = re.compile(r"[\x00-\x1f\x7f-\x9f\u200e\u200f\u2028-\u202e\u2066-\u2069\ud800-\udfff\ufffe\uffff]")
 _NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
 
@@ -26,8 +28,8 @@ def _escape(match: re.Match[str]) -> str:
 
 
 def one_line(text: str) -> str:
-    """`text` with every character that could break or forge a line, or is not UTF-8, escaped."""
-    if text.isprintable():
+    """`text` with every character that could break, forge or reorder a line, or is not UTF-8, escaped."""
+    if text.isprintable():  # bidi controls (Cf) and noncharacters (Cn) are not printable: they never pass here
         return text
     return _UNSAFE.sub(_escape, text)
 

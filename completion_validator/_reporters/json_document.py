@@ -99,9 +99,21 @@ def usage_error_document(message: str) -> str:
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
 
 
+def _as_text(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    if 0xDC80 <= code <= 0xDCFF:  # an undecodable byte of a file name (surrogateescape): `\xe9`, as text shows it
+        return f"\\\\x{code - 0xDC00:02x}"
+    return f"\\\\u{code:04x}"
+
+
 def utf8_safe(json_text: str) -> str:
-    """JSON text that encodes as UTF-8: a lone surrogate (a file name's undecodable byte) as its escape."""
-    return _SURROGATE.sub(lambda match: f"\\u{ord(match.group()):04x}", json_text)
+    r"""JSON text that strict parsers read and that encodes as UTF-8, whatever the file names held.
+
+    A lone surrogate stands for a file name's undecodable byte (or came from a payload's `\ud800`
+    escape). JSON's own `\udce9` escape is one strict parsers refuse, so it is written as the
+    text the other formats show: a backslash, then `xe9` (or `ud800`).
+    """
+    return _SURROGATE.sub(_as_text, json_text)
 
 
 def _unserialisable(value: object) -> str:

@@ -57,7 +57,9 @@ def rule_descriptors() -> list[dict[str, object]]:
 
 
 def _result(finding: Finding, rule_index: dict[str, int]) -> dict[str, object]:
-    location: dict[str, object] = {"artifactLocation": {"uri": quote(finding.file or "", safe="/:")}}
+    # A URI names bytes: a file name's undecodable byte (surrogateescape) is percent-encoded as itself.
+    uri = quote((finding.file or "").encode("utf-8", "surrogateescape"), safe="/:")
+    location: dict[str, object] = {"artifactLocation": {"uri": uri}}
     if finding.line is not None:
         location["region"] = {"startLine": finding.line, "startColumn": finding.column or 1}
     result: dict[str, object] = {

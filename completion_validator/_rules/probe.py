@@ -12,7 +12,7 @@ from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from completion_validator._rules import finding, probe_rule
-from completion_validator.errors import Finding
+from completion_validator.errors import Finding, shorten
 
 if TYPE_CHECKING:  # only the probe builds outcomes: start-up does not pay for the class
     from completion_validator._probe.outcome import Outcome
@@ -24,7 +24,7 @@ LEGACY_ARRAYS = ("tokens", "token_logprobs", "top_logprobs", "text_offset")
 def http_status(outcome: Outcome) -> Iterator[Finding]:
     """A valid request gets HTTP 200."""
     if not outcome.expects_rejection and outcome.status != 200:
-        said = f": {outcome.error_body}" if outcome.error_body is not None else ""
+        said = f": {shorten(str(outcome.error_body))}" if outcome.error_body is not None else ""
         yield finding((), f"HTTP {outcome.status} for a valid request{said}", "200", outcome.status)
 
 

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from completion_validator._jsontext import JsonSyntaxError, Position, parse_json
 from completion_validator._rules import StreamCheck, stream_rule
-from completion_validator.errors import Finding, display_value
+from completion_validator.errors import Finding, display_value, shorten
 
 if TYPE_CHECKING:  # the stream checker imports _sse; the registry (and start-up) need not
     from completion_validator._sse import Event, StreamEnd, StreamEvent
@@ -101,7 +101,7 @@ class ErrorEvent(StreamCheck):
         if event.is_error_body:
             problem = event.value["error"]
             said = problem.get("message") if isinstance(problem, Mapping) else problem
-            message = f"the server sent an error in event {event.number}: {said}"
+            message = f"the server sent an error in event {event.number}: {shorten(str(said))}"
             yield self.finding(message, event.start, event.number, ("error",), problem)
 
 
