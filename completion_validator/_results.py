@@ -179,8 +179,12 @@ class Summary:
 
     @property
     def exit_status(self) -> int:
-        """0 all valid, 1 some document invalid, 2 some input could not be read."""
-        if self.unreadable_files:
+        """0 all valid, 1 some document invalid, 2 some input could not be read, or none held a document.
+
+        A run that checked nothing must not pass: an empty log, or 100 million blank lines, is
+        not a valid one.
+        """
+        if self.unreadable_files or (self.files and not self.documents):
             return 2
         return 1 if self.invalid_documents else 0
 

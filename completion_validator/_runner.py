@@ -57,6 +57,7 @@ SPAN_BYTES = 1 << 20  # bytes per range a worker reads itself (files, --jobs > 1
 # Lines per range at most: what a worker hands back grows with the findings of its lines, and a
 # megabyte of `{}` lines is 350,000 documents with five findings each (3 GB in flight, unbounded).
 SPAN_LINES = BATCH_LINES
+NO_DOCUMENTS = "no documents in this input: it is empty or holds only blank lines"
 Span = tuple[int, int, int]  # offset, length, number of the first line
 
 
@@ -116,7 +117,8 @@ def run(paths: list[str], options: RunOptions, reporter: Reporter, progress: Pro
                         Finding(None, "no-input", source.skipped, severity="warning", file=source.name),
                     )
                     continue
-                result = FileResult(source.name)
+                name = source.name
+                result = FileResult(name)
                 summary.files.append(result)
                 for tally in _tallies(source, options, workers):
                     result.add(tally)
@@ -127,6 +129,9 @@ def run(paths: list[str], options: RunOptions, reporter: Reporter, progress: Pro
                         progress.advance(documents=tally.documents + tally.unreadable, bytes_done=tally.bytes_read)
                 if progress is not None:
                     progress.advance(files=1)
+                if not result.documents and not result.read_problems:
+                    result.warnings += 1
+                    _report(reporter, progress, Finding(None, "no-input", NO_DOCUMENTS, severity="warning", file=name))
                 reporter.file(result)
         if progress is not None:
             progress.clear()

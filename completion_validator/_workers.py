@@ -57,10 +57,14 @@ class Workers:
     def __enter__(self) -> Workers:
         return self
 
-    def __exit__(self, kind: object, *_: object) -> None:
+    def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
         if self._pool is None:
             return
-        if kind is None:
+        if kind is None or issubclass(kind, BrokenPipeError):
+            # Done, or the reader of our output went away (`| head`): an orderly end. The batches
+            # in flight (a few thousand lines at most) finish and the rest are cancelled; a worker
+            # terminated while it sends its result would leave the pool's manager thread waiting
+            # for the rest of that message, and the interpreter's exit waits for that thread.
             self._pool.shutdown(cancel_futures=True)
         else:  # interrupted or failed: do not wait for the batches in flight
             self._stop_pool()
