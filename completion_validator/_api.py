@@ -95,10 +95,12 @@ def is_valid_json(data: bytes | str, **options: Unpack[Options]) -> bool:
 
     The fast way to check raw bodies or log lines: the text is parsed once, a compiled validator
     decides, and a document that is not clean is explained from the value already read. Takes
-    `iter_errors`'s options.
+    `iter_errors`'s options; anything but bytes or str raises `TypeError`.
     """
+    if not isinstance(data, bytes | bytearray | memoryview | str):
+        raise TypeError(f"is_valid_json() takes JSON text as bytes or str, not {type(data).__name__}")
     # A lone surrogate in a str cannot be UTF-8: written as its bytes, it fails both readers below.
-    raw = data.encode("utf-8", "surrogatepass") if isinstance(data, str) else data
+    raw = data.encode("utf-8", "surrogatepass") if isinstance(data, str) else bytes(data)
     settings = settings_from(**options) if options else _DEFAULTS
     chosen = judge(settings) if options else _default_judge()
     verdict = UNREAD if chosen is None else chosen.text(raw)

@@ -318,6 +318,10 @@ def parse_json(text: str) -> Any:
         value = json.loads(text, object_pairs_hook=strict.pairs, parse_constant=strict.constant, parse_int=_read_int)
     if strict.duplicates or strict.constants:
         raise _first_marked(text, value, strict)
+    if text.count("[") + text.count("{") > PARSER_DEPTH:  # the stack has room for a few levels more
+        deepest = _past_the_limit(text)
+        if deepest is not None:
+            raise deepest
     if _SURROGATE_ESCAPE.search(text):
         _refuse_lone_surrogates(text, value)
     return value
@@ -372,6 +376,11 @@ def _json_message(text: str, error: json.JSONDecodeError) -> str:
 
 
 def _too_deep(text: str) -> JsonSyntaxError:
+    return _past_the_limit(text) or JsonSyntaxError("the document is nested too deeply to read", 0, "limit")
+
+
+def _past_the_limit(text: str) -> JsonSyntaxError | None:
+    """The `limit` error at the bracket that opens level `PARSER_DEPTH` + 1, if the text nests that deep."""
     depth = 0
     for match in _NESTING.finditer(text):
         token = match.group()
@@ -385,7 +394,7 @@ def _too_deep(text: str) -> JsonSyntaxError:
                 )
         elif token in "]}":
             depth -= 1
-    return JsonSyntaxError("the document is nested too deeply to read", 0, "limit")
+    return None
 
 
 def _paths_of(value: Any, targets: set[int]) -> dict[int, InstancePath]:

@@ -36,6 +36,7 @@ from completion_validator._inputs._limits import (
     Broken,
     TooLong,
     broken_finding,
+    first_line_too_long,
     gunzip,
     line_too_long,
     lines_limited,
@@ -58,6 +59,7 @@ SPAN_BYTES = 1 << 20  # bytes per range a worker reads itself (files, --jobs > 1
 # megabyte of `{}` lines is 350,000 documents with five findings each (3 GB in flight, unbounded).
 SPAN_LINES = BATCH_LINES
 NO_DOCUMENTS = "no documents in this input: it is empty or holds only blank lines"
+WORKER_DIED = "a worker process died during this input; the lines it held were checked again in this process"
 Span = tuple[int, int, int]  # offset, length, number of the first line
 
 
@@ -106,6 +108,7 @@ def run(paths: list[str], options: RunOptions, reporter: Reporter, progress: Pro
     if progress is not None:  # the totals need every source up front (a scan is done whole anyway)
         sources = list(sources)
         progress.set_totals(sum(_size(source) for source in sources), len(sources))
+    died_before = False
     try:
         with Workers(options.jobs) as workers:
             for source in sources:
@@ -129,6 +132,10 @@ def run(paths: list[str], options: RunOptions, reporter: Reporter, progress: Pro
                         progress.advance(documents=tally.documents + tally.unreadable, bytes_done=tally.bytes_read)
                 if progress is not None:
                     progress.advance(files=1)
+                if workers.broken and not died_before:
+                    died_before = True
+                    result.warnings += 1
+                    _report(reporter, progress, Finding(None, "internal", WORKER_DIED, severity="warning", file=name))
                 if not result.documents and not result.read_problems:
                     result.warnings += 1
                     _report(reporter, progress, Finding(None, "no-input", NO_DOCUMENTS, severity="warning", file=name))
@@ -173,6 +180,10 @@ def _tallies(source: Source, options: RunOptions, workers: Workers) -> Iterator[
             return
         data = join_lines(lines, limit)
         if isinstance(data, Finding):
+            if data.keyword == "limit" and options.input_format is None:
+                # unnamed input whose first line is already over the limit: one JSON document or
+                # JSON Lines cannot be told apart, so say what is true of both
+                data = first_line_too_long(limit)
             yield _unreadable(data)
         else:
             yield check_items(read_bytes(data, chosen), options)

@@ -129,7 +129,8 @@ def count(report: Report, found: list[Finding], index: int | None, max_errors: i
         report.note(finding)
     if len(shown) < len(found):
         first = shown[-1] if shown else found[0]
-        message = f"{len(found) - len(shown)} more problems in this document not shown (--max-errors)"
+        hidden = len(found) - len(shown)
+        message = f"{hidden} more problem{'' if hidden == 1 else 's'} in this document not shown (--max-errors)"
         note = Finding(
             None, "max-errors", message, severity="warning", line=first.line, column=first.column, document=index
         )

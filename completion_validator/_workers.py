@@ -103,14 +103,14 @@ class Workers:
             future = None if self._broken else self._submit(check, batch, *args)
             if future is None:  # a worker died: finish what was sent, then go on in this process
                 while in_flight:
-                    yield self._result(*in_flight.pop(0), failed)
+                    yield self._result(*in_flight.pop(0), failed, check, args)
                 yield check(batch, *args)
                 continue
             in_flight.append((batch, future))
             if len(in_flight) >= 2 * self.jobs:  # bounded: a huge file never piles up in memory
-                yield self._result(*in_flight.pop(0), failed)
+                yield self._result(*in_flight.pop(0), failed, check, args)
         for batch, future in in_flight:
-            yield self._result(batch, future, failed)
+            yield self._result(batch, future, failed, check, args)
 
     def _submit(self, check: Callable[..., Result], batch: Any, *args: object) -> Future[Result] | None:
         from concurrent.futures.process import BrokenProcessPool
@@ -120,6 +120,11 @@ class Workers:
         except BrokenProcessPool:
             self._break()
             return None
+
+    @property
+    def broken(self) -> bool:
+        """Whether a worker process died (the rest of the run goes on in this process)."""
+        return self._broken
 
     def _break(self) -> None:
         if self._pool is not None:
@@ -135,13 +140,28 @@ class Workers:
             )
         return self._pool
 
-    def _result(self, batch: Any, future: Future[Result], failed: Callable[[Any, str], Result]) -> Result:
+    def _result(
+        self,
+        batch: Any,
+        future: Future[Result],
+        failed: Callable[[Any, str], Result],
+        check: Callable[..., Result] | None = None,
+        args: tuple[object, ...] = (),
+    ) -> Result:
         from concurrent.futures.process import BrokenProcessPool
 
         try:
             return future.result()
         except BrokenProcessPool:
             self._break()
+            if check is not None:  # checked once more, here: a worker killed for the memory of others
+                try:
+                    return check(batch, *args)
+                except Exception as failure:  # a bug of ours on these lines: said once, the run goes on
+                    where = "".join(__import__("traceback").format_exception_only(failure)).strip()
+                    return failed(
+                        batch, f"a worker process died while checking these lines, and so did this one: {where}"
+                    )
             return failed(batch, "a worker process died while checking these lines")
         except Exception as failure:
             where = "".join(__import__("traceback").format_exception_only(failure)).strip()

@@ -43,17 +43,22 @@ def check_lines(
     Blank lines are skipped but counted, so findings carry the line numbers the command shows;
     `source` names the input in them (a file name or partition id). Options are those of
     `iter_errors`. Each line is checked once: the compiled fast path vouches for clean lines and
-    only the others are parsed again to be explained.
+    only the others are parsed again to be explained. A line that is neither bytes nor str
+    raises `TypeError`.
     """
     from completion_validator._fastpath._judge import judge  # the judge's libraries load with the first check
 
     settings = settings_from(**options) if options else Settings()
-    numbered = ((number, _as_bytes(line)) for number, line in enumerate(lines, start=1))
+    numbered = ((number, _as_bytes(line, number)) for number, line in enumerate(lines, start=1))
     report = tally_lines(numbered, settings, judge(settings), max_findings=max_findings)
     if source is not None:
         report.findings = [replace(finding, file=source) for finding in report.findings]
     return report
 
 
-def _as_bytes(line: bytes | str) -> bytes:
-    return line.encode("utf-8", "surrogateescape") if isinstance(line, str) else line
+def _as_bytes(line: bytes | str, number: int) -> bytes:
+    if isinstance(line, str):
+        return line.encode("utf-8", "surrogateescape")
+    if isinstance(line, bytes | bytearray | memoryview):
+        return bytes(line)
+    raise TypeError(f"check_lines() takes lines as bytes or str; line {number} is {type(line).__name__}")

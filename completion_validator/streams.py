@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Protocol, Unpack
 
 from completion_validator._check import check
 from completion_validator._fastpath import CLEAN, Exact, Judged
+from completion_validator._inputs._items import decode
 from completion_validator._jsontext import Position
 from completion_validator._response_types import response_type
 from completion_validator._rules import StreamCheck, new_stream_checks, wanted
@@ -228,11 +229,18 @@ def iter_stream_errors(stream: str | bytes | Iterable[str | bytes], **options: U
     from completion_validator._fastpath._judge import judge
 
     settings = settings_from(**options)
-    yield from check_stream(stream_text(stream), settings, judge(settings))
+    text = _capture_text(stream)
+    if isinstance(text, Finding):  # not UTF-8: located where it stops being so, as the command says it
+        yield text
+        return
+    yield from check_stream(text, settings, judge(settings))
 
 
 def stream_text(stream: str | bytes | Iterable[str | bytes]) -> str:
-    """The text of a capture given as text, bytes, or an iterable of lines (as `iter_lines()` gives)."""
+    """The text of a capture given as text, bytes, or an iterable of lines (as `iter_lines()` gives).
+
+    Raises `UnicodeDecodeError` for bytes that are not UTF-8 (`iter_stream_errors` reports them).
+    """
     if isinstance(stream, bytes):
         return stream.decode("utf-8")
     if isinstance(stream, str):
@@ -241,3 +249,18 @@ def stream_text(stream: str | bytes | Iterable[str | bytes]) -> str:
     if any(line.endswith(("\n", "\r")) for line in lines):
         return "".join(lines)
     return "\n".join(lines) + "\n"
+
+
+def _capture_text(stream: str | bytes | Iterable[str | bytes]) -> str | Finding:
+    """`stream_text`, with bytes that are not UTF-8 as the located `encoding` finding the command gives."""
+    if isinstance(stream, str):
+        return stream
+    if isinstance(stream, bytes):
+        return decode(stream)
+    pieces = list(stream)
+    if all(isinstance(piece, str) for piece in pieces):
+        return stream_text(pieces)
+    raw = [piece if isinstance(piece, bytes) else piece.encode("utf-8", "surrogatepass") for piece in pieces]
+    if any(piece.endswith((b"\n", b"\r")) for piece in raw):
+        return decode(b"".join(raw))
+    return decode(b"\n".join(raw) + b"\n")

@@ -27,6 +27,7 @@ from completion_validator._fastpath._program import Program, Unsupported, compil
 from completion_validator._fastpath._records import judged_builder
 from completion_validator._fastpath._screen import screened_rules, screening_schemas
 from completion_validator._fastpath._verdict import CLEAN, UNREAD, Exact, Verdict
+from completion_validator._jsontext import PARSER_DEPTH
 from completion_validator._profiles import Profile
 from completion_validator._response_types import response_type
 from completion_validator._settings import Settings
@@ -235,9 +236,31 @@ def _has_long_integer(raw: bytes) -> bool:
     return _LONG_INTEGER.search(raw) is not None
 
 
+def _too_deep(raw: bytes | str, value: Any) -> bool:
+    """Whether `value` nests deeper than the strict parser reads (`PARSER_DEPTH`): it reports a `limit` there.
+
+    orjson reads up to 1,024 levels. Fewer brackets than the limit cannot nest past it, which
+    settles nearly every document with two counts; the rest are walked, stopping at the limit.
+    """
+    opening = raw.count("[") + raw.count("{") if isinstance(raw, str) else raw.count(b"[") + raw.count(b"{")
+    if opening <= PARSER_DEPTH:
+        return False
+    level: list[Any] = [value]
+    for _ in range(PARSER_DEPTH):
+        level = [
+            child
+            for container in level
+            for child in (container.values() if type(container) is dict else container)
+            if type(child) is dict or type(child) is list
+        ]
+        if not level:
+            return False
+    return True
+
+
 def is_exact(raw: bytes, value: Any, dumps: Callable[[Any], bytes]) -> bool:
     """Whether `value`, which orjson read from `raw`, is exactly what the strict parser would read."""
-    return not _has_long_integer(raw) and has_no_duplicate_keys(raw, value, dumps)
+    return not _has_long_integer(raw) and not _too_deep(raw, value) and has_no_duplicate_keys(raw, value, dumps)
 
 
 def _unread(_: object) -> Verdict:
@@ -289,6 +312,8 @@ def _orjson_reader(settings: Settings) -> TextRead | None:
         except (ValueError, TypeError, OverflowError):
             valid = False
         if valid and type(value) is dict:
+            if _too_deep(raw, value):
+                return UNREAD  # the strict parser reports the depth
             if screen is None or screen(value):
                 # has_no_duplicate_keys's first test, inlined: a call less on the hottest line there is
                 try:
@@ -420,7 +445,8 @@ def _orjson_chunk_reader(settings: Settings) -> ChunkRead | None:
         except (ValueError, TypeError, OverflowError):
             valid = False
         if valid and type(value) is dict and (screen is None or screen(value)):
-            return (value, CLEAN) if has_no_duplicate_keys(data, value, dumps) else None
+            exact = has_no_duplicate_keys(data, value, dumps) and not _too_deep(data, value)
+            return (value, CLEAN) if exact else None
         return (value, Exact(value)) if is_exact(data.encode(), value, dumps) else None
 
     return read_chunk

@@ -40,7 +40,7 @@ def describe_size(size: int) -> str:
         if size >= unit:
             value = size / unit
             return f"{value:.0f} {name}" if value == int(value) else f"{value:.1f} {name}"
-    return f"{size} bytes"
+    return "1 byte" if size == 1 else f"{size} bytes"
 
 
 def too_large(limit: int) -> Finding:
@@ -49,6 +49,18 @@ def too_large(limit: int) -> Finding:
         None,
         "limit",
         f"the input is larger than {describe_size(limit)} (--max-document-size); it was not read",
+        line=1,
+        column=1,
+    )
+
+
+def first_line_too_long(limit: int) -> Finding:
+    """The finding for an unnamed input (JSON or JSON Lines) whose first line alone passes the limit."""
+    return Finding(
+        None,
+        "limit",
+        f"the input is larger than {describe_size(limit)} (--max-document-size) before its first line ends; "
+        "it was not read",
         line=1,
         column=1,
     )
