@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import re
 import shutil
 import tempfile
@@ -65,9 +66,12 @@ class Spool:
     def add(self, item: dict[str, object]) -> None:
         """Format one item and put it aside."""
         try:
-            text = json.dumps(item, ensure_ascii=False, indent=2, default=_unserialisable)
+            text = json.dumps(item, ensure_ascii=False, indent=2, default=_unserialisable, allow_nan=False)
         except RecursionError:  # a value nested deeper than the encoder goes: shown shortened instead
             text = json.dumps({**item, "actual": display_value(item.get("actual"))}, ensure_ascii=False, indent=2)
+        except ValueError:  # a non-finite number (Infinity is not JSON): written as the text "inf", "-inf", "nan"
+            finite = _finite(item)
+            text = json.dumps(finite, ensure_ascii=False, indent=2, default=_unserialisable, allow_nan=False)
         indent = self._indent
         self._file.write(("" if not self._count else ",\n") + indent + utf8_safe(text).replace("\n", "\n" + indent))
         self._count += 1
@@ -114,6 +118,17 @@ def utf8_safe(json_text: str) -> str:
     text the other formats show: a backslash, then `xe9` (or `ud800`).
     """
     return _SURROGATE.sub(_as_text, json_text)
+
+
+def _finite(value: object) -> object:
+    """`value` with every non-finite float replaced by its text: what strict JSON can hold."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return repr(value)
+    if isinstance(value, dict):
+        return {key: _finite(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(item) for item in value]
+    return value
 
 
 def _unserialisable(value: object) -> str:

@@ -12,6 +12,7 @@ it is selected. A rule that is a plain bound declares it (`bounds=`), and compil
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
@@ -262,7 +263,8 @@ def _exceeds_zero(values: Iterable[object]) -> bool:
 
 
 def _is_positive(value: object) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool) and value > 0
+    """A finite number above 0: infinity and NaN are not JSON numbers, and that is their one finding (`not-json`)."""
+    return isinstance(value, int | float) and not isinstance(value, bool) and value > 0 and math.isfinite(value)
 
 
 @rule("text-offset-order", "warning", screened=True)
