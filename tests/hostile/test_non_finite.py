@@ -37,7 +37,7 @@ FLOAT = {"+inf": float("inf"), "-inf": float("-inf"), "nan": float("nan")}
 
 
 def _payload(place: str, value: object) -> dict[str, Any]:
-    payload = copy.deepcopy(VALID)
+    payload: dict[str, Any] = copy.deepcopy(VALID)
     payload["choices"][0]["logprobs"] = copy.deepcopy(_LOGPROBS)
     target: Any = payload
     *parents, last = PLACES[place]
