@@ -57,6 +57,7 @@ def examine(payload: object) -> Examined:
     problems = _Problems()
     needs_view = False
     on_path: set[int] = set()
+    expansion = _Expansion()
     stack: list[tuple[object, _Place, int, bool]] = [(payload, None, 0, False)]
     while stack and not problems.full:
         node, place, depth, leaving = stack.pop()
@@ -68,6 +69,9 @@ def examine(payload: object) -> Examined:
                 problems.add(Finding(_path(place), "not-json", _RECURSIVE, "a finite JSON value", "…"))
                 needs_view = True
                 continue
+            if expansion.passed(node):
+                problems.add(_expanded(place))
+                return Examined(_view(payload), tuple(problems.found))
             needs_view = needs_view or depth >= VIEW_DEPTH
             on_path.add(id(node))
             stack.append((node, place, depth, True))
@@ -123,6 +127,43 @@ class _Problems:
     @property
     def full(self) -> bool:
         return self.parts > _PATH_PARTS_BUDGET
+
+
+# A value's containers written out as JSON, at most: this many, or this many times its distinct
+# ones. Shared sub-objects are legal in Python but written out they repeat: `x = [x, x]` sixty
+# times is 61 lists and 2 ** 60 of them in JSON text, which no walk (nor jsonschema) ends.
+_EXPANSION_FLOOR = 100_000
+_EXPANSION_FACTOR = 10
+
+
+class _Expansion:
+    """Counts the containers a walk meets, written out, against the distinct ones among them."""
+
+    __slots__ = ("distinct", "visits")
+
+    def __init__(self) -> None:
+        self.visits = 0
+        self.distinct: set[int] = set()
+
+    def passed(self, node: object) -> bool:
+        """Count `node`; whether the value, written out, has now passed its budget."""
+        self.visits += 1
+        if self.visits <= _EXPANSION_FLOOR:
+            self.distinct.add(id(node))
+            return False
+        self.distinct.add(id(node))
+        return self.visits > _EXPANSION_FACTOR * len(self.distinct)
+
+
+def _expanded(place: _Place) -> Finding:
+    return Finding(
+        _path(place),
+        "limit",
+        f"shared sub-objects make this value, written out as JSON, hold more than {_EXPANSION_FLOOR:,} objects "
+        f"and arrays, over {_EXPANSION_FACTOR} times the distinct ones: the rest from here on is not examined",
+        "a value whose JSON text is not many times its size",
+        "…",
+    )
 
 
 def _left_out(stack: list[tuple[object, _Place, int, bool]]) -> Finding:
@@ -226,6 +267,7 @@ def _view(payload: object) -> object:
     """A copy safe to validate: cycles, over-long integers and values below `VIEW_DEPTH` replaced."""
     root: list[object] = [None]
     on_path: set[int] = set()
+    expansion = _Expansion()
     # (value, container to put its copy in, key or index there, depth)
     stack: list[tuple[object, Any, Any, int, bool]] = [(payload, root, 0, 0, False)]
     while stack:
@@ -236,6 +278,9 @@ def _view(payload: object) -> object:
         if isinstance(node, Mapping | list):
             if id(node) in on_path:
                 target[slot] = _Unseen("<recursive>")
+                continue
+            if expansion.passed(node):
+                target[slot] = _Unseen("<shared, not written out>")
                 continue
             if depth >= VIEW_DEPTH:
                 target[slot] = _Unseen("<nested too deeply to show>")

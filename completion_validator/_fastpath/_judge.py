@@ -347,8 +347,11 @@ def _value_reader(settings: Settings) -> ValueRead:
 
     def read(payload: object) -> Verdict:
         nonlocal rest
-        if walk(payload, now()):
+        found = walk(payload, now())
+        if found:
             return CLEAN
+        if found is None:  # shared sub-objects make it too large written out: no round trip through text
+            return UNREAD
         if rest is None:
             rest = _round_trip_reader(settings) or _unread
         return rest(payload)
@@ -365,8 +368,11 @@ def _round_trip_reader(settings: Settings) -> ValueRead | None:
     loads, dumps = orjson.loads, orjson.dumps
     strict = orjson.OPT_PASSTHROUGH_SUBCLASS | orjson.OPT_PASSTHROUGH_DATACLASS | orjson.OPT_PASSTHROUGH_DATETIME
     failures = (orjson.JSONEncodeError, ValueError, TypeError, OverflowError, RecursionError)
+    within = _written_out_within()
 
     def read(payload: object) -> Verdict:
+        if not within(payload, ROUND_TRIP_LIMIT):
+            return UNREAD  # shared sub-objects: written out it would be astronomically long (orjson would try)
         try:
             value = loads(dumps(payload, option=strict))
             if value != payload:
@@ -379,6 +385,35 @@ def _round_trip_reader(settings: Settings) -> ValueRead | None:
         return Exact(value)
 
     return read
+
+
+# Values a Python value may hold, written out, for the round trip through orjson: a legitimate
+# 20 MB document holds about 3 million.
+ROUND_TRIP_LIMIT = 1 << 24
+
+
+def _written_out_within() -> Callable[[object, int], bool]:
+    """The compiled `written_out_within`, or the same count in Python where the scanner was not built."""
+    if scan is not None:
+        compiled: Callable[[object, int], bool] = scan.written_out_within
+        return compiled
+
+    def within(value: object, limit: int) -> bool:
+        # Counting in Python costs ~0.5 s a million values: past a million, the round trip (only
+        # ever a shortcut) is skipped and the value is explained from itself.
+        left, stack = min(limit, 1 << 20), [(value, 0)]
+        while stack:
+            node, depth = stack.pop()
+            left -= 1
+            if left < 0:
+                return False
+            if depth < 256 and type(node) is dict:
+                stack.extend((item, depth + 1) for item in node.values())
+            elif depth < 256 and (type(node) is list or type(node) is tuple):
+                stack.extend((item, depth + 1) for item in node)
+        return True
+
+    return within
 
 
 def _chunk_reader(settings: Settings) -> ChunkRead:

@@ -48,6 +48,11 @@ enum {
 #define MAX_MAGNITUDE 308 /* digits before the point + exponent: beyond, Python may read inf */
 #define MAX_DIGITS 300
 #define MAX_FAILURES 16
+/* Values a walk of a Python value visits at most: shared sub-objects (x = [x, x], sixty times)
+   make a value whose JSON text is astronomically long; past this the walker says so (None). */
+#define WALK_BUDGET 16777216 /* 2 ** 24 */
+/* A walk checks for Ctrl-C every this many values. */
+#define SIGNAL_EVERY 0xFFFF
 
 /* What the value helpers answer besides yes (1) and "not sure" (0): a failure `judge` may report. */
 #define FAIL_TYPE 2
@@ -127,6 +132,9 @@ typedef struct {
     /* judging: the failures found so far, and the path to the current value */
     PyObject *failures;
     Step path[MAX_DEPTH + 1];
+    /* walking Python values: how many were visited, and whether that passed WALK_BUDGET */
+    Py_ssize_t walked;
+    int over_budget;
 } Scan;
 
 /* What a number token looked like. */
@@ -874,6 +882,11 @@ static int walk_object(Scan *s, PyObject *o, const Node *n) {
 }
 
 static int walk(Scan *s, PyObject *o, int node_index) {
+    if (++s->walked > WALK_BUDGET) {
+        s->over_budget = 1;
+        return 0;
+    }
+    if ((s->walked & SIGNAL_EVERY) == 0 && PyErr_CheckSignals() < 0) return 0; /* Ctrl-C: the exception is set */
     const Node *n = node_index == NO_NODE ? NULL : &s->sc->nodes[node_index];
     int role = n ? n->role : R_NONE;
     PyTypeObject *type = Py_TYPE(o);
@@ -1009,6 +1022,7 @@ static PyObject *scanner_clean_value(Scanner *self, PyObject *const *args, Py_ss
     int ok = self->n_nodes > 0 && walk(&s, args[0], 0);
     if (PyErr_Occurred()) return NULL;
     if (ok) Py_RETURN_TRUE;
+    if (s.over_budget) Py_RETURN_NONE; /* too much to walk: a round trip through JSON text would be too */
     Py_RETURN_FALSE;
 }
 
@@ -1171,7 +1185,8 @@ static PyMethodDef scanner_methods[] = {
     {"judge", (PyCFunction)(void (*)(void))scanner_judge, METH_FASTCALL,
      "judge(document, now) -> True (clean), None (not sure) or its schema failures, when no rule reports on it."},
     {"clean_value", (PyCFunction)(void (*)(void))scanner_clean_value, METH_FASTCALL,
-     "clean_value(value, now) -> bool: the same for a Python value (exact dict, list, str, int, float, bool, None)."},
+     "clean_value(value, now) -> bool | None: the same for a Python value (exact dict, list, str, int, float, bool, "
+     "None); None where it holds more than WALK_BUDGET values written out."},
     {NULL, NULL, 0, NULL},
 };
 
@@ -1186,8 +1201,58 @@ static PyTypeObject ScannerType = {
     .tp_new = scanner_new,
 };
 
+/* --- how large a Python value is, written out ------------------------------------------- */
+
+/* Values deeper than this are not counted: orjson refuses to write them (255 levels), and the C
+   stack must stay shallow whatever the value. */
+#define COUNT_DEPTH 256
+
+/* 1 while `o`, written out, holds at most *left more values; 0 past it; -1 with an exception (Ctrl-C). */
+static int count_within(PyObject *o, Py_ssize_t *left, int depth) {
+    if (--*left < 0) return 0;
+    if ((*left & SIGNAL_EVERY) == 0 && PyErr_CheckSignals() < 0) return -1;
+    if (depth > COUNT_DEPTH) return 1;
+    PyTypeObject *type = Py_TYPE(o);
+    if (type == &PyDict_Type) {
+        Py_ssize_t at = 0;
+        PyObject *key, *item;
+        while (PyDict_Next(o, &at, &key, &item)) {
+            int found = count_within(item, left, depth + 1);
+            if (found <= 0) return found;
+        }
+    } else if (type == &PyList_Type || type == &PyTuple_Type) {
+        Py_ssize_t count = PySequence_Fast_GET_SIZE(o);
+        for (Py_ssize_t i = 0; i < count && i < PySequence_Fast_GET_SIZE(o); i++) {
+            int found = count_within(PySequence_Fast_GET_ITEM(o, i), left, depth + 1);
+            if (found <= 0) return found;
+        }
+    }
+    return 1;
+}
+
+static PyObject *written_out_within(PyObject *module, PyObject *const *args, Py_ssize_t nargs) {
+    (void)module;
+    if (nargs != 2) {
+        PyErr_SetString(PyExc_TypeError, "written_out_within(value, limit) takes two arguments");
+        return NULL;
+    }
+    Py_ssize_t left = PyLong_AsSsize_t(args[1]);
+    if (left == -1 && PyErr_Occurred()) return NULL;
+    int found = count_within(args[0], &left, 0);
+    if (found < 0) return NULL;
+    return PyBool_FromLong(found);
+}
+
+static PyMethodDef module_functions[] = {
+    {"written_out_within", (PyCFunction)(void (*)(void))written_out_within, METH_FASTCALL,
+     "written_out_within(value, limit) -> bool: whether a Python value, written out as JSON, holds at most limit "
+     "values (shared sub-objects counted each time they appear; exact dicts, lists and tuples are looked into)."},
+    {NULL, NULL, 0, NULL},
+};
+
 static struct PyModuleDef scan_module = {
-    PyModuleDef_HEAD_INIT, "_scan", "The compiled one-pass scanner of the fast path (see _scan.c).", -1, NULL, NULL, NULL, NULL, NULL,
+    PyModuleDef_HEAD_INIT, "_scan", "The compiled one-pass scanner of the fast path (see _scan.c).", -1, module_functions,
+    NULL, NULL, NULL, NULL,
 };
 
 PyMODINIT_FUNC PyInit__scan(void) {
@@ -1215,7 +1280,7 @@ PyMODINIT_FUNC PyInit__scan(void) {
         {"R_LOGPROBS", R_LOGPROBS}, {"R_LOGPROB_ARRAY", R_LOGPROB_ARRAY}, {"R_OFFSET", R_OFFSET},
         {"NO_NODE", NO_NODE}, {"CLOSED", CLOSED}, {"MAX_DEPTH", MAX_DEPTH}, {"MAX_OTHER_KEYS", MAX_OTHER_KEYS},
         {"MAX_CHOICES", MAX_CHOICES}, {"MAX_PROPS", MAX_PROPS}, {"MAX_INT_DIGITS", MAX_INT_DIGITS},
-        {"MAX_FAILURES", MAX_FAILURES}, {"FAIL_TYPE", FAIL_TYPE}, {"FAIL_ENUM", FAIL_ENUM},
+        {"MAX_FAILURES", MAX_FAILURES}, {"WALK_BUDGET", WALK_BUDGET}, {"FAIL_TYPE", FAIL_TYPE}, {"FAIL_ENUM", FAIL_ENUM},
         {"FAIL_REQUIRED", FAIL_REQUIRED}, {"KEPT_TYPE", KEPT_TYPE}, {"KEPT_ENUM", KEPT_ENUM},
         {"KEPT_REQUIRED", KEPT_REQUIRED},
     };
