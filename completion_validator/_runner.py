@@ -14,6 +14,7 @@ import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cache
+from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
 from completion_validator._inputs import (
@@ -33,13 +34,16 @@ from completion_validator._inputs._items import os_message, problem
 from completion_validator._inputs._limits import (
     DEFAULT_MAX_DOCUMENT_SIZE,
     GZIP_MAGIC,
+    READ_FAILURES,
     Broken,
     TooLong,
     broken_finding,
+    failure_reason,
     first_line_too_long,
     gunzip,
     line_too_long,
     lines_limited,
+    open_maybe_compressed,
 )
 from completion_validator._inputs.files import Source, expand
 from completion_validator._reporters import Reporter
@@ -166,7 +170,12 @@ def _chosen_format(options: RunOptions) -> InputFormat | None:
 
 
 def _tallies(source: Source, options: RunOptions, workers: Workers) -> Iterator[Report]:
-    """What one input holds: line-based inputs in batches (possibly in workers), anything else in one go."""
+    """What one input holds: line-based inputs in batches (possibly in workers), anything else in one go.
+
+    Whatever the source — stdin, a FIFO, `<(curl ...)`, a compressed file — JSON Lines is read
+    as a stream of batches, each reported as it is checked, each line within the limit; only a
+    regular, uncompressed file is cut into byte ranges that workers read themselves.
+    """
     if source.problem is not None:
         yield _unreadable(problem(source.problem, "no-input"))
         return
@@ -174,24 +183,48 @@ def _tallies(source: Source, options: RunOptions, workers: Workers) -> Iterator[
     limit = options.max_document_size
     path = source.path
     if path is None:
-        chosen, lines = sniff_stream(_stdin(), chosen, limit)
-        if chosen.line_based:
-            yield from _line_tallies(lines, chosen, options, workers)
-            return
-        data = join_lines(lines, limit)
-        if isinstance(data, Finding):
-            if data.keyword == "limit" and options.input_format is None:
-                # unnamed input whose first line is already over the limit: one JSON document or
-                # JSON Lines cannot be told apart, so say what is true of both
-                data = first_line_too_long(limit)
-            yield _unreadable(data)
-        else:
-            yield check_items(read_bytes(data, chosen), options)
+        yield from _stream_tallies(_stdin(), chosen, options, workers)
         return
     named = chosen or format_of(path)
-    if named is None or not named.line_based or not is_regular(path) or is_compressed(path):
+    regular = is_regular(path)
+    if regular and named is not None and named.line_based and not is_compressed(path):
+        yield from _file_tallies(path, named, options, workers)
+    elif (named is not None and named.line_based) or (named is None and not regular):
+        # compressed JSON Lines, or any stream: read as stdin is, sniffed when not named
+        try:
+            stream = open_maybe_compressed(path)
+        except READ_FAILURES as error:
+            yield _unreadable(problem(failure_reason(error), "io"))
+            return
+        with stream:
+            yield from _stream_tallies(stream, named, options, workers)
+    else:
         yield check_items(read_path(path, chosen, limit), options)
+
+
+def _stream_tallies(
+    stream: BinaryIO, chosen: InputFormat | None, options: RunOptions, workers: Workers
+) -> Iterator[Report]:
+    """A stream's reports: JSON Lines in batches as they come, anything else read whole within the limit."""
+    limit = options.max_document_size
+    chosen, lines = sniff_stream(stream, chosen, limit)
+    if chosen.line_based:
+        yield from _line_tallies(lines, chosen, options, workers)
         return
+    data = join_lines(lines, limit)
+    if isinstance(data, Finding):
+        if data.keyword == "limit" and options.input_format is None:
+            # unnamed input whose first line is already over the limit: one JSON document or
+            # JSON Lines cannot be told apart, so say what is true of both
+            data = first_line_too_long(limit)
+        yield _unreadable(data)
+    else:
+        yield check_items(read_bytes(data, chosen), options)
+
+
+def _file_tallies(path: Path, named: InputFormat, options: RunOptions, workers: Workers) -> Iterator[Report]:
+    """A regular JSON Lines file: byte ranges that workers read themselves, or batches in this process."""
+    limit = options.max_document_size
     try:
         stream = path.open("rb")
     except OSError as error:
