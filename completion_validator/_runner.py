@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, BinaryIO
 
 from completion_validator._inputs import (
     FORMATS,
+    Capture,
     InputFormat,
     Item,
     NumberedLines,
@@ -49,7 +50,7 @@ from completion_validator._inputs.files import Source, expand
 from completion_validator._reporters import Reporter
 from completion_validator._results import FileResult, Report, Summary
 from completion_validator._settings import Settings
-from completion_validator._tally import tally_items, tally_lines, unreadable
+from completion_validator._tally import tally_capture, tally_items, tally_lines, unreadable
 from completion_validator._workers import Workers, available_cpus, internal_problem
 from completion_validator.errors import Finding
 
@@ -199,7 +200,7 @@ def _tallies(source: Source, options: RunOptions, workers: Workers) -> Iterator[
         with stream:
             yield from _stream_tallies(stream, named, options, workers)
     else:
-        yield check_items(read_path(path, chosen, limit), options)
+        yield from check_items(read_path(path, chosen, limit), options)
 
 
 def _stream_tallies(
@@ -219,7 +220,7 @@ def _stream_tallies(
             data = first_line_too_long(limit)
         yield _unreadable(data)
     else:
-        yield check_items(read_bytes(data, chosen), options)
+        yield from check_items(read_bytes(data, chosen), options)
 
 
 def _file_tallies(path: Path, named: InputFormat, options: RunOptions, workers: Workers) -> Iterator[Report]:
@@ -386,9 +387,23 @@ def check_line_batch(batch: list[tuple[int, bytes]], options: RunOptions, format
     return report
 
 
-def check_items(items: Iterable[Item], options: RunOptions) -> Report:
-    """Check the items of a whole input (not line-based) with the run's options: the count path."""
-    return tally_items(items, options.settings, _judge(options), max_errors=options.max_errors, debug=options.debug)
+def check_items(items: Iterable[Item], options: RunOptions) -> Iterator[Report]:
+    """Check the items of a whole input (not line-based) with the run's options: the count path.
+
+    A stream capture's findings come as they are found (`tally_capture`), in reports of a bounded
+    size; the other items of an input are counted together.
+    """
+    judge, pending = _judge(options), list[Item]()
+    for item in items:
+        if isinstance(item, Capture):
+            if pending:
+                yield tally_items(pending, options.settings, judge, max_errors=options.max_errors, debug=options.debug)
+                pending = []
+            yield from tally_capture(item, options.settings, judge, max_errors=options.max_errors, debug=options.debug)
+        else:
+            pending.append(item)
+    if pending:
+        yield tally_items(pending, options.settings, judge, max_errors=options.max_errors, debug=options.debug)
 
 
 def _failed_batch(batch: list[tuple[int, bytes]], why: str) -> Report:

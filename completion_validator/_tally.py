@@ -8,7 +8,7 @@ for it, and the other documents' results are kept.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING
 
 from completion_validator._check import check_document, check_json
@@ -142,6 +142,71 @@ def _check_capture(capture: Capture, settings: Settings, judge: Judge | None) ->
 
     found = check_stream(capture.text, settings, judge)
     return [finding.located(finding.line, finding.column, finding.event) for finding in found]
+
+
+# Findings a capture's report carries at most before it is handed on: a capture is one document,
+# but its findings stream to the reporter like a log's.
+CAPTURE_BATCH = 1_000
+
+
+def tally_capture(
+    capture: Capture, settings: Settings, judge: Judge | None, *, max_errors: int | None = None, debug: bool = False
+) -> Iterator[Report]:
+    """A capture's reports, as its findings are found: memory bounded by `CAPTURE_BATCH`, whatever its events.
+
+    The capture is one document: the last report counts it (and whether it is invalid); the
+    others carry findings and their counts. `max_errors` applies to the capture as a whole.
+    """
+    from completion_validator.streams import iter_stream_findings
+
+    report = Report(max_findings=None)
+    errors = shown = hidden = 0
+    last_shown: Finding | None = None
+    try:
+        for finding in iter_stream_findings(capture.text, settings, judge):
+            located = finding.located(finding.line, finding.column, finding.event)
+            if located.severity == "error":
+                report.errors += 1
+                errors += 1
+            else:
+                report.warnings += 1
+            report.keywords[located.keyword] += 1
+            if max_errors is None or shown < max_errors:
+                report.note(located)
+                shown += 1
+                last_shown = located
+            else:
+                hidden += 1
+                last_shown = last_shown or located
+            if len(report.findings) >= CAPTURE_BATCH:
+                yield report
+                report = Report(max_findings=None)
+    except Exception as failure:  # a bug of ours must not lose the other inputs' results
+        if debug:
+            raise
+        import traceback  # only on this path
+
+        where = "".join(traceback.format_exception_only(failure)).strip()
+        message = f"internal error while checking this document: {where} (rerun with --debug for the traceback)"
+        report.unreadable += 1
+        report.keywords["internal"] += 1
+        report.note(internal_problem(message, capture.index))
+    report.documents = 1
+    report.invalid = int(errors > 0)
+    if hidden and last_shown is not None:
+        message = f"{hidden} more problem{'' if hidden == 1 else 's'} in this document not shown (--max-errors)"
+        report.note(
+            Finding(
+                None,
+                "max-errors",
+                message,
+                severity="warning",
+                line=last_shown.line,
+                column=last_shown.column,
+                document=capture.index,
+            )
+        )
+    yield report
 
 
 def tally_findings(found: list[Finding]) -> Report:

@@ -238,6 +238,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stderr.write(f"completion-validator: cannot write the report to {where}: {error.reason}\n")
         _silence_stdout()
         return EXIT_USAGE
+    except MemoryError:  # an address-space cap, or a machine out of memory: said, never a traceback
+        sys.stderr.write(
+            "completion-validator: out of memory [limit]: lower --jobs or --max-document-size, "
+            "or give the run more memory\n"
+        )
+        return EXIT_USAGE
 
 
 def _check_and_report(arguments: argparse.Namespace, options: RunOptions, parser: _Parser) -> int:

@@ -29,7 +29,7 @@ from completion_validator.errors import Finding, InstancePath
 if TYPE_CHECKING:
     from completion_validator._fastpath._judge import Judge
 
-__all__ = ["assemble", "check_stream", "iter_stream_errors", "stream_text"]
+__all__ = ["assemble", "check_stream", "iter_stream_errors", "iter_stream_findings", "stream_text"]
 
 
 class Assembler(Protocol):
@@ -48,37 +48,83 @@ def check_stream(text: str | Iterable[str], settings: Settings, judge: Judge | N
     `judge`: the fast path for whole documents (None: the reference engine alone); chunks the
     fast path vouches for are not explained (same findings).
     """
+    return sorted(
+        iter_stream_findings(text, settings, judge), key=lambda finding: (finding.line or 0, finding.column or 0)
+    )
+
+
+# What is remembered of past findings, to leave out what the assembled response would repeat:
+# their gists, up to this many (a capture with a different problem on every event stays bounded;
+# past it an assembled-response finding may repeat one an event already had).
+_GISTS = 100_000
+
+
+def iter_stream_findings(text: str | Iterable[str], settings: Settings, judge: Judge | None) -> Iterator[Finding]:
+    """`check_stream`'s findings as they are found: each event's in place, then what only the end shows.
+
+    Memory does not grow with the events: each event's findings are handed on at once, and what
+    the stream rules and the assembled response keep is per choice.
+    """
     selected = settings.selected_rules()
     chunk_judge = None if judge is None else _chunk_judge(settings)
     read_chunk = None if chunk_judge is None else chunk_judge.read_chunk
     checks = new_stream_checks()
     assembler: Assembler = response_type(settings.response_type).load("assembler")()
-    findings: list[Finding] = []
+    seen = _Seen()
     done: Event | None = None
     last: Event | None = None
     last_chunk: Event | None = None
     for event in iter_events(text):
         last = event
         read = StreamEvent.read(event, after_done=done is not None, read_chunk=read_chunk)
+        found: list[Finding] = []
         if read.chunk is not None:
             if read.verdict is not CLEAN:
-                findings.extend(_chunk_findings(read, settings, chunk_judge))
+                found.extend(_chunk_findings(read, settings, chunk_judge))
             assembler.add(read.chunk)
             last_chunk = event
-        _feed(checks, read, findings)
+        _feed(checks, read, found)
+        if found:
+            yield from _reported(found, seen, selected, settings)
         if read.after_done:
             break  # nothing after [DONE] belongs to the stream
         if read.done:
             done = event
     end = StreamEnd(done, last)
+    found = []
     for stream_check in checks:
-        findings.extend(stream_check.end(end))
+        found.extend(stream_check.end(end))
+    seen.note(found)
     if last_chunk is not None:
-        findings.extend(_assembled_findings(assembler, last_chunk, findings, settings, judge))
-    reported = [finding for finding in findings if wanted(finding, selected)]
-    if settings.warnings_as_errors:
-        reported = [replace(finding, severity="error") for finding in reported]
-    return sorted(reported, key=lambda finding: (finding.line or 0, finding.column or 0))
+        found.extend(_assembled_findings(assembler, last_chunk, seen, settings, judge))
+    yield from _reported(found, seen, selected, settings)
+
+
+def _in_capture(finding: Finding) -> tuple[int, int]:
+    return finding.line or 0, finding.column or 0
+
+
+class _Seen:
+    """What the assembled response must not say again: the gists of past findings, and the unfinished choices."""
+
+    def __init__(self) -> None:
+        self.gists: set[tuple[str, str | int | None, str]] = set()
+        self.unfinished: set[InstancePath | None] = set()
+
+    def note(self, found: list[Finding]) -> None:
+        for finding in found:
+            if len(self.gists) < _GISTS:
+                self.gists.add(_gist(finding))
+            if finding.keyword == "stream-finish-reason":
+                self.unfinished.add(finding.instance_path)
+
+
+def _reported(found: list[Finding], seen: _Seen, selected: frozenset[str], settings: Settings) -> Iterator[Finding]:
+    """One event's (or the end's) findings, in capture order, as the selection and severity say."""
+    seen.note(found)
+    for finding in sorted(found, key=_in_capture):
+        if wanted(finding, selected):
+            yield replace(finding, severity="error") if settings.warnings_as_errors else finding
 
 
 def _chunk_judge(settings: Settings) -> Judge | None:
@@ -109,16 +155,14 @@ def _chunk_findings(event: StreamEvent, settings: Settings, judge: Judge | None)
 
 
 def _assembled_findings(
-    assembler: Assembler, last_chunk: Event, found: list[Finding], settings: Settings, judge: Judge | None
+    assembler: Assembler, last_chunk: Event, seen: _Seen, settings: Settings, judge: Judge | None
 ) -> Iterator[Finding]:
     """The assembled response checked as a whole, minus what the chunks and stream rules already said."""
     response = assembler.result()
     if response is None:
         return
-    already = {_gist(finding) for finding in found}
-    unfinished = {finding.instance_path for finding in found if finding.keyword == "stream-finish-reason"}
     for error in check(response, settings, judge):
-        if _gist(error) in already or (unfinished and _is_finish_reason(error.instance_path)):
+        if _gist(error) in seen.gists or (seen.unfinished and _is_finish_reason(error.instance_path)):
             continue
         message = f"in the assembled response: {error.message}"
         yield replace(error, message=message, line=last_chunk.line, column=1)

@@ -133,10 +133,11 @@ def test_cli_recognises_a_stream_saved_as_json(tmp_path: Path) -> None:
     saved.write_bytes((STREAMS / "invalid/i05_ollama_no_logprobs_no_done.sse").read_bytes())
     result = cli(str(saved), "--format", "json")
     document = json.loads(result.stdout)
+    # each event's findings as they are found, then what only the end of the stream shows
     assert [(e["keyword"], e["document"], e["line"]) for e in document["errors"]] == [
         ("required", 1, 1),
-        ("stream-terminator", None, 3),
         ("required", 2, 3),
+        ("stream-terminator", None, 3),
     ]
 
 

@@ -16,6 +16,7 @@ import pytest
 
 from completion_validator._runner import SPAN_LINES, _spans
 from tests.cli_helpers import SCRIPT
+from tests.hostile.harness import run_guarded
 
 _PEAK = """
 import resource, subprocess, sys
@@ -53,3 +54,35 @@ def test_workers_hold_a_log_of_tiny_invalid_lines_in_bounded_memory(tmp_path: Pa
     log.write_bytes(b"{}\n" * 200_000)
     peak = peak_mib(str(SCRIPT), "--jobs", "2", "-qq", str(log))
     assert peak < 200, f"{peak:.0f} MiB at the peak"
+
+
+def _failing_capture(path: Path, events: int) -> Path:
+    # TGI's finish_reason "" on every chunk: one finding per event
+    chunk = (
+        b'data: {"id":"cmpl-1","object":"text_completion","created":1700000000,"model":"m",'
+        b'"choices":[{"text":" a","index":0,"logprobs":null,"finish_reason":""}]}\n\n'
+    )
+    path.write_bytes(chunk * events + b"data: [DONE]\n\n")
+    return path
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("output_format", ["text", "json"])
+def test_a_capture_with_a_finding_on_every_event_is_checked_in_bounded_memory(
+    tmp_path: Path, output_format: str
+) -> None:
+    # #27 item 3: every finding of a capture used to be kept until its end (and sorted): 144 MB
+    # here for 200,000 events, growing with them. They now stream to the reporter as they come.
+    capture = _failing_capture(tmp_path / "capture.sse", 400_000)
+    assert peak_mib(str(SCRIPT), "--format", output_format, str(capture)) < 100
+
+
+@pytest.mark.slow
+def test_running_out_of_memory_is_a_finding_and_exit_2_not_a_signal(tmp_path: Path) -> None:
+    # 30 million numbers in a vendor array: more than 700 MiB of address space once parsed
+    huge = tmp_path / "huge.json"
+    huge.write_text('{"id": "x", "vendor": [' + ",".join(["1"] * 30_000_000) + "]}")
+    result = run_guarded(huge, memory=700 << 20, timeout=120)
+    assert result.status == 2, result.stderr[-2000:]
+    assert "MemoryError" in result.text or "out of memory" in result.stderr
+    assert "Traceback" not in result.stderr
