@@ -215,7 +215,7 @@ def tally_findings(found: list[Finding]) -> Report:
     A finding with no path that is an error says the answer could not be read; the rest are the
     document's.
     """
-    report = Report(max_findings=0)
+    report = Report(max_findings=None)
     readable = []
     for finding in found:
         if finding.instance_path is None and finding.severity == "error":

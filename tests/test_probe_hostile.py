@@ -181,3 +181,23 @@ def test_save_captures_naming_a_file_is_a_usage_error_before_any_request(tmp_pat
     assert result.returncode == 2
     assert "--save-captures" in result.stderr
     assert existing.read_text() == "mine"
+
+
+@pytest.mark.slow
+def test_a_long_failing_stream_is_probed_in_bounded_memory() -> None:
+    # 300,000 chunks (45 MB), a finding on each: the probe kept every chunk as a dict and every
+    # finding in a list, and under a memory cap ended in SIGSEGV (#27 item 3). A guarded
+    # interpreter runs it under 600 MiB of address space.
+    from tests.hostile.harness import run_python_guarded
+
+    with hostile_server("long-stream") as server:
+        code = (
+            "import sys; from completion_validator.cli import main; "
+            f"sys.exit(main(['probe', '--base-url', '{server.base_url}', '--model', 'm', '--only', 'stream', "
+            "'--timeout', '60']))"
+        )
+        outcome = run_python_guarded(code, timeout=120, memory=600 << 20)
+    assert outcome.status == 1, outcome.stderr[-2000:]
+    assert "Traceback" not in outcome.stderr
+    summary = outcome.text.splitlines()[-1]
+    assert summary.startswith("1 file, 1 document checked: 1 invalid, 3000"), summary  # one per chunk, and the end's

@@ -18,23 +18,23 @@ import argparse
 import json
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from completion_validator._arguments import add_rule_options, add_validation_options, settings_from_arguments
-from completion_validator._inputs import FORMATS, looks_like_sse, read_bytes
+from completion_validator._inputs import FORMATS, Capture, looks_like_sse, read_bytes
 from completion_validator._probe.cases import Case
 from completion_validator._probe.http import Answer, Unreachable, check_api_key, check_base_url, post
 from completion_validator._probe.outcome import Outcome
 from completion_validator._reporters import REPORTERS, Reporter, make_reporter
 from completion_validator._response_types import DEFAULT, response_type
-from completion_validator._results import FileResult, Summary
+from completion_validator._results import FileResult, Report, Summary
 from completion_validator._rules import run_probe_rules
 from completion_validator._settings import Settings
 from completion_validator._sse import StreamEvent, iter_events
-from completion_validator._tally import tally_findings, tally_items
+from completion_validator._tally import tally_capture, tally_findings, tally_items
 from completion_validator.errors import Finding, UnknownRule
 
 
@@ -83,10 +83,12 @@ def run(config: ProbeConfig, reporter: Reporter) -> Summary:
             continue
         if config.save_captures is not None:
             _save(config.save_captures, name, request, answer)
-        found = [replace(finding, file=name) for finding in _check(case, request, answer, config.settings, selected)]
-        result.add(tally_findings(found))
-        for located in found:
-            reporter.finding(located)
+        for report in _check(case, request, answer, config.settings, selected):
+            result.add(report)
+            for finding in report.findings:
+                reporter.finding(replace(finding, file=name))
+        # an answer is one document, whatever the reports it came in
+        result.documents, result.invalid_documents = 1, min(result.invalid_documents, 1)
         reporter.file(result)
     reporter.finish(summary)
     return summary
@@ -94,36 +96,45 @@ def run(config: ProbeConfig, reporter: Reporter) -> Summary:
 
 def _check(
     case: Case, request: dict[str, Any], answer: Answer, settings: Settings, selected: frozenset[str]
-) -> list[Finding]:
-    """The file checker's findings on the body (for a 200 answer), then the probe rules' on the outcome."""
-    found: list[Finding] = []
+) -> Iterator[Report]:
+    """The file checker's reports on the body (for a 200 answer), then one of the probe rules' findings.
+
+    A streamed answer's findings come in batches as they are found, as the command's do, and its
+    chunks are read one at a time: memory does not grow with the events of a long stream.
+    """
+    problems: list[Finding] = []
     outcome = Outcome(case, request, answer.status, answer.content_type, framing=answer.framing)
-    text = answer.body.decode("utf-8", "replace")
     is_stream = "event-stream" in answer.content_type or looks_like_sse(answer.body)
     body: Any = None
     if not is_stream:
+        text = answer.body.decode("utf-8", "replace")
         try:
             body = json.loads(text)
         except ValueError:  # a gateway's HTML page, a proxy's plain text: say what came back
-            found.append(Finding(None, "parse", f"HTTP {answer.status} with a body that is not JSON: {text[:80]!r}"))
-    if answer.status == 200 and not found:
+            problems.append(Finding(None, "parse", f"HTTP {answer.status} with a body that is not JSON: {text[:80]!r}"))
+    if answer.status == 200 and not problems:
         from completion_validator._fastpath._judge import judge
 
         chosen = FORMATS["sse" if is_stream else "json"]
-        if case.lenient:
-            settings = replace(settings, lenient=True)
-        found.extend(tally_items(read_bytes(answer.body, chosen), settings, judge(settings)).findings)
+        checked = replace(settings, lenient=True) if case.lenient else settings
+        fast = judge(checked)
+        for item in read_bytes(answer.body, chosen):
+            if isinstance(item, Capture):
+                yield from tally_capture(item, checked, fast)
+            else:
+                yield tally_items([item], checked, fast)
     if is_stream:
-        outcome.chunks = [event.chunk for event in map(StreamEvent.read, iter_events(text)) if event.chunk is not None]
         assembler = response_type(settings.response_type).load("assembler")()
-        for chunk in outcome.chunks:
-            assembler.add(chunk)
+        for event in iter_events(answer.body.decode("utf-8", "replace")):
+            chunk = StreamEvent.read(event).chunk
+            if chunk is not None:
+                assembler.add(chunk)
+                outcome.usage_chunks += chunk.get("choices") == [] and isinstance(chunk.get("usage"), Mapping)
         outcome.response = assembler.result()
     elif isinstance(body, dict):
         outcome.response = body if "choices" in body else None
         outcome.error_body = body.get("error")
-    found.extend(run_probe_rules(outcome, selected))
-    return found
+    yield tally_findings([*problems, *run_probe_rules(outcome, selected)])
 
 
 def _save(folder: Path, name: str, request: dict[str, Any], answer: Answer) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from completion_validator._probe.cases import Case
@@ -18,7 +18,7 @@ class Outcome:
     status: int
     content_type: str
     response: dict[str, Any] | None = None  # the JSON body, or the response a stream adds up to
-    chunks: list[dict[str, Any]] = field(default_factory=list)  # a stream's chunks, in order
+    usage_chunks: int = 0  # a stream's include_usage chunks (choices: [] and a usage object)
     error_body: Any = None  # the body's `error` member, when it has one
     framing: str | None = None  # how the HTTP framing of the answer broke, if it did
 

@@ -3,7 +3,8 @@
 Capture-only checking cannot see the failures users report most: `n` accepted and ignored,
 `echo` ignored, logprobs requested but missing or chat-shaped, `include_usage` ignored, bad
 parameters accepted. Each expectation is a rule here, fed the `Outcome` of one case: the
-request, the HTTP answer, and the response (for a stream, the chunks and what they add up to).
+request, the HTTP answer, and the response (for a stream, what its chunks add up to, and how
+many include_usage chunks it held).
 """
 
 from __future__ import annotations
@@ -135,11 +136,10 @@ def stream_usage(outcome: Outcome) -> Iterator[Finding]:
         or not (isinstance(options, Mapping) and options.get("include_usage"))
     ):
         return
-    usage_chunks = [
-        chunk for chunk in outcome.chunks if chunk.get("choices") == [] and isinstance(chunk.get("usage"), Mapping)
-    ]
-    if len(usage_chunks) != 1:
-        yield finding((), f"{len(usage_chunks)} include_usage chunks (choices: [] with usage); expected exactly 1", "1")
+    if outcome.usage_chunks != 1:
+        yield finding(
+            (), f"{outcome.usage_chunks} include_usage chunks (choices: [] with usage); expected exactly 1", "1"
+        )
 
 
 @probe_rule("probe-logprobs", "error")

@@ -8,6 +8,7 @@ Each behaviour answers every connection the same way:
 - `silent`: reads the request and says nothing;
 - `short-body`: a complete, valid completion as the body, with a Content-Length 300 bytes larger;
 - `cut-chunked`: a chunked body whose last chunk never comes;
+- `long-stream`: a 200 OK event stream of 300,000 chunks, each with TGI's `finish_reason: ""`;
 - `endless-body`: an HTTP/1.0 answer whose body ends when the server closes, trickled forever
   (the client's connection object lets go of the socket for such an answer).
 
@@ -28,7 +29,7 @@ from dataclasses import dataclass, field
 
 from tests.hostile.inputs import VALID
 
-BEHAVIOURS = ("trickle", "continue-loop", "silent", "short-body", "cut-chunked", "endless-body")
+BEHAVIOURS = ("trickle", "continue-loop", "silent", "short-body", "cut-chunked", "endless-body", "long-stream")
 _MAX_SECONDS = 20.0  # no handler lives longer, whatever the client does
 _HEAD = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
 
@@ -75,6 +76,17 @@ def _answer(connection: socket.socket, behaviour: str, stop: threading.Event) ->
                     return
                 connection.sendall(b" ")
                 time.sleep(0.02)
+        elif behaviour == "long-stream":
+            chunk = (
+                b'data: {"id":"cmpl-1","object":"text_completion","created":1700000000,"model":"m",'
+                b'"choices":[{"text":" a","index":0,"logprobs":null,"finish_reason":""}]}\n\n'
+            )
+            connection.sendall(b"HTTP/1.0 200 OK\r\nContent-Type: text/event-stream\r\n\r\n")
+            for _ in range(300):
+                if stop.is_set():
+                    return
+                connection.sendall(chunk * 1_000)
+            connection.sendall(b"data: [DONE]\n\n")
         elif behaviour == "cut-chunked":
             body = _body()
             connection.sendall(_HEAD + b"Transfer-Encoding: chunked\r\n\r\n" + f"{len(body):x}\r\n".encode() + body)
