@@ -136,19 +136,50 @@ def lines_limited(stream: BinaryIO, limit: int, first: int = 1) -> Iterator[tupl
     peek = getattr(stream, "peek", None)
     while True:
         try:
-            line = stream.readline(limit + 1)
-            if peek is not None and line.endswith(b"\n") and not line.strip():
+            line = _readline(stream, limit)
+            if line is not None and peek is not None and line.endswith(b"\n") and not line.strip():
                 number += _skip_blank_lines(stream, peek)
         except READ_FAILURES as error:
             yield Broken(number + 1, failure_reason(error))
             return
+        if line is None:
+            yield TooLong(number + 1)
+            return
         if not line:
             return
         number += 1
-        if len(line) > limit and not (len(line) == limit + 1 and line.endswith(b"\n")):
-            yield TooLong(number)
-            return
         yield number, line
+
+
+_PIECE = 1 << 20
+
+
+def _readline(stream: BinaryIO, limit: int) -> bytes | None:
+    """The next line (with its LF), or None when it is longer than `limit` (its LF not counted).
+
+    A long line is read in pieces of a megabyte and refused as soon as it passes the limit, so
+    refusing it never holds more than the limit (one `readline(limit + 1)` built the whole line
+    first: twice the limit at the peak, compressed or not).
+    """
+    first = stream.readline(min(limit + 1, _PIECE))
+    if len(first) < _PIECE or first.endswith(b"\n"):  # nearly every line: one call
+        return first if _within(first, limit) else None
+    pieces, size = [first], len(first)
+    while size <= limit:
+        piece = stream.readline(min(limit + 1 - size, _PIECE))
+        if not piece:
+            break
+        pieces.append(piece)
+        size += len(piece)
+        if piece.endswith(b"\n"):
+            break
+    if size > limit and not (size == limit + 1 and pieces[-1].endswith(b"\n")):
+        return None
+    return b"".join(pieces)
+
+
+def _within(line: bytes, limit: int) -> bool:
+    return len(line) <= limit or (len(line) == limit + 1 and line.endswith(b"\n"))
 
 
 _BLANK = b" \t\r\n"

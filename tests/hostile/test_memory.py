@@ -86,3 +86,14 @@ def test_running_out_of_memory_is_a_finding_and_exit_2_not_a_signal(tmp_path: Pa
     assert result.status == 2, result.stderr[-2000:]
     assert "MemoryError" in result.text or "out of memory" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("compressed", [False, True])
+def test_a_line_over_the_limit_is_refused_holding_at_most_the_limit(tmp_path: Path, compressed: bool) -> None:
+    # #27 item 19: one readline(limit + 1) built the whole line before refusing it, twice the
+    # limit at the peak (220 MB for a 100 MiB limit); long lines are now read a megabyte at a time.
+    line = b'{"id": "' + b"x" * 150_000_000 + b'"}\n'
+    log = tmp_path / ("long.jsonl.gz" if compressed else "long.jsonl")
+    log.write_bytes(__import__("gzip").compress(line, 1) if compressed else line)
+    assert peak_mib(str(SCRIPT), "-qq", "--jobs", "1", "--max-document-size", "100M", str(log)) < 140
