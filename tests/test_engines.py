@@ -110,6 +110,10 @@ class Count(enum.IntEnum):
 def _hostile() -> dict[str, Any]:
     cycle: dict[str, Any] = {}
     cycle["self"] = cycle
+    shared: list[Any] = [1, "a"]
+    diamond: list[Any] = [0.5]
+    for _ in range(6):  # 64 leaves written out, 7 lists in memory
+        diamond = [diamond, diamond]
     deep: list[Any] = []
     node = deep
     for _ in range(100):
@@ -118,7 +122,9 @@ def _hostile() -> dict[str, Any]:
     return {
         "nan": math.nan,
         "infinity": -math.inf,
-        "+infinity": math.inf,  # a log-probability of +inf: the reference's rules once saw it as above 0
+        "+infinity": math.inf,
+        "shared": {"a": shared, "b": shared, "c": [shared, shared]},
+        "diamond": diamond,  # a log-probability of +inf: the reference's rules once saw it as above 0
         "tuple": ("a", "b"),
         "bytes": b"x",
         "cycle": cycle,
