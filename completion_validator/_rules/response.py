@@ -100,13 +100,15 @@ def usage_negative(payload: Mapping[str, Any]) -> Iterator[Finding]:
     if usage is None:
         return
     for name, value in usage.items():
+        if not isinstance(name, str):  # not JSON: the key itself is the finding (not-json), nothing here
+            continue
         count = _int(value)
         if count is not None and count < 0:
             yield _finding(("usage", name), f"{name} is {count}; token counts cannot be negative", ">= 0", value)
         if name.endswith("_tokens_details") and isinstance(value, Mapping):
             for detail, detail_value in value.items():
                 count = _int(detail_value)
-                if count is not None and count < 0:
+                if isinstance(detail, str) and count is not None and count < 0:
                     yield _finding(
                         ("usage", name, detail),
                         f"{detail} is {count}; token counts cannot be negative",
@@ -134,7 +136,7 @@ def usage_details(payload: Mapping[str, Any]) -> Iterator[Finding]:
             continue
         for name, value in details.items():
             count = _int(value)
-            if count is not None and count > total:
+            if isinstance(name, str) and count is not None and count > total:
                 yield _finding(
                     ("usage", details_name, name),
                     f"{name} is {count}, more than {total_name} ({total})",
@@ -246,7 +248,7 @@ def logprob_positive(payload: Mapping[str, Any]) -> Iterator[Finding]:
         for item, alternatives in enumerate(top_logprobs):
             if isinstance(alternatives, Mapping) and _exceeds_zero(alternatives.values()):
                 for token, value in alternatives.items():
-                    if _is_positive(value):
+                    if isinstance(token, str) and _is_positive(value):
                         yield _finding(
                             ("choices", position, "logprobs", "top_logprobs", item, token),
                             f"log-probability {display_value(value)} of {display_value(token)} is above 0",
