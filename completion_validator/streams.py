@@ -85,7 +85,8 @@ def iter_stream_findings(text: str | Iterable[str], settings: Settings, judge: J
             last_chunk = event
         _feed(checks, read, found)
         if found:
-            yield from _reported(found, seen, selected, settings)
+            seen.note(found)
+            yield from _reported(found, selected, settings)
         if read.after_done:
             break  # nothing after [DONE] belongs to the stream
         if read.done:
@@ -97,7 +98,7 @@ def iter_stream_findings(text: str | Iterable[str], settings: Settings, judge: J
     seen.note(found)
     if last_chunk is not None:
         found.extend(_assembled_findings(assembler, last_chunk, seen, settings, judge))
-    yield from _reported(found, seen, selected, settings)
+    yield from _reported(found, selected, settings)
 
 
 def _in_capture(finding: Finding) -> tuple[int, int]:
@@ -119,9 +120,8 @@ class _Seen:
                 self.unfinished.add(finding.instance_path)
 
 
-def _reported(found: list[Finding], seen: _Seen, selected: frozenset[str], settings: Settings) -> Iterator[Finding]:
+def _reported(found: list[Finding], selected: frozenset[str], settings: Settings) -> Iterator[Finding]:
     """One event's (or the end's) findings, in capture order, as the selection and severity say."""
-    seen.note(found)
     for finding in sorted(found, key=_in_capture):
         if wanted(finding, selected):
             yield replace(finding, severity="error") if settings.warnings_as_errors else finding

@@ -204,3 +204,22 @@ def test_a_line_failing_only_a_rule_is_judged_by_jsonschema_rs_once(
     assert [finding.keyword for finding in report.findings] == [keyword, keyword]
     assert counting.calls == 2, "once per line: the judge's verdict is not asked again"
     _explain.compiled_explainer.cache_clear()
+
+
+@pytest.mark.parametrize("name", sorted(RESPONSE_TYPES))
+def test_each_response_type_entry_agrees_with_its_files(name: str) -> None:
+    import importlib
+
+    from completion_validator._registry import load_schema_files
+
+    kind = RESPONSE_TYPES[name]
+    files = load_schema_files()
+    root = files[kind.root_schema]
+    objects = root["properties"]["object"]
+    if "$ref" in objects:
+        objects = files[objects["$ref"]]
+    assert tuple(objects["enum"]) == kind.objects, "the object values the entry names are the schema's"
+    assert importlib.import_module(kind.strategies).__name__ == kind.strategies
+    assert callable(kind.passes_screen)
+    assert kind.load("assembler")().result() is None  # an assembler of no chunk assembles nothing
+    assert kind.load("probe_cases")
