@@ -20,6 +20,7 @@ from completion_validator._examine import Examined, drop_explained, examine, exa
 from completion_validator._fastpath import CLEAN, UNREAD, Exact, Judged, Verdict
 from completion_validator._inputs._items import Document, JsonText, parse_document
 from completion_validator._jsontext import JsonLocator
+from completion_validator._recognize import may_be_recognized, recognized
 from completion_validator._rules import run_rules
 from completion_validator._settings import Settings
 from completion_validator.errors import Finding
@@ -41,6 +42,8 @@ def check_json(
         verdict = UNREAD if judge is None else judge.text(raw)
     if verdict is CLEAN:
         return []
+    if type(verdict) is Judged and may_be_recognized(verdict.findings):
+        verdict = UNREAD  # the value is needed to say what the document is: read it
     if type(verdict) is Judged:
         return verdict.located_in_line(raw, text.first_line) if text.single_line else verdict.located_in_text(raw)
     if type(verdict) is Exact:
@@ -153,6 +156,8 @@ def _rule_findings(
             )
         )
     found = in_document_order(payload, found)
+    if found and not chunk:
+        found = recognized(examined.view, found)
     if settings.warnings_as_errors:
         found = [replace(error, severity="error") for error in found]
     return found

@@ -31,6 +31,8 @@ NON_RULE_KEYWORDS: dict[str, str] = {
     "bom": "The input starts with a byte order mark, which JSON text must not.",
     "duplicate-key": "An object gives the same key twice; parsers silently keep only one.",
     "not-json": "A value JSON cannot hold: NaN, Infinity, a number too large to read, a Python object.",
+    "api-error": 'The document is an API error body ({"error": ...}), not a completion response.',
+    "response-type": "The document is another kind of response (a chat completion), not a text completion.",
     "limit": "The input exceeds a documented limit (size, depth, alias expansion).",
     "io": "The file could not be opened or read.",
     "no-input": "A path that holds nothing to check, or was skipped (not a regular file).",

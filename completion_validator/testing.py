@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from completion_validator.errors import Finding, display_value
+from completion_validator.errors import Finding, display_value, shorten
 
 
 class CompletionAssertionError(AssertionError):
@@ -21,8 +21,17 @@ class CompletionAssertionError(AssertionError):
         self.errors = tuple(errors)
 
 
+class HttpFailure(Exception):
+    """An HTTP response that cannot hold a completion: an error status, or a body that is not JSON."""
+
+
 def to_payload(obj: object) -> Any:
-    """The JSON data behind what a test holds: parsed text, a pydantic model's dump, a response's body."""
+    """The JSON data behind what a test holds: parsed text, a pydantic model's dump, a response's body.
+
+    Text and an HTTP response's body are read by our strict reader (a duplicate key fails here as
+    it fails given as a file); an HTTP error status or a body that is not JSON raises `HttpFailure`
+    with the status and what the server said.
+    """
     from completion_validator._jsontext import parse_json
 
     if isinstance(obj, bytes | bytearray):
@@ -32,11 +41,44 @@ def to_payload(obj: object) -> Any:
     model_dump = getattr(obj, "model_dump", None)
     if callable(model_dump):  # pydantic v2, e.g. openai-python's Completion: the fields the server sent
         return model_dump(mode="json", exclude_unset=True, by_alias=True)
-    body = getattr(obj, "json", None)
-    if callable(body) and not isinstance(obj, dict | list):  # httpx / requests responses
-        data = body()
-        return parse_json(data) if isinstance(data, str) else data
+    status = _http_status(obj)
+    if status is not None:
+        return _http_body(obj, status)
     return obj
+
+
+def _http_status(obj: object) -> int | None:
+    """The status of an httpx or requests response (anything with an int `status_code` and `content`)."""
+    status = getattr(obj, "status_code", None)
+    has_content = hasattr(obj, "content")
+    return status if isinstance(status, int) and not isinstance(status, bool) and has_content else None
+
+
+def _http_body(response: object, status: int) -> Any:
+    """The parsed body of a 2xx response; `HttpFailure` naming the status and the server's words otherwise."""
+    from completion_validator._jsontext import JsonSyntaxError, parse_json
+    from completion_validator._recognize import api_error_summary, is_api_error
+
+    reason = getattr(response, "reason_phrase", None) or getattr(response, "reason", None) or ""
+    line = f"HTTP {status} {reason}".rstrip()
+    content = getattr(response, "content", b"")
+    body = bytes(content) if isinstance(content, bytes | bytearray) else str(content).encode()
+    try:
+        data = parse_json(body.decode("utf-8"))
+    except (JsonSyntaxError, UnicodeDecodeError) as error:
+        headers = getattr(response, "headers", None)
+        kind = headers.get("content-type") if headers is not None and hasattr(headers, "get") else None
+        sent = f" ({kind})" if kind else ""
+        start = shorten(body.decode("utf-8", "replace").strip(), 200) or "an empty body"
+        if 200 <= status < 300:
+            raise HttpFailure(f"{line}: the body{sent} is not valid JSON: {error}\n  body: {start}") from None
+        answered = "the server answered with an error, not a completion"
+        raise HttpFailure(f"{line}: {answered}\n  body{sent}: {start}") from None
+    if is_api_error(data):
+        raise HttpFailure(f"{line}: the server answered with an API error: {api_error_summary(data['error'])}")
+    if not 200 <= status < 300:
+        raise HttpFailure(f"{line}: the server answered with an error status, not a completion")
+    return data
 
 
 def _stream_capture(obj: object) -> str | None:
@@ -90,6 +132,8 @@ def assert_valid_completion(payload: object, *, lenient: bool = False, forbid_un
             data = to_payload(payload)
         except (JsonSyntaxError, UnicodeDecodeError) as error:
             raise CompletionAssertionError(f"the payload is not valid JSON: {error}") from None
+        except HttpFailure as failure:
+            raise CompletionAssertionError(str(failure)) from None
         errors = list(iter_errors(data, lenient=lenient, forbid_unknown_fields=forbid_unknown_fields))
     if any(error.severity == "error" for error in errors):
         raise CompletionAssertionError(format_failure(errors), errors)

@@ -1,0 +1,81 @@
+"""What a document is when it is not a completion response, said in one finding instead of many.
+
+A user hands us an API error body, a chat completion or one stream chunk saved as `.json` more
+often than a broken completion. Schema errors alone would list five missing properties (or an
+enum and four missing fields) and never say what the document is; here the findings of such a
+document are replaced by one that names it and says what to do. Nothing becomes valid: a
+recognized document is still an error. Only the root of a parsed (safe) view is looked at, and
+only when there are findings, so a clean document pays nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from completion_validator.errors import Finding, display_value, shorten
+
+_CHAT_OBJECTS = frozenset({"chat.completion", "chat.completion.chunk"})
+
+
+def api_error_summary(error: object) -> str:
+    """What an `{"error": {...}}` body says, in one line: its message, then its type and code."""
+    if not isinstance(error, Mapping):
+        return display_value(error)
+    said = error.get("message")
+    text = shorten(said) if isinstance(said, str) else display_value(said)
+    details = [f"{name} {display_value(error[name])}" for name in ("type", "code") if error.get(name) is not None]
+    return f'"{text}"' + (f" ({', '.join(details)})" if details else "")
+
+
+def is_api_error(value: object) -> bool:
+    """An `{"error": ...}` body in place of a response: what a server sends with a 4xx or 5xx status."""
+    return isinstance(value, Mapping) and "error" in value and "choices" not in value
+
+
+def may_be_recognized(found: tuple[Finding, ...]) -> bool:
+    """Whether findings made without the value (the scanner's) could be of a document `recognized` names.
+
+    Such a document fails at its root (`object`, or a required member) or at a choice's
+    `finish_reason`; a log whose every line fails elsewhere keeps its fast account.
+    """
+    return any(
+        finding.instance_path is not None
+        and (len(finding.instance_path) == 1 or finding.instance_path[-1] == "finish_reason")
+        for finding in found
+    )
+
+
+def recognized(value: object, found: list[Finding]) -> list[Finding]:
+    """`found`, or one finding that says what the document is when it is not a completion response."""
+    if not found or not isinstance(value, Mapping):
+        return found
+    if is_api_error(value):
+        message = f"an API error body, not a completion response: the server said {api_error_summary(value['error'])}"
+        return [Finding(("error",), "api-error", message, "a completion response", value["error"])]
+    kind = value.get("object")
+    if isinstance(kind, str) and kind in _CHAT_OBJECTS:
+        message = (
+            f"a chat completion (object {kind!r}), not a text completion: this checks the responses of "
+            "POST /v1/completions"
+        )
+        return [Finding(("object",), "response-type", message, "'text_completion'", kind)]
+    return [_with_chunk_hint(value, finding) for finding in found]
+
+
+def _with_chunk_hint(value: Mapping[object, object], finding: Finding) -> Finding:
+    """A null `finish_reason` says "one stream chunk, saved alone": the finding says how to check a stream."""
+    path = finding.instance_path
+    if (
+        finding.keyword != "type"
+        or path is None
+        or len(path) != 3
+        or path[0] != "choices"
+        or path[2] != "finish_reason"
+        or finding.actual is not None
+        or value.get("object") != "text_completion"
+    ):
+        return finding
+    hint = "; a stream chunk sends null until the last one: save the whole stream (its data: lines) as .sse"
+    placed = object.__new__(Finding)
+    placed.__dict__.update(finding.__dict__, message=finding.message + hint)
+    return placed
