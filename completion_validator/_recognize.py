@@ -35,14 +35,18 @@ def is_api_error(value: object) -> bool:
 def may_be_recognized(found: tuple[Finding, ...]) -> bool:
     """Whether findings made without the value (the scanner's) could be of a document `recognized` names.
 
-    Such a document fails at its root (`object`, or a required member) or at a choice's
+    Such a document fails at its `object`, at a required member of its root, or has a null
     `finish_reason`; a log whose every line fails elsewhere keeps its fast account.
     """
-    return any(
-        finding.instance_path is not None
-        and (len(finding.instance_path) == 1 or finding.instance_path[-1] == "finish_reason")
-        for finding in found
-    )
+    for finding in found:
+        path = finding.instance_path
+        if not path:
+            continue
+        if len(path) == 1 and (path[0] == "object" or finding.keyword == "required"):
+            return True
+        if path[-1] == "finish_reason" and finding.keyword == "type" and finding.actual is None:
+            return True
+    return False
 
 
 def recognized(value: object, found: list[Finding]) -> list[Finding]:

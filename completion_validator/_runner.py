@@ -9,6 +9,7 @@ so the output is the same whatever the number of jobs.
 
 from __future__ import annotations
 
+import itertools
 import os
 import sys
 from collections.abc import Iterable, Iterator
@@ -27,6 +28,7 @@ from completion_validator._inputs import (
     is_compressed,
     is_regular,
     join_lines,
+    looks_like_yaml,
     read_bytes,
     read_path,
     sniff_stream,
@@ -47,6 +49,8 @@ from completion_validator._inputs._limits import (
     open_maybe_compressed,
 )
 from completion_validator._inputs.files import Source, expand
+from completion_validator._inputs.read_jsonl import pretty_printed
+from completion_validator._jsontext import Position
 from completion_validator._reporters import Reporter
 from completion_validator._results import FileResult, Report, Summary
 from completion_validator._settings import Settings
@@ -219,6 +223,9 @@ def _stream_tallies(
             # JSON Lines cannot be told apart, so say what is true of both
             data = first_line_too_long(limit)
         yield _unreadable(data)
+    elif options.input_format is None and chosen.name == "json" and looks_like_yaml(data):
+        message = "this input is not JSON but looks like YAML: read it as YAML with --input-format yaml"
+        yield _unreadable(problem(message, "parse", Position(1, 1)))
     else:
         yield from check_items(read_bytes(data, chosen), options)
 
@@ -233,6 +240,11 @@ def _file_tallies(path: Path, named: InputFormat, options: RunOptions, workers: 
         return
     with stream:
         if workers.jobs > 1:  # workers read their own byte ranges of the file this run opened
+            pretty = pretty_printed(stream.readline(64))
+            if pretty is not None:
+                yield _unreadable(pretty)
+                return
+            stream.seek(0)
             overlong: list[int] = []
             opened = (os.getpid(), stream.fileno(), _identity(stream))
             spans = _spans(stream, SPAN_BYTES, limit, overlong)
@@ -254,6 +266,13 @@ def _stdin() -> BinaryIO:
 
 def _line_tallies(lines: NumberedLines, chosen: InputFormat, options: RunOptions, workers: Workers) -> Iterator[Report]:
     ended: list[Finding] = []  # why the lines ended early, if they did
+    first = next(lines, None)
+    if first is None:
+        return
+    if isinstance(first, tuple) and first[0] == 1 and (pretty := pretty_printed(first[1])) is not None:
+        yield _unreadable(pretty)
+        return
+    lines = itertools.chain((first,), lines)
 
     def batches() -> Iterator[list[tuple[int, bytes]]]:
         batch: list[tuple[int, bytes]] = []

@@ -44,6 +44,10 @@ def to_payload(obj: object) -> Any:
     status = _http_status(obj)
     if status is not None:
         return _http_body(obj, status)
+    body = getattr(obj, "json", None)
+    if callable(body) and not isinstance(obj, dict | list):  # anything else with a body: what it parses
+        data = body()
+        return parse_json(data) if isinstance(data, str) else data
     return obj
 
 

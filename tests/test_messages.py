@@ -1,7 +1,8 @@
 """Messages that say what to do, not only where: each input in `tests/messages/` and the report it must get.
 
-`<name>.<ext>` is run through the command as a user would (`completion-validator <name>.<ext>`,
-or with the arguments in `<name>.args`, one a line); `<name>.expected` is the whole text report.
+Each `<name>.expected` is the whole text report of running the command as a user would on
+`<name>.<ext>` (`completion-validator <name>.<ext>`), or with the arguments in `<name>.args`
+(one a line) and the standard input in `<name>.stdin`.
 `UPDATE_GOLDEN=1` rewrites the expected reports (read the diff before committing it).
 """
 
@@ -15,17 +16,22 @@ import pytest
 from tests.cli_helpers import cli
 
 MESSAGES = Path(__file__).parent / "messages"
-INPUTS = sorted(path for path in MESSAGES.iterdir() if path.suffix not in {".expected", ".args", ".stdin"})
+CASES = sorted(MESSAGES.glob("*.expected"))
 
 
-@pytest.mark.parametrize("path", INPUTS, ids=lambda path: path.name)
-def test_the_report_says_what_the_input_is_and_what_to_do(path: Path) -> None:
-    arguments_file = path.with_suffix(".args")
-    arguments = arguments_file.read_text().split("\n")[:-1] if arguments_file.exists() else [path.name]
-    stdin_file = path.with_suffix(".stdin")
+def _arguments(expected_file: Path) -> list[str]:
+    arguments_file = expected_file.with_suffix(".args")
+    if arguments_file.exists():
+        return arguments_file.read_text().split("\n")[:-1]
+    (named,) = (path.name for path in MESSAGES.glob(expected_file.stem + ".*") if path.suffix != ".expected")
+    return [named]
+
+
+@pytest.mark.parametrize("expected_file", CASES, ids=lambda path: path.stem)
+def test_the_report_says_what_the_input_is_and_what_to_do(expected_file: Path) -> None:
+    stdin_file = expected_file.with_suffix(".stdin")
     stdin = stdin_file.read_bytes() if stdin_file.exists() else None
-    run = cli("--no-progress", *arguments, cwd=MESSAGES, stdin=stdin)
-    expected_file = path.with_suffix(".expected")
+    run = cli("--no-progress", *_arguments(expected_file), cwd=MESSAGES, stdin=stdin)
     if os.environ.get("UPDATE_GOLDEN"):
         expected_file.write_text(run.stdout + run.stderr)
     assert run.stdout + run.stderr == expected_file.read_text()

@@ -9,6 +9,9 @@ import pytest
 
 from completion_validator import is_valid, iter_errors
 from completion_validator._check import check
+from completion_validator._probe.cases import PROMPT, Case
+from completion_validator._probe.outcome import Outcome
+from completion_validator._rules import RULES, run_probe_rules
 from completion_validator._settings import Settings
 from tests.hostile.inputs import VALID
 
@@ -62,3 +65,12 @@ def test_the_strategies_draw_nothing_slow_on_first_use(tmp_path: Any) -> None:
         [sys.executable, "-c", _FRESH], cwd=tmp_path, capture_output=True, text=True, timeout=120, check=False
     )
     assert result.stdout.strip() == "ok", result.stderr[-3000:]
+
+
+def test_a_missing_logprobs_is_called_missing_not_null() -> None:
+    asked = Case("logprobs-asked", {"prompt": PROMPT, "max_tokens": 1, "logprobs": 2}, "logprobs asked")
+    outcome = Outcome(asked, {"model": "m", **asked.body}, 200, "application/json")
+    for choice, shape in (({"index": 0, "text": "x"}, "missing"), ({"index": 0, "logprobs": None}, "null")):
+        outcome.response = {"choices": [choice]}
+        (found,) = [f for f in run_probe_rules(outcome, frozenset(RULES)) if f.keyword == "probe-logprobs"]
+        assert found.message == f"logprobs=2 was requested, but the choice's logprobs is {shape}"

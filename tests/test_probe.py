@@ -92,3 +92,15 @@ def test_a_body_that_is_not_json_is_shown_by_its_first_bytes() -> None:
         result = cli("probe", "--base-url", base_url, "--model", "m", "--only", "basic")
     assert result.returncode == 2
     assert "basic.json: error: HTTP 200 with a body that is not JSON: '<html><body>502 Bad Gateway" in result.stdout
+
+
+def test_a_base_url_without_v1_gets_one_finding_that_says_to_add_it() -> None:
+    # #24: every case answered 404 and the report listed a probe-http-status error for each, no hint
+    with fake_server() as base_url:
+        bare = base_url.removesuffix("/v1")
+        result = cli("probe", "--base-url", bare, "--model", "fake", "--timeout", "10")
+    assert result.returncode == 2
+    first, summary = result.stdout.splitlines()
+    assert first.startswith(f"basic.json: error: HTTP 404 for POST {bare}/completions: ")
+    assert f"try --base-url {bare}/v1 (" in first
+    assert summary == "1 file, 0 documents checked: 0 invalid, 1 error, 1 unreadable"

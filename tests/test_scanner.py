@@ -36,6 +36,7 @@ from completion_validator._fastpath._libraries import scan as _scan
 from completion_validator._fastpath._program import Unsupported, compile_program
 from completion_validator._fastpath._screen import screening_schemas
 from completion_validator._jsontext import JsonLocator, JsonSyntaxError, parse_json
+from completion_validator._recognize import may_be_recognized
 from completion_validator._response_types import COMPLETION
 from completion_validator._settings import Settings
 from completion_validator.errors import Finding
@@ -84,7 +85,7 @@ def assert_sound(data: bytes, settings_: Settings) -> bool:
     fast = judge(settings_)
     assert fast is not None
     judged = fast.text(data)
-    if type(judged) is Judged:
+    if type(judged) is Judged and not may_be_recognized(judged.findings):  # else the checker reads it itself
         assert records(judged.located_in_text(data)) == records(reference_located(data, settings_, None))
         if b"\n" not in data:
             assert records(judged.located_in_line(data, 7)) == records(reference_located(data, settings_, 7))

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -61,6 +62,7 @@ __all__ = [
     "is_regular",
     "join_lines",
     "looks_like_sse",
+    "looks_like_yaml",
     "parse_document",
     "read_bytes",
     "read_numbered_lines",
@@ -132,12 +134,30 @@ def looks_like_sse(data: bytes) -> bool:
     return data.removeprefix(UTF8_BOM).lstrip(b"\r\n").startswith(SSE_PREFIXES)
 
 
+# What only YAML starts with: a directive, a document marker, a block sequence item or a plain
+# `key:`. JSON text never does, so an unnamed input starting so is named YAML when JSON fails.
+_YAML_START = re.compile(rb"(?:%YAML|---|- |-$|[A-Za-z_][\w.-]*[ \t]*:(?:[ \t]|$))")
+
+
+def looks_like_yaml(data: bytes) -> bool:
+    """Whether the first line that is not blank or a comment starts as only YAML does."""
+    for line in data.splitlines()[:64]:
+        stripped = line.strip()
+        if stripped and not stripped.startswith(b"#"):
+            return _YAML_START.match(stripped) is not None
+    return False
+
+
 def sniff_format(data: bytes) -> InputFormat:
-    """Guess the format of unnamed input: SSE by its first field, JSONL when the first of several lines is an object."""
-    if looks_like_sse(data):
-        return FORMATS["sse"]
-    lines = (line.strip() for line in data.splitlines())
+    """Guess the format of unnamed input: SSE by its first fields, JSONL when the first of several lines is an object.
+
+    SSE needs both of the first two lines that are not blank to be event-stream fields: YAML whose
+    first key is `id` starts as an `id:` field would.
+    """
+    lines = (line.strip() for line in data.removeprefix(UTF8_BOM).splitlines())
     non_blank = [line for line in lines if line][:2]
+    if looks_like_sse(data) and all(line.startswith(SSE_PREFIXES) for line in non_blank):
+        return FORMATS["sse"]
     if len(non_blank) == 2 and non_blank[0].startswith(b"{"):
         try:
             json.loads(non_blank[0])

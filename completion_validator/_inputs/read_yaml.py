@@ -75,6 +75,8 @@ def read(data: bytes) -> Iterator[Item]:
         mark = error.problem_mark or error.context_mark
         where = Position(mark.line + 1, mark.column + 1) if mark else None
         message = " ".join(part for part in (error.context, error.problem) if part)
+        if mark is not None and mark.index < len(text) and text[mark.index] == "\t":
+            message = "a tab character where YAML allows only spaces (YAML indents with spaces): replace it"
         keyword = "duplicate-key" if "duplicate key" in message else "parse"
         yield problem(message or "invalid YAML", keyword, where, index)
         return

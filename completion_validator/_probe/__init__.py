@@ -83,6 +83,11 @@ def run(config: ProbeConfig, reporter: Reporter) -> Summary:
             continue
         if config.save_captures is not None:
             _save(config.save_captures, name, request, answer)
+        if answer.status == 404 and len(summary.files) == 1:  # nothing to probe there: say so once, stop
+            result.read_problems += 1
+            reporter.finding(Finding(None, "io", _not_found(config, endpoint, len(config.cases) - 1), file=name))
+            reporter.file(result)
+            break
         for report in _check(case, request, answer, config.settings, selected):
             result.add(report)
             for finding in report.findings:
@@ -92,6 +97,15 @@ def run(config: ProbeConfig, reporter: Reporter) -> Summary:
         reporter.file(result)
     reporter.finish(summary)
     return summary
+
+
+def _not_found(config: ProbeConfig, endpoint: str, rest: int) -> str:
+    """Why the first case got 404, and the likely fix: an OpenAI-compatible base URL ends in /v1."""
+    base = config.base_url.rstrip("/")
+    message = f"HTTP 404 for POST {base}{endpoint}: the server has no completions endpoint there"
+    if not base.endswith("/v1"):
+        message += f"; an OpenAI-compatible base URL ends in /v1: try --base-url {base}/v1"
+    return message + (f" ({rest} more cases not sent)" if rest else "")
 
 
 def _check(

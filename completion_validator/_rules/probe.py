@@ -152,7 +152,9 @@ def logprobs(outcome: Outcome) -> Iterator[Finding]:
         value = choice.get("logprobs")
         if not isinstance(value, Mapping) or not all(isinstance(value.get(name), list) for name in LEGACY_ARRAYS):
             shape = (
-                "null"
+                "missing"
+                if "logprobs" not in choice
+                else "null"
                 if value is None
                 else "without " + ", ".join(n for n in LEGACY_ARRAYS if not isinstance(value.get(n), list))
                 if isinstance(value, Mapping)

@@ -31,6 +31,12 @@ class Terminator(StreamCheck):
             return
         if end.last is None:
             yield self.finding("the capture holds no events", Position(1, 1), None)
+        elif end.last.data.rpartition("\n")[2].strip() == "[DONE]":  # the DONE line ends a longer event
+            message = (
+                f"data: [DONE] is there, but in event {end.last.number} with the data lines before it: "
+                "the blank lines that end each event were lost (a capture keeps them)"
+            )
+            yield self.finding(message, Position(end.last.data_lines[-1].line, 1), None)
         else:
             message = "the stream does not end with data: [DONE]: the capture is truncated"
             yield self.finding(message, Position(end.last.line, 1), None)

@@ -89,6 +89,9 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:
         body = json.loads(self.rfile.read(int(self.headers["content-length"])))
+        if self.path != "/v1/completions":  # as real servers (and FastAPI's default body) answer
+            self._send(404, b'{"detail":"Not Found"}', "application/json")
+            return
         defect = self.defect
         bad = (isinstance(body.get("logprobs"), int) and body["logprobs"] > 5) or (
             "stream_options" in body and not body.get("stream")
