@@ -178,6 +178,11 @@ class Summary:
         return sum(result.status == "error" for result in self.files)
 
     @property
+    def unreadable(self) -> int:
+        """What could not be read, counted as `Report.unreadable` counts it: each line, document or input."""
+        return sum(result.read_problems for result in self.files)
+
+    @property
     def exit_status(self) -> int:
         """0 all valid, 1 some document invalid, 2 some input could not be read, or none held a document.
 
@@ -198,26 +203,29 @@ class Summary:
             "errors": self.errors,
             "warnings": self.warnings,
             "unreadable_files": self.unreadable_files,
+            "unreadable": self.unreadable,
             "exit_status": self.exit_status,
         }
 
     def describe(self) -> str:
-        """One line, e.g. `3 files, 120 documents checked: 2 invalid, 5 errors`."""
-        counts = describe_counts(
-            self.documents, self.invalid_documents, self.errors, self.warnings, self.unreadable_files
-        )
+        """One line, e.g. `3 files, 120 documents checked: 2 invalid, 5 errors` (as `Report.summary` counts)."""
+        counts = describe_counts(self.documents, self.invalid_documents, self.errors, self.warnings, self.unreadable)
         return f"{_count(len(self.files), 'file')}, {counts}"
 
 
 def describe_counts(documents: int, invalid: int, errors: int, warnings: int, unreadable: int) -> str:
-    """`120 documents checked: 2 invalid, 5 errors` (warnings and unreadable inputs when there are any)."""
-    parts = [f"{invalid} invalid", _count(errors, "error")]
+    """`1,200 documents checked: 2 invalid, 5 errors` (warnings and what could not be read, when there are any).
+
+    `unreadable` counts what could not be read — a line of JSON Lines, a document, a whole input —
+    the same in the command's line and in `Report.summary()`.
+    """
+    parts = [f"{invalid:,} invalid", _count(errors, "error")]
     if warnings:
         parts.append(_count(warnings, "warning"))
     if unreadable:
-        parts.append(f"{unreadable} unreadable")
+        parts.append(f"{unreadable:,} unreadable")
     return f"{_count(documents, 'document')} checked: " + ", ".join(parts)
 
 
 def _count(number: int, noun: str) -> str:
-    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
+    return f"{number:,} {noun}" if number == 1 else f"{number:,} {noun}s"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import json
 from typing import Any
 
 import pytest
@@ -13,6 +14,8 @@ from completion_validator._probe.cases import PROMPT, Case
 from completion_validator._probe.outcome import Outcome
 from completion_validator._rules import RULES, run_probe_rules
 from completion_validator._settings import Settings
+from completion_validator.batch import check_lines
+from tests.cli_helpers import cli
 from tests.hostile.inputs import VALID
 
 
@@ -74,3 +77,16 @@ def test_a_missing_logprobs_is_called_missing_not_null() -> None:
         outcome.response = {"choices": [choice]}
         (found,) = [f for f in run_probe_rules(outcome, frozenset(RULES)) if f.keyword == "probe-logprobs"]
         assert found.message == f"logprobs=2 was requested, but the choice's logprobs is {shape}"
+
+
+def test_the_command_and_report_summary_print_the_same_counts(tmp_path: Any) -> None:
+    # item 4: the command counted unreadable *files* (1), Report.summary() unreadable *lines* (46),
+    # and neither printed the thousands separators the README shows
+    line = json.dumps(VALID)
+    lines = [line if number % 26 else "{not json" for number in range(1, 1201)]
+    log = tmp_path / "log.jsonl"
+    log.write_text("\n".join(lines) + "\n")
+    command = cli("--no-progress", "-q", str(log)).stdout.splitlines()[-1]
+    report = check_lines(lines, source=str(log))
+    assert report.summary() == "1,154 documents checked: 0 invalid, 46 errors, 46 unreadable"
+    assert command == f"1 file, {report.summary()}"

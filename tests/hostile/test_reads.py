@@ -59,7 +59,7 @@ def test_a_line_over_the_limit_ends_a_jsonl_file_the_same_whatever_the_jobs(tmp_
         out.write(b'{"id": "' + b"x" * 5000 + b'"}\n' + VALID_LINE + b"\n")
     text = assert_sane(run_guarded("--jobs", jobs, "--max-document-size", "4k", log), 2)
     assert f"{log}:3001:1: error: line 3001 is longer than 4 KiB" in text
-    assert text.splitlines()[-1] == "1 file, 3000 documents checked: 0 invalid, 1 error, 1 unreadable"
+    assert text.splitlines()[-1] == "1 file, 3,000 documents checked: 0 invalid, 1 error, 1 unreadable"
 
 
 def test_a_document_just_under_the_limit_is_read() -> None:
@@ -107,7 +107,7 @@ def test_jobs_are_capped_at_the_cores_this_process_may_use(monkeypatch: pytest.M
 def test_ten_thousand_jobs_run_within_the_memory_guard(tmp_path: Path) -> None:
     log = jsonl(tmp_path / "log.jsonl", 20_000, invalid_every=1000)
     text = assert_sane(run_guarded("--jobs", "10000", log), 1)
-    assert text.splitlines()[-1] == "1 file, 20000 documents checked: 20 invalid, 20 errors"
+    assert text.splitlines()[-1] == "1 file, 20,000 documents checked: 20 invalid, 20 errors"
 
 
 def test_a_worker_reads_the_file_the_run_opened_even_after_it_is_deleted(tmp_path: Path) -> None:
@@ -166,7 +166,7 @@ def test_a_log_deleted_during_a_jobs_run_is_still_read_whole(tmp_path: Path, sta
     log.unlink()
     stdout, stderr = command.communicate(timeout=120)
     assert b"Traceback" not in stderr
-    assert stdout.decode().splitlines()[-1] == "1 file, 400000 documents checked: 400 invalid, 400 errors"
+    assert stdout.decode().splitlines()[-1] == "1 file, 400,000 documents checked: 400 invalid, 400 errors"
 
 
 @pytest.mark.slow
@@ -226,7 +226,7 @@ def test_a_worker_that_dies_is_reported_and_its_lines_checked_again(tmp_path: Pa
     assert b"Traceback" not in stderr
     assert command.returncode == 0, text[-2000:]
     assert "warning: a worker process died during this input; the lines it held were checked again" in text
-    assert text.splitlines()[-1].startswith("1 file, 400000 documents checked: 0 invalid")
+    assert text.splitlines()[-1].startswith("1 file, 400,000 documents checked: 0 invalid")
 
 
 def test_a_reader_that_stops_early_gets_the_status_of_what_was_found(tmp_path: Path) -> None:

@@ -45,7 +45,7 @@ def test_an_unnamed_fifo_is_read_as_json_lines_with_the_limit_per_line(tmp_path:
     text = assert_sane(run_guarded(fifo, "--max-document-size", "100k"), 1)
     feeder.join(10)
     assert f"{fifo}:{_LINES}:" in text
-    assert text.splitlines()[-1] == f"1 file, {_LINES} documents checked: 1 invalid, 1 error"
+    assert text.splitlines()[-1] == f"1 file, {_LINES:,} documents checked: 1 invalid, 1 error"
 
 
 def test_process_substitution_is_read_as_json_lines(tmp_path: Path) -> None:
@@ -55,7 +55,7 @@ def test_process_substitution_is_read_as_json_lines(tmp_path: Path) -> None:
         ["bash", "-c", f"{SCRIPT} --max-document-size 100k <(cat {log})"], capture_output=True, text=True, timeout=60
     )
     assert result.returncode == 1, result.stdout[-2000:] + result.stderr
-    assert result.stdout.splitlines()[-1] == f"1 file, {_LINES} documents checked: 1 invalid, 1 error"
+    assert result.stdout.splitlines()[-1] == f"1 file, {_LINES:,} documents checked: 1 invalid, 1 error"
 
 
 @pytest.mark.parametrize("jobs", ["1", "2"])
