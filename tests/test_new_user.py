@@ -3,19 +3,25 @@
 from __future__ import annotations
 
 import copy
+import gzip
 import json
+import re
 from typing import Any
 
 import pytest
+import yaml
 
 from completion_validator import is_valid, iter_errors
 from completion_validator._check import check
+from completion_validator._inputs import SUFFIXES
 from completion_validator._probe.cases import PROMPT, Case
 from completion_validator._probe.outcome import Outcome
 from completion_validator._rules import RULES, run_probe_rules
 from completion_validator._settings import Settings
 from completion_validator.batch import check_lines
 from tests.cli_helpers import cli
+from tests.conftest import REPO
+from tests.examples import EXAMPLES
 from tests.hostile.inputs import VALID
 
 
@@ -90,3 +96,37 @@ def test_the_command_and_report_summary_print_the_same_counts(tmp_path: Any) -> 
     report = check_lines(lines, source=str(log))
     assert report.summary() == "1,154 documents checked: 0 invalid, 46 errors, 46 unreadable"
     assert command == f"1 file, {report.summary()}"
+
+
+GZIPPED = [
+    ("valid/h07_yaml_fixture.yaml", "yaml"),
+    ("streams/valid/s01_openai_basic.sse", "sse"),
+    ("streams/invalid/i15_missing_blank_line_before_done.sse", "sse"),
+    ("valid/v01_openai_spec_example_nonstream.json", "json"),
+    ("invalid/i42_chat_completion.json", "json"),
+]
+
+
+@pytest.mark.parametrize(("example", "format_name"), GZIPPED, ids=[name for name, _ in GZIPPED])
+def test_a_gzipped_input_reads_as_the_same_input_uncompressed(tmp_path: Any, example: str, format_name: str) -> None:
+    # item 5: `--input-format sse cap.sse.gz` failed on byte 0x8b, `.yaml.gz` was read as JSON and
+    # directory scans passed over `*.yaml.gz` and `*.sse.gz`
+    source = EXAMPLES / example
+    plain = cli("--no-progress", str(source)).stdout.replace(str(source), "INPUT")
+    named = tmp_path / "named" / (source.name + ".gz")
+    unnamed = tmp_path / "unnamed.gz"
+    named.parent.mkdir()
+    for path in (named, unnamed):
+        path.write_bytes(gzip.compress(source.read_bytes()))
+    assert cli("--no-progress", str(named)).stdout.replace(str(named), "INPUT") == plain
+    assert cli("--no-progress", str(named.parent)).stdout.replace(str(named), "INPUT") == plain
+    chosen = cli("--no-progress", "--input-format", format_name, str(unnamed))
+    assert chosen.stdout.replace(str(unnamed), "INPUT") == plain
+
+
+def test_the_hooks_files_pattern_takes_every_suffix_the_command_reads() -> None:
+    # the hook's `files:` is a copy of the format table's suffixes: held to it (`.yaml.gz`, `.sse.gz` were missing)
+    (hook,) = yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text())
+    pattern = re.compile(hook["files"])
+    assert [suffix for suffix in SUFFIXES if not pattern.search(f"reply.completion{suffix}")] == []
+    assert not pattern.search("package.json")

@@ -104,8 +104,10 @@ FORMATS: dict[str, InputFormat] = {
         InputFormat(
             "jsonl", (".jsonl", ".ndjson", ".jsonl.gz", ".ndjson.gz"), "one response per line", line_based=True
         ),
-        InputFormat("yaml", (".yaml", ".yml"), "one or more documents (---), YAML 1.2 core rules"),
-        InputFormat("sse", (".sse",), "a captured stream: data: events ending with data: [DONE]"),
+        InputFormat(
+            "yaml", (".yaml", ".yml", ".yaml.gz", ".yml.gz"), "one or more documents (---), YAML 1.2 core rules"
+        ),
+        InputFormat("sse", (".sse", ".sse.gz"), "a captured stream: data: events ending with data: [DONE]"),
     )
 }
 SUFFIXES: dict[str, InputFormat] = {suffix: entry for entry in FORMATS.values() for suffix in entry.suffixes}
@@ -224,7 +226,7 @@ def read_path(path: Path, chosen: InputFormat | None = None, limit: int = DEFAUL
     Any file can be named, FIFOs and devices too (`<(curl ...)`): nothing is read past `limit`.
     """
     named = chosen or format_of(path)
-    if named is not None and named.name == "sse" and is_regular(path):
+    if named is not None and named.name == "sse" and is_regular(path) and not is_compressed(path):
         from completion_validator._inputs.read_sse import read_file  # large captures are read as they are checked
 
         try:
