@@ -7,6 +7,7 @@ these tests need the network: deselect them with `-m "not network"` when offline
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
