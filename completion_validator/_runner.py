@@ -48,7 +48,7 @@ from completion_validator._inputs._limits import (
     lines_limited,
     open_maybe_compressed,
 )
-from completion_validator._inputs.files import Source, expand
+from completion_validator._inputs.files import Excluded, Source, expand
 from completion_validator._inputs.read_jsonl import pretty_printed
 from completion_validator._jsontext import Position
 from completion_validator._reporters import Reporter
@@ -87,6 +87,7 @@ class RunOptions:
     # Folder scans: follow symbolic links that leave the folder; files never to read (the report).
     follow_links: bool = False
     exclude: frozenset[tuple[int, int]] = frozenset()
+    excluded: Excluded = field(default_factory=Excluded)
 
 
 def _unreadable(finding: Finding) -> Report:
@@ -113,7 +114,9 @@ def _judge(options: RunOptions) -> Judge | None:
 def run(paths: list[str], options: RunOptions, reporter: Reporter, progress: Progress | None = None) -> Summary:
     """Check every input, report as results come, and return the totals."""
     summary = Summary()
-    sources: Iterable[Source] = expand(paths, follow_links=options.follow_links, exclude=options.exclude)
+    sources: Iterable[Source] = expand(
+        paths, follow_links=options.follow_links, exclude=options.exclude, excluded=options.excluded
+    )
     if progress is not None:  # the totals need every source up front (a scan is done whole anyway)
         sources = list(sources)
         progress.set_totals(sum(_size(source) for source in sources), len(sources))

@@ -89,6 +89,7 @@ def build_parser() -> _Parser:
     """The argument parser (also what `--help` prints); format choices come from the format and reporter tables."""
     from completion_validator._arguments import add_rule_options, add_validation_options
     from completion_validator._inputs import FORMATS, SUFFIXES
+    from completion_validator._inputs.files import DEFAULT_EXCLUDES
     from completion_validator._reporters import REPORTERS
 
     parser = _Parser(
@@ -102,6 +103,14 @@ def build_parser() -> _Parser:
         "--follow-links",
         action="store_true",
         help="in directories, follow symbolic links that lead out of them (by default they are reported as skipped)",
+    )
+    parser.add_argument(
+        "--exclude",
+        action="append",
+        default=[],
+        metavar="PATTERN[,PATTERN]",
+        help="in directories, pass over entries matching these globs (a name, or a path below the directory "
+        "with /), beside the defaults: " + ", ".join(DEFAULT_EXCLUDES) + "; files named are always read",
     )
     add_validation_options(parser)
     rules = add_rule_options(parser)
@@ -193,6 +202,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.wants_json = _asks_for_json(argv)
     arguments = parser.parse_args(argv)
     from completion_validator._arguments import settings_from_arguments
+    from completion_validator._inputs.files import Excluded
     from completion_validator._runner import RunOptions, default_jobs
     from completion_validator.errors import UnknownRule
 
@@ -228,7 +238,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     if arguments.max_document_size is not None:
         options = replace(options, max_document_size=arguments.max_document_size)
-    options = replace(options, follow_links=arguments.follow_links)
+    options = replace(options, follow_links=arguments.follow_links, excluded=Excluded.adding(arguments.exclude))
     from completion_validator._output import ReportNotWritten
 
     try:

@@ -130,3 +130,22 @@ def test_the_hooks_files_pattern_takes_every_suffix_the_command_reads() -> None:
     pattern = re.compile(hook["files"])
     assert [suffix for suffix in SUFFIXES if not pattern.search(f"reply.completion{suffix}")] == []
     assert not pattern.search("package.json")
+
+
+def test_a_directory_scan_passes_over_tooling_files_and_what_exclude_names(tmp_path: Any) -> None:
+    # item 9: a manifest.json or package.json beside the payloads was reported as an invalid
+    # completion, and nothing could be left out of a scan
+    valid = json.dumps(VALID)
+    for name in ("a.json", "old/b.json", "node_modules/pkg/c.json", "sub/old/d.json"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(valid)
+    for name in ("package.json", "manifest.json", "tsconfig.build.json", "reply.schema.json"):
+        (tmp_path / name).write_text('{"name": "not a completion"}')
+    # node_modules is passed over by default
+    assert cli(str(tmp_path)).stdout.splitlines()[-1] == "3 files, 3 documents checked: 0 invalid, 0 errors"
+    by_path = cli("--exclude", "old/*", str(tmp_path)).stdout.splitlines()[-1]
+    assert by_path == "2 files, 2 documents checked: 0 invalid, 0 errors"  # sub/old/d.json is not old/*
+    by_name = cli("--exclude", "old,sub", str(tmp_path)).stdout.splitlines()[-1]
+    assert by_name == "1 file, 1 document checked: 0 invalid, 0 errors"  # every folder named old, and sub
+    named = cli(str(tmp_path / "manifest.json"), str(tmp_path / "a.json"), "--exclude", "*.json")
+    assert named.stdout.splitlines()[-1] == "2 files, 2 documents checked: 1 invalid, 5 errors"  # named: read

@@ -2,15 +2,59 @@
 
 from __future__ import annotations
 
+import fnmatch
 import stat
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from completion_validator._inputs import SUFFIXES, format_of
 from completion_validator._inputs._items import os_message
 
 STDIN = "-"
+
+# What a directory scan passes over unless named: tooling files whose names end like a payload's
+# (a package.json beside the fixtures is not an invalid completion), and folders of other tools.
+# Hidden entries (.git, .venv, .github) are passed over already. A file named on the command line
+# is always read.
+DEFAULT_EXCLUDES = (
+    "node_modules",
+    "__pycache__",
+    "package.json",
+    "package-lock.json",
+    "composer.json",
+    "tsconfig*.json",
+    "jsconfig.json",
+    "manifest.json",
+    "renovate.json",
+    "*.schema.json",
+    "pnpm-lock.yaml",
+    "mkdocs.yml",
+    "docker-compose.y*ml",
+    "compose.y*ml",
+)
+
+
+@dataclass(frozen=True)
+class Excluded:
+    """Which entries of a directory scan are passed over: glob patterns, as ruff's `--exclude` reads them.
+
+    A pattern without `/` is matched against each entry's name (`manifest.json`, `*.schema.json`,
+    `node_modules`); one with `/` against its path relative to the folder scanned (`fixtures/old/*`).
+    An excluded folder is not entered.
+    """
+
+    patterns: tuple[str, ...] = DEFAULT_EXCLUDES
+
+    @classmethod
+    def adding(cls, patterns: Iterable[str]) -> Excluded:
+        """The defaults and `patterns` (each may hold several, comma-separated)."""
+        extra = tuple(part.strip().rstrip("/") for value in patterns for part in value.split(",") if part.strip())
+        return cls(DEFAULT_EXCLUDES + extra)
+
+    def __contains__(self, relative: PurePosixPath) -> bool:
+        name = relative.name
+        return any(fnmatch.fnmatchcase(str(relative) if "/" in pattern else name, pattern) for pattern in self.patterns)
 
 
 @dataclass(frozen=True)
@@ -25,7 +69,11 @@ class Source:
 
 
 def expand(
-    paths: list[str], *, follow_links: bool = False, exclude: frozenset[FileId] = frozenset()
+    paths: list[str],
+    *,
+    follow_links: bool = False,
+    exclude: frozenset[FileId] = frozenset(),
+    excluded: Excluded = Excluded(),
 ) -> Iterator[Source]:
     """Each input of a run, directories expanded into the payload files below them.
 
@@ -33,7 +81,7 @@ def expand(
     entry that cannot be examined is reported at its path and the walk goes on, and a symbolic
     link that leads out of the folder named is reported as skipped unless `follow_links`: a tree
     from a pull request must not make the run read `/` or quote a file from elsewhere. Files in
-    `exclude` (the report being written) are passed over.
+    `exclude` (the report being written) and entries matching `excluded` are passed over.
     """
     for raw in paths:
         if raw == STDIN:
@@ -43,7 +91,7 @@ def expand(
         if _is_dir(path):
             problems: list[tuple[Path, str]] = []
             skipped: list[tuple[Path, str]] = []
-            found = sorted(_payload_files(path, problems, skipped, follow_links, exclude))
+            found = sorted(_payload_files(path, problems, skipped, follow_links, exclude, excluded))
             for folder, problem in sorted(problems):
                 yield Source(str(folder), folder, problem)
             for entry, reason in sorted(skipped):
@@ -82,6 +130,7 @@ def _payload_files(
     skipped: list[tuple[Path, str]],
     follow_links: bool,
     exclude: frozenset[FileId],
+    excluded: Excluded,
 ) -> Iterator[Path]:
     """Payload files below `root`; hidden entries skipped, links out, loops and unreadable entries reported.
 
@@ -106,7 +155,7 @@ def _payload_files(
             problems.append((folder, f"cannot list this directory: {os_message(error)}"))
             continue
         for entry in entries:
-            if entry.name.startswith("."):
+            if entry.name.startswith(".") or PurePosixPath(entry.relative_to(root).as_posix()) in excluded:
                 continue
             try:
                 linked = stat.S_ISLNK(entry.lstat().st_mode)
