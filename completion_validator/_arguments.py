@@ -19,7 +19,7 @@ def add_validation_options(parser: argparse.ArgumentParser) -> argparse._Argumen
         "--lenient",
         action="store_true",
         help="also accept the nulls real servers send (system_fingerprint, usage, token details, "
-        "finish_reason, echo logprobs)",
+        "finish_reason, logprobs arrays)",
     )
     profile.add_argument(
         "--forbid-unknown-fields",
