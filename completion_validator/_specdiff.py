@@ -201,20 +201,59 @@ def load(path: Path) -> Mapping[str, Any]:
     except SpecError:
         raise
     except Exception as error:  # yaml.YAMLError, json's ValueError, RecursionError
-        reason = (str(error) or type(error).__name__).splitlines()[0]
-        raise SpecError(f"{path}: not an OpenAPI document: {reason}") from None
+        raise SpecError(f"{path}: not an OpenAPI document: {_reason(error)}") from None
     if not isinstance(document, Mapping):
         raise SpecError(f"{path}: not an OpenAPI document (its root is not a mapping)")
     return document
 
 
+def _reason(error: Exception) -> str:
+    """Why a document could not be read, whole, on one line: YAML's marked errors at their line and column."""
+    mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
+    parts = [getattr(error, "context", None), getattr(error, "problem", None)]
+    said = " ".join(str(part) for part in parts if part)
+    if mark is not None and said:
+        return f"line {mark.line + 1}, column {mark.column + 1}: {said}"
+    return " ".join((str(error) or type(error).__name__).split())
+
+
 def _yaml(text: str) -> Any:
-    """YAML, with the file checker's guard: no alias cycles, no alias bombs (see _yaml_graph)."""
+    """YAML, with the file checker's guard: no alias cycles, no alias bombs (see _yaml_graph).
+
+    YAML 1.2 lets an anchor be defined again (an alias means the latest definition), and OpenAI's
+    spec did so for months of 2024; PyYAML's composers refuse it. The fast C loader is tried first,
+    and a document it refuses for that alone is composed again by one that allows it.
+    """
     import yaml
 
+    try:
+        return _composed(text, getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    except yaml.composer.ComposerError as error:
+        if "found duplicate anchor" not in str(error):
+            raise
+    return _composed(text, _redefining_loader())
+
+
+def _redefining_loader() -> type[Any]:
+    import yaml
+    from yaml.events import AliasEvent
+
+    class RedefiningLoader(yaml.SafeLoader):
+        """The pure-Python safe loader, with an anchor's new definition replacing the old (YAML 1.2)."""
+
+        def compose_node(self, parent: Any, index: Any) -> Any:
+            event = self.peek_event()  # type: ignore[no-untyped-call]
+            if not isinstance(event, AliasEvent) and event.anchor is not None:
+                self.anchors.pop(event.anchor, None)
+            return super().compose_node(parent, index)
+
+    return RedefiningLoader
+
+
+def _composed(text: str, loader_class: type[Any]) -> Any:
     from completion_validator._inputs._yaml_graph import GraphProblem, alias_budget, check_graph
 
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)(text)
+    loader = loader_class(text)
     try:
         node = loader.get_single_node()
         if node is None:

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 import yaml
 
+from completion_validator._specdiff import load
 from tests.cli_helpers import cli
 
 SNAPSHOT = Path(__file__).parent / "spec" / "openai-completion-components.yaml"
@@ -186,3 +187,25 @@ def test_an_endless_input_ends() -> None:
     result = cli("spec-diff", "/dev/zero")
     assert result.returncode == 2
     assert "larger than 64 MiB" in result.stderr
+
+
+def test_an_anchor_defined_again_means_its_latest_definition(tmp_path: Path) -> None:
+    # #24 item 8: 4 of 15 sampled OpenAI spec commits (2024-04..10) define an anchor twice, which
+    # YAML 1.2 allows; PyYAML's "found duplicate anchor" stopped spec-diff
+    redefined = "x-a: &shared {type: string}\nx-b: *shared\nx-c: &shared {type: integer}\nx-d: *shared\n"
+    path = tmp_path / "openapi.yaml"
+    path.write_text(SNAPSHOT.read_text() + redefined)
+    assert cli("spec-diff", str(path)).returncode == 0
+    document = load(path)
+    assert (document["x-b"], document["x-d"]) == ({"type": "string"}, {"type": "integer"})
+
+
+def test_a_yaml_error_is_given_whole_on_one_line_at_its_place(tmp_path: Path) -> None:
+    path = tmp_path / "openapi.yaml"
+    path.write_text("openapi: 3.1.0\ncomponents:\n  schemas: {a: *undefined}\n")
+    result = cli("spec-diff", str(path))
+    assert result.returncode == 2
+    assert result.stderr == (
+        f"completion-validator spec-diff: {path}: not an OpenAPI document: "
+        "line 3, column 16: found undefined alias\n"
+    )
