@@ -206,6 +206,5 @@ def test_a_yaml_error_is_given_whole_on_one_line_at_its_place(tmp_path: Path) ->
     result = cli("spec-diff", str(path))
     assert result.returncode == 2
     assert result.stderr == (
-        f"completion-validator spec-diff: {path}: not an OpenAPI document: "
-        "line 3, column 16: found undefined alias\n"
+        f"completion-validator spec-diff: {path}: not an OpenAPI document: line 3, column 16: found undefined alias\n"
     )
