@@ -1,7 +1,7 @@
 """The probe against a real llama.cpp server (the xllamacpp wheel) serving a tiny model written here.
 
 What llama.cpp gets wrong today is the expected output: these assertions describe the server,
-and fail when it changes (then update them, and the README's "Check a live server").
+and fail when it changes (then update them, and docs/probe.md).
 """
 
 from __future__ import annotations

@@ -15,14 +15,15 @@ import yaml
 from tests.conftest import REPO
 
 WORKFLOW: dict[Any, Any] = yaml.safe_load((REPO / ".github/workflows/release.yml").read_text())
-JOBS = WORKFLOW["jobs"]
+JOBS: dict[str, Any] = WORKFLOW["jobs"]
 # PyYAML reads the key `on` as True (YAML 1.1)
-TRIGGERS = WORKFLOW.get("on", WORKFLOW.get(True))
+TRIGGERS: dict[str, Any] = WORKFLOW["on"] if "on" in WORKFLOW else WORKFLOW[True]
 
 
 def _step(job: str, uses: str) -> dict[str, Any]:
     (step,) = [step for step in JOBS[job]["steps"] if step.get("uses", "").startswith(uses)]
-    return step
+    found: dict[str, Any] = step
+    return found
 
 
 def test_pull_requests_build_and_test_every_wheel_but_publish_nothing() -> None:

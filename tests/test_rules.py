@@ -1,4 +1,4 @@
-"""The rule registry: ids, severities, rationales, selection, and the README's rule table."""
+"""The rule registry: ids, severities, rationales, selection, and the rule table of docs/rules.md."""
 
 from __future__ import annotations
 
@@ -37,8 +37,8 @@ def test_every_payload_rule_is_exercised_by_the_example_corpus() -> None:
     assert reported >= RESPONSE_RULES
 
 
-def test_readme_lists_every_rule_with_its_severity_and_rationale() -> None:
-    readme = (REPO / "README.md").read_text()
+def test_the_rules_page_lists_every_rule_with_its_severity_and_rationale() -> None:
+    readme = (REPO / "docs" / "rules.md").read_text()
     pattern = re.compile(r"^\| `([a-z-]+)` \| (error|warning) \| (.+) \|$", re.MULTILINE)
     table = {match.group(1): (match.group(2), match.group(3)) for match in pattern.finditer(readme)}
     assert table == ALL_RULES

@@ -1,6 +1,7 @@
-"""The README's two recipes, run as written on real engines: a Dask LocalCluster and a Spark local[2] session.
+"""The scale-out recipes on real engines, a Dask LocalCluster and a Spark local[2] session, on logs of every kind.
 
-The merged report must equal what the command says about the same files.
+The merged report must equal what the command says about the same files. The recipes as the
+page shows them (docs/scale-out.md) are run as pasted by tests/test_docs.py (slow group).
 """
 
 from __future__ import annotations
@@ -151,9 +152,10 @@ def test_the_spark_recipe_in_local_mode(log_files: list[Path]) -> None:
     assert _report_says(report) == _command_says(log_files)
 
 
-def test_the_readme_shows_both_recipes() -> None:
-    readme = (REPO / "README.md").read_text()
-    assert ".map_partitions(lambda lines: [check_lines(lines)])" in readme
-    assert ".fold(Report.merge, initial=Report())" in readme
-    assert ".mapPartitions(lambda lines: [check_lines(lines)])" in readme
-    assert ".treeReduce(Report.merge)" in readme
+def test_the_page_shows_both_recipes_with_file_names() -> None:
+    page = (REPO / "docs" / "scale-out.md").read_text()
+    assert ".map_partitions(check_partition)" in page
+    assert ".fold(Report.merge, initial=Report())" in page
+    assert ".mapPartitions(check_partition)" in page
+    assert page.count("check_lines(") >= 4  # every call names its source
+    assert page.count("source=") >= 3

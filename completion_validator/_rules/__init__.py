@@ -2,7 +2,7 @@
 
 A rule checks what JSON Schema cannot say: arithmetic between fields, the spec's prose, the order
 of a stream's events. Each has a stable kebab-case id, a severity, and a rationale — the first
-line of its docstring, which `--list-rules` and the README's rule table show.
+line of its docstring, which `--list-rules` and the rule table of docs/rules.md show.
 
 - Response rules (`response.py`) are functions from a payload to findings, decorated with `@rule`.
   They run after the schema and must tolerate payloads the schema rejected. A rule says beside

@@ -189,7 +189,7 @@ class UsagePlacement(StreamCheck):
 class FinishReason(StreamCheck):
     """Each choice index gets a non-null finish_reason, and no different one later (OpenAI repeats the same one in a last, empty chunk).
 
-    A rationale is one line: `--list-rules` and the README's rule table print it as it is.
+    A rationale is one line: `--list-rules` and docs/rules.md print it as it is.
     """  # noqa: E501
 
     def __init__(self) -> None:
