@@ -14,6 +14,7 @@ from completion_validator._check import check
 from completion_validator._fastpath import CLEAN, UNREAD, Exact, Judged
 from completion_validator._fastpath._judge import Judge, judge
 from completion_validator._jsontext import JsonSyntaxError, parse_json
+from completion_validator._recognize import may_be_recognized
 from completion_validator._settings import Options, Settings, settings_from
 from completion_validator.errors import Finding, InvalidCompletion
 from completion_validator.streams import iter_stream_errors
@@ -32,6 +33,7 @@ def iter_errors(
     select: Iterable[str] | None = None,
     ignore: Iterable[str] = (),
     warnings_as_errors: bool = False,
+    schema: str = "auto",
 ) -> Iterator[Finding]:
     """Yield every problem in a completion response, each at the path of the field concerned.
 
@@ -39,9 +41,19 @@ def iter_errors(
     rule findings with the rule's id and severity (`error` or `warning`). `lenient` also
     accepts the nulls real servers send; `forbid_unknown_fields` reports every property the spec
     does not define; `select` / `ignore` choose rules by id or prefix, `rules=False` runs the
-    schema alone. By default the spec is applied as written, with every rule.
+    schema alone. `schema` is the response type a payload is checked as: `completion`
+    (POST /v1/completions), `chat` (POST /v1/chat/completions), or `auto`, each payload's own,
+    told by its `object`. By default the spec is applied as written, with every rule.
     """
-    if lenient or forbid_unknown_fields or not rules or select is not None or ignore or warnings_as_errors:
+    if (
+        lenient
+        or forbid_unknown_fields
+        or not rules
+        or select is not None
+        or ignore
+        or warnings_as_errors
+        or schema != "auto"
+    ):
         settings = settings_from(
             lenient=lenient,
             forbid_unknown_fields=forbid_unknown_fields,
@@ -49,6 +61,7 @@ def iter_errors(
             select=select,
             ignore=ignore,
             warnings_as_errors=warnings_as_errors,
+            schema=schema,
         )
     else:  # the defaults: no Settings to build and hash on every call
         settings = _DEFAULTS
@@ -106,6 +119,8 @@ def is_valid_json(data: bytes | str, **options: Unpack[Options]) -> bool:
     verdict = UNREAD if chosen is None else chosen.text(raw)
     if verdict is CLEAN:
         return True
+    if type(verdict) is Judged and may_be_recognized(verdict.findings):
+        verdict = UNREAD  # another type's document, perhaps: read it, and check it as what it is
     if type(verdict) is Judged:
         found = list(verdict.findings)
     elif type(verdict) is Exact:  # read exactly once: explained from that value

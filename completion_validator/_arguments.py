@@ -9,12 +9,20 @@ from __future__ import annotations
 
 import argparse
 
+from completion_validator._response_types import AUTO, SCHEMA_CHOICES
 from completion_validator._settings import Settings
 
 
 def add_validation_options(parser: argparse.ArgumentParser) -> argparse._ArgumentGroup:
     """The `validation` group: which profile of the schemas applies."""
     profile = parser.add_argument_group("validation")
+    profile.add_argument(
+        "--schema",
+        choices=SCHEMA_CHOICES,
+        default=AUTO,
+        help="the response type each document is checked as: completion (POST /v1/completions), chat "
+        "(POST /v1/chat/completions), or auto (default): each document's own, by its object",
+    )
     profile.add_argument(
         "--lenient",
         action="store_true",
@@ -60,4 +68,5 @@ def settings_from_arguments(arguments: argparse.Namespace) -> Settings:
         select=None if arguments.select is None else split(arguments.select),
         ignore=split(arguments.ignore),
         warnings_as_errors=getattr(arguments, "warnings_as_errors", False),
+        response_type=arguments.schema,
     )

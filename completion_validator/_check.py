@@ -91,12 +91,23 @@ def check(
     only its depth can matter (`_unwalked`). `schema_valid`: the judge found the schema (and the
     rules' bounds) to pass already, so only the rules are left.
     """
+    typed = settings.for_document(payload)
+    if typed is not settings:  # `auto`: checked as the type the document is, by that type's judge
+        settings = typed
+        if judge is not None and judge.settings.response_type != typed.response_type:
+            judge, schema_valid = _judge_for(typed, chunk), False
     if from_json_text and judge is not None:
         found = _unwalked(payload, settings, judge, chunk, schema_valid)
         if found is not None:
             return found
     examined = examine_parsed(payload) if from_json_text else examine(payload)  # rules, too, see the safe view
     return _findings(examined, payload, settings, judge, chunk)
+
+
+def _judge_for(settings: Settings, chunk: bool) -> Judge | None:
+    from completion_validator._fastpath._judge import judge
+
+    return judge(settings, chunk=chunk)
 
 
 def _unwalked(
@@ -157,7 +168,7 @@ def _rule_findings(
         )
     found = in_document_order(payload, found)
     if found and not chunk:
-        found = recognized(examined.view, found)
+        found = recognized(examined.view, found, settings.typed)
     if settings.warnings_as_errors:
         found = [replace(error, severity="error") for error in found]
     return found

@@ -12,9 +12,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from completion_validator.errors import Finding, display_value, shorten
-
-_CHAT_OBJECTS = frozenset({"chat.completion", "chat.completion.chunk"})
+from completion_validator._response_types import RESPONSE_TYPES, response_type
+from completion_validator.errors import Finding, display_list, display_value, shorten
 
 
 def api_error_summary(error: object) -> str:
@@ -49,20 +48,28 @@ def may_be_recognized(found: tuple[Finding, ...]) -> bool:
     return False
 
 
-def recognized(value: object, found: list[Finding]) -> list[Finding]:
-    """`found`, or one finding that says what the document is when it is not a completion response."""
+def recognized(value: object, found: list[Finding], type_name: str) -> list[Finding]:
+    """`found`, or one finding that says what the document is when it is not a `type_name` response."""
     if not found or not isinstance(value, Mapping):
         return found
     if is_api_error(value):
         message = f"an API error body, not a completion response: the server said {api_error_summary(value['error'])}"
         return [Finding(("error",), "api-error", message, "a completion response", value["error"])]
     kind = value.get("object")
-    if isinstance(kind, str) and kind in _CHAT_OBJECTS:
+    checked = response_type(type_name)
+    other = next((entry for entry in RESPONSE_TYPES.values() if kind in entry.objects), None)
+    if other is not None and other is not checked:
         message = (
-            f"a chat completion (object {kind!r}), not a text completion: this checks the responses of "
-            "POST /v1/completions"
+            f"a {other.label} (object {kind!r}), not a {checked.label}: it was checked as one "
+            f"(--schema {checked.name}); --schema {other.name} or auto checks it as what it is"
         )
-        return [Finding(("object",), "response-type", message, "'text_completion'", kind)]
+        return [Finding(("object",), "response-type", message, display_list(checked.objects), kind)]
+    if checked.chunk_schema is not None and kind == checked.objects[-1]:
+        message = (
+            f"one chunk of a {checked.label} stream (object {kind!r}), saved alone: a stream is checked "
+            "whole, saved as .sse with its data: lines"
+        )
+        return [Finding(("object",), "response-type", message, repr(checked.objects[0]), kind)]
     return [_with_chunk_hint(value, finding) for finding in found]
 
 
@@ -76,7 +83,7 @@ def _with_chunk_hint(value: Mapping[object, object], finding: Finding) -> Findin
         or path[0] != "choices"
         or path[2] != "finish_reason"
         or finding.actual is not None
-        or value.get("object") != "text_completion"
+        or value.get("object") not in response_type("completion").objects
     ):
         return finding
     hint = "; a stream chunk sends null until the last one: save the whole stream (its data: lines) as .sse"

@@ -145,7 +145,7 @@ def schema_set(profile: Profile) -> SchemaSet:
         file_names[uri] = name
     registry: Registry[Any] = Registry().with_resources(resources).crawl()
     _check_references(registry, file_names)
-    root = response_type(profile.response_type).root_schema
+    root = response_type(profile.response_type).root(stream=profile.stream)
     root_uri = next(uri for uri, name in file_names.items() if name == root)
     return SchemaSet(registry=registry, root_uri=root_uri, file_names=file_names)
 

@@ -26,6 +26,8 @@ class ResponseType:
 
     name: str
     description: str
+    # What a user calls one of its documents ("a text completion").
+    label: str
     # The `object` values its documents carry (a chunk's too), for telling types apart.
     objects: tuple[str, ...]
     root_schema: str
@@ -36,12 +38,20 @@ class ResponseType:
     spec_components: tuple[str, ...]
     # The fast-path twin of its response rules: a module with `passes_screen(payload, *, chunk)`,
     # `SCANNER_ROLES` (instance path -> the name of a scanner role constant, `R_CREATED`) and
-    # `CREATED_WINDOW` (plausible from this Unix time, up to this many seconds ahead).
+    # `CREATED_WINDOW` (plausible from this Unix time, up to this many seconds ahead). Empty: the
+    # type has no screen yet, so the fast path stands aside whenever one of its rules is selected.
     screen: str
     # How its stream chunks add up to a response (module:name of a class with `add` and `result`).
     assembler: str
     # Hypothesis strategies for it (a module).
     strategies: str
+    # The schema of one stream chunk, where it is not the response's own (checked with the
+    # `stream` relaxation either way); None: chunks share the response's shape.
+    chunk_schema: str | None = None
+
+    def root(self, *, stream: bool = False) -> str:
+        """The schema file validation starts from: a whole response's, or a stream chunk's."""
+        return self.chunk_schema if stream and self.chunk_schema is not None else self.root_schema
 
     def load(self, part: str) -> Any:
         """The object a `module:name` field names, imported on first use."""
@@ -55,24 +65,36 @@ class ResponseType:
     @property
     def passes_screen(self) -> Callable[..., bool]:
         """The screen: True only if no rule of this type would report anything on a payload."""
+        if not self.screen:
+            return _never_vouches
         screen: Callable[..., bool] = self.screen_module().passes_screen
         return screen
 
     @property
     def scanner_roles(self) -> Mapping[tuple[str, ...], str]:
         """Where the screen looks, by instance path (`[]`: every item): the scanner role there."""
+        if not self.screen:
+            return {}
         roles: Mapping[tuple[str, ...], str] = self.screen_module().SCANNER_ROLES
         return roles
 
     @property
     def created_window(self) -> tuple[int, int]:
         """`created` is plausible from this Unix time on, and up to this many seconds ahead of now."""
+        if not self.screen:
+            return (0, 0)  # no scanner role reads it
         window: tuple[int, int] = self.screen_module().CREATED_WINDOW
         return window
 
 
+def _never_vouches(payload: object, *, chunk: bool = False) -> bool:
+    """The screen of a type that has none: it never vouches that the rules would be silent."""
+    return False
+
+
 COMPLETION = ResponseType(
     name="completion",
+    label="text completion",
     description="POST /v1/completions: CreateCompletionResponse, streamed or not",
     objects=("text_completion",),
     root_schema="completion.schema.json",
@@ -84,8 +106,45 @@ COMPLETION = ResponseType(
     strategies="completion_validator.strategies",
 )
 
-RESPONSE_TYPES: dict[str, ResponseType] = {entry.name: entry for entry in (COMPLETION,)}
+CHAT = ResponseType(
+    name="chat",
+    label="chat completion",
+    description="POST /v1/chat/completions: CreateChatCompletionResponse, or its stream of chunks",
+    objects=("chat.completion", "chat.completion.chunk"),
+    root_schema="chat-completion.schema.json",
+    chunk_schema="chat-chunk.schema.json",
+    endpoint="/chat/completions",
+    probe_cases="",
+    spec_components=("CreateChatCompletionResponse", "CreateChatCompletionStreamResponse"),
+    screen="",
+    assembler="completion_validator._chat_stream:ChatAssembler",
+    strategies="",
+)
+
+RESPONSE_TYPES: dict[str, ResponseType] = {entry.name: entry for entry in (COMPLETION, CHAT)}
 DEFAULT = COMPLETION.name
+# Decide the type of each document by what it is (`detect`): the default of the command and the API.
+AUTO = "auto"
+SCHEMA_CHOICES = (AUTO, *RESPONSE_TYPES)
+
+
+def detect(value: object) -> str:
+    """The type a document is, by its `object` (a chunk's too), else by its choices' shape; else the default.
+
+    A document that says nothing of its type (no `object`, no choice with `message` or `delta`)
+    is checked as a text completion, whose schema then names what is missing.
+    """
+    if isinstance(value, dict):  # read as a plain dict: a subclass's own methods are not run
+        kind = dict.get(value, "object")
+        if type(kind) is str:
+            for entry in RESPONSE_TYPES.values():
+                if kind in entry.objects:
+                    return entry.name
+        choices = dict.get(value, "choices")
+        first = choices[0] if type(choices) is list and choices else None
+        if isinstance(first, dict) and (dict.__contains__(first, "message") or dict.__contains__(first, "delta")):
+            return CHAT.name
+    return DEFAULT
 
 
 def response_type(name: str) -> ResponseType:

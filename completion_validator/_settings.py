@@ -8,11 +8,12 @@ whether anything needs validating.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from typing import TypedDict, Unpack
 
 from completion_validator._profiles import Profile
+from completion_validator._response_types import AUTO, DEFAULT, detect, response_type
 from completion_validator._rules import select_rules
 
 
@@ -21,7 +22,8 @@ class Settings:
     """How to check a payload: the schema profile, which rules run, and whether warnings fail.
 
     `select` / `ignore` take rule ids or id prefixes (`usage` selects every `usage-*` rule);
-    `select=None` means every rule. `rules=False` runs the schema alone.
+    `select=None` means every rule. `rules=False` runs the schema alone. `response_type` names
+    the type every document is checked as, or is `auto`: each document's own (`for_document`).
     """
 
     lenient: bool = False
@@ -30,20 +32,36 @@ class Settings:
     select: tuple[str, ...] | None = None
     ignore: tuple[str, ...] = ()
     warnings_as_errors: bool = False
-    response_type: str = "completion"
+    response_type: str = AUTO
 
     def profile(self, *, stream: bool = False) -> Profile:
-        """The schema profile for a whole response, or for a stream chunk."""
+        """The schema profile for a whole response, or for a stream chunk (`auto`: a text completion's)."""
         return Profile(
             lenient=self.lenient,
             stream=stream,
             forbid_unknown_fields=self.forbid_unknown_fields,
-            response_type=self.response_type,
+            response_type=self.typed,
         )
+
+    @property
+    def typed(self) -> str:
+        """The response type documents are checked as before their own is known (`auto`: the default)."""
+        return DEFAULT if self.response_type == AUTO else self.response_type
+
+    def for_document(self, value: object) -> Settings:
+        """These settings for one document: under `auto`, with the type the document is (`detect`)."""
+        if self.response_type != AUTO:
+            return self
+        return _typed(self, detect(value))
 
     def selected_rules(self) -> frozenset[str]:
         """The ids of the rules to run (raises `UnknownRule` for an id that names none)."""
         return _selected_rules(self.rules, self.select, self.ignore)
+
+
+@cache
+def _typed(settings: Settings, type_name: str) -> Settings:
+    return replace(settings, response_type=type_name)
 
 
 @cache
@@ -60,6 +78,7 @@ class Options(TypedDict, total=False):
     select: Iterable[str] | None
     ignore: Iterable[str]
     warnings_as_errors: bool
+    schema: str
 
 
 def settings_from(**options: Unpack[Options]) -> Settings:
@@ -72,6 +91,17 @@ def settings_from(**options: Unpack[Options]) -> Settings:
         select=None if select is None else tuple(select),
         ignore=tuple(options.get("ignore", ())),
         warnings_as_errors=options.get("warnings_as_errors", False),
+        response_type=_schema(options.get("schema", AUTO)),
     )
     settings.selected_rules()
     return settings
+
+
+def _schema(name: str) -> str:
+    """The `schema=` option: `auto` or a response type's name (a ValueError names the choices)."""
+    if name == AUTO:
+        return name
+    try:
+        return response_type(name).name
+    except KeyError as error:
+        raise ValueError(str(error.args[0]).replace("response type", "schema") + f", {AUTO}") from None

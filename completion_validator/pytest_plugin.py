@@ -15,5 +15,5 @@ from completion_validator.testing import assert_valid_completion as _assert_vali
 
 @pytest.fixture(name="assert_valid_completion")
 def assert_valid_completion_fixture() -> Callable[..., None]:
-    """`assert_valid_completion(payload, *, lenient=False, forbid_unknown_fields=False)`."""
+    """`assert_valid_completion(payload, *, lenient=False, forbid_unknown_fields=False, schema="auto")`."""
     return _assert_valid_completion

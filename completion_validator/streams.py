@@ -69,7 +69,7 @@ def iter_stream_findings(text: str | Iterable[str], settings: Settings, judge: J
     chunk_judge = None if judge is None else _chunk_judge(settings)
     read_chunk = None if chunk_judge is None else chunk_judge.read_chunk
     checks = new_stream_checks()
-    assembler: Assembler = response_type(settings.response_type).load("assembler")()
+    assembler: Assembler | None = None  # the stream's type is its first chunk's (under `auto`)
     seen = _Seen()
     done: Event | None = None
     last: Event | None = None
@@ -78,10 +78,21 @@ def iter_stream_findings(text: str | Iterable[str], settings: Settings, judge: J
         last = event
         read = StreamEvent.read(event, after_done=done is not None, read_chunk=read_chunk)
         found: list[Finding] = []
-        if read.chunk is not None:
+        chunk = read.chunk
+        if chunk is not None:
+            if assembler is None:
+                typed = settings.for_document(chunk)
+                if typed is not settings:
+                    settings = typed
+                    judge = None if judge is None else _whole_judge(settings)
+                    chunk_judge = None if chunk_judge is None else _chunk_judge(settings)
+                    read_chunk = None if chunk_judge is None else chunk_judge.read_chunk
+                    again = StreamEvent.read(event, after_done=done is not None, read_chunk=read_chunk)
+                    read = again if again.chunk is not None else read  # the same data, read for its own type
+                assembler = response_type(settings.typed).load("assembler")()
             if read.verdict is not CLEAN:
                 found.extend(_chunk_findings(read, settings, chunk_judge))
-            assembler.add(read.chunk)
+            assembler.add(chunk)
             last_chunk = event
         _feed(checks, read, found)
         if found:
@@ -96,7 +107,7 @@ def iter_stream_findings(text: str | Iterable[str], settings: Settings, judge: J
     for stream_check in checks:
         found.extend(stream_check.end(end))
     seen.note(found)
-    if last_chunk is not None:
+    if last_chunk is not None and assembler is not None:
         found.extend(_assembled_findings(assembler, last_chunk, seen, settings, judge))
     yield from _reported(found, selected, settings)
 
@@ -131,6 +142,12 @@ def _chunk_judge(settings: Settings) -> Judge | None:
     from completion_validator._fastpath._judge import judge
 
     return judge(settings, chunk=True)
+
+
+def _whole_judge(settings: Settings) -> Judge | None:
+    from completion_validator._fastpath._judge import judge
+
+    return judge(settings)
 
 
 def _feed(checks: list[StreamCheck], event: StreamEvent, findings: list[Finding]) -> None:

@@ -117,8 +117,13 @@ def format_failure(errors: Sequence[Finding]) -> str:
     return "\n".join(lines)
 
 
-def assert_valid_completion(payload: object, *, lenient: bool = False, forbid_unknown_fields: bool = False) -> None:
-    """Fail with a report of every field error unless `payload` is a valid completion response."""
+def assert_valid_completion(
+    payload: object, *, lenient: bool = False, forbid_unknown_fields: bool = False, schema: str = "auto"
+) -> None:
+    """Fail with a report of every field error unless `payload` is a valid completion response.
+
+    `schema`: `completion`, `chat`, or `auto` (the type the payload says it is).
+    """
     __tracebackhide__ = True
     from completion_validator._api import iter_errors
     from completion_validator._jsontext import JsonSyntaxError
@@ -126,10 +131,10 @@ def assert_valid_completion(payload: object, *, lenient: bool = False, forbid_un
     capture = _stream_capture(payload)
     if capture is not None:
         from completion_validator._fastpath._judge import judge
-        from completion_validator._settings import Settings
+        from completion_validator._settings import settings_from
         from completion_validator.streams import check_stream
 
-        settings = Settings(lenient=lenient, forbid_unknown_fields=forbid_unknown_fields)
+        settings = settings_from(lenient=lenient, forbid_unknown_fields=forbid_unknown_fields, schema=schema)
         errors = check_stream(capture, settings, judge(settings))
     else:
         try:
@@ -138,6 +143,6 @@ def assert_valid_completion(payload: object, *, lenient: bool = False, forbid_un
             raise CompletionAssertionError(f"the payload is not valid JSON: {error}") from None
         except HttpFailure as failure:
             raise CompletionAssertionError(str(failure)) from None
-        errors = list(iter_errors(data, lenient=lenient, forbid_unknown_fields=forbid_unknown_fields))
+        errors = list(iter_errors(data, lenient=lenient, forbid_unknown_fields=forbid_unknown_fields, schema=schema))
     if any(error.severity == "error" for error in errors):
         raise CompletionAssertionError(format_failure(errors), errors)

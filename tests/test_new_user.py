@@ -103,7 +103,7 @@ GZIPPED = [
     ("streams/valid/s01_openai_basic.sse", "sse"),
     ("streams/invalid/i15_missing_blank_line_before_done.sse", "sse"),
     ("valid/v01_openai_spec_example_nonstream.json", "json"),
-    ("invalid/i42_chat_completion.json", "json"),
+    ("valid/c01_openai_spec_chat_completion.json", "json"),
 ]
 
 

@@ -79,7 +79,7 @@ def test_selection_by_id_and_prefix(select: list[str] | None, ignore: list[str],
 
 
 def test_unknown_rule_names_the_known_ones() -> None:
-    with pytest.raises(UnknownRule, match="unknown rule 'usage-totl'; known rules: choice-index-sequence"):
+    with pytest.raises(UnknownRule, match="unknown rule 'usage-totl'; known rules: chat-finish-tool-calls"):
         select_rules(["usage-totl"])
     with pytest.raises(UnknownRule):
         list(iter_errors({}, ignore=["nope"]))

@@ -21,6 +21,7 @@ import sys
 import sysconfig
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -43,7 +44,8 @@ from completion_validator.errors import Finding
 from tests.conftest import REPO
 from tests.hostile.inputs import VALID
 from tests.strategies import completions
-from tests.test_engines import PROFILES, mutate, records
+from tests.test_engines import PROFILES as USER_PROFILES
+from tests.test_engines import mutate, records
 
 # Where Python's C compiler is found, the install must have built the scanner (hatch_build.py).
 COMPILER = shutil.which((sysconfig.get_config_var("CC") or "cc").split()[0])
@@ -52,6 +54,8 @@ pytestmark = pytest.mark.skipif(COMPILER is None, reason="no C compiler: the pac
 CASES = json.loads((REPO / "tests/scanner/cases.json").read_text(encoding="utf-8"))["cases"]
 COMPACT = json.dumps(VALID, separators=(",", ":"), ensure_ascii=False)
 EXAMPLES = sorted((REPO / "tests/examples").glob("**/*.json"))
+# The scanner is a text completion's: it is held to the reference checking every document as one.
+PROFILES = {name: replace(settings_, response_type="completion") for name, settings_ in USER_PROFILES.items()}
 
 
 Scan = Callable[[bytes | bytearray | memoryview | str, float], bool]

@@ -41,7 +41,7 @@ def compiled_explainer(profile: Profile) -> Explainer | None:
         return None
     derived = {name: derive_schema(contents, profile) for name, contents in load_schema_files().items()}
     registry = library.Registry([(schema["$id"], schema) for schema in derived.values()])
-    root = response_type(profile.response_type).root_schema
+    root = response_type(profile.response_type).root(stream=profile.stream)
     validator = library.Draft202012Validator(derived[root], registry=registry, offline=True)
     kinds = library.ValidationErrorKind
     names = {schema["$id"]: name for name, schema in derived.items()}

@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from functools import cache, cached_property
 from typing import Any
 
@@ -87,19 +88,32 @@ class Judge:
 
 @cache
 def judge(settings: Settings, *, chunk: bool = False) -> Judge | None:
-    """The judge for `settings` (stream chunks if `chunk`); None without orjson. Built once per process."""
-    return None if orjson is None else Judge(settings, chunk)
+    """The judge for `settings` (stream chunks if `chunk`); None without orjson. Built once per process.
+
+    Under `auto` it judges documents as the default type: one of another type is never clean
+    there, and the checker, which reads its `object`, asks that type's judge (`judge_for`).
+    """
+    if orjson is None:
+        return None
+    if settings.response_type != settings.typed:
+        return judge(replace(settings, response_type=settings.typed), chunk=chunk)
+    return Judge(settings, chunk)
 
 
 def _response_rules(settings: Settings) -> set[str]:
     from completion_validator._rules import RULES
 
-    return {rule_id for rule_id in settings.selected_rules() if RULES[rule_id].check is not None}
+    typed = settings.typed
+    return {
+        rule_id
+        for rule_id in settings.selected_rules()
+        if RULES[rule_id].check is not None and typed in RULES[rule_id].response_types
+    }
 
 
 def _screens(settings: Settings) -> bool:
     """Whether the screen stands for every selected response rule (else the fast path must stand aside)."""
-    return not _response_rules(settings) - screened_rules(settings.response_type)
+    return not _response_rules(settings) - screened_rules(settings.typed)
 
 
 @cache
@@ -113,7 +127,7 @@ def compiled_validator(profile: Profile) -> Callable[[Any], bool] | None:
     except Unsupported:  # a rule's bound leads nowhere in the schemas: no fast verdict
         return None
     registry = library.Registry([(schema["$id"], schema) for schema in derived.values()])
-    root = response_type(profile.response_type).root_schema
+    root = response_type(profile.response_type).root(stream=profile.stream)
     validator = library.Draft202012Validator(derived[root], registry=registry, offline=True)
     is_valid: Callable[[Any], bool] = validator.is_valid
     return is_valid
@@ -149,7 +163,7 @@ def _bounds_validator(profile: Profile) -> Callable[[Any], bool] | None:
     except Unsupported:
         return None
     registry = library.Registry([(schema["$id"], schema) for schema in derived.values()])
-    root = response_type(profile.response_type).root_schema
+    root = response_type(profile.response_type).root(stream=profile.stream)
     validator = library.Draft202012Validator(derived[root], registry=registry, offline=True)
     is_valid: Callable[[Any], bool] = validator.is_valid
     return is_valid
@@ -168,7 +182,7 @@ def _rules_silent(settings: Settings, chunk: bool) -> Callable[[Any], bool] | No
     bounds = _bounds_validator(settings.profile(stream=chunk))
     if bounds is None:
         return None
-    passes_screen = response_type(settings.response_type).passes_screen
+    passes_screen = response_type(settings.typed).passes_screen
 
     def silent(payload: Any) -> bool:
         try:
@@ -202,7 +216,9 @@ def _program(profile: Profile, screen: bool, chunk: bool = False) -> tuple[Any, 
     """
     assert scan is not None
     kind = response_type(profile.response_type)
-    program = compile_program(screening_schemas(profile), kind.root_schema, kind.scanner_roles if screen else {})
+    program = compile_program(
+        screening_schemas(profile), kind.root(stream=profile.stream), kind.scanner_roles if screen else {}
+    )
     earliest, ahead = kind.created_window
     return scan.Scanner(program.nodes, earliest, ahead, chunk), program
 
@@ -214,7 +230,7 @@ def _checks(settings: Settings, *, chunk: bool) -> tuple[Callable[[Any], bool], 
         return None  # a rule the screen does not know: it cannot vouch for it, so every document is explained
     if not _response_rules(settings):
         return validator, None
-    passes_screen = response_type(settings.response_type).passes_screen
+    passes_screen = response_type(settings.typed).passes_screen
     if chunk:
         return validator, lambda value: passes_screen(value, chunk=True)
     return validator, passes_screen

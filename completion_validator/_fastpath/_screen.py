@@ -28,6 +28,8 @@ def screened_rules(type_name: str) -> frozenset[str]:
     """The ids of the rules the fast path's screen stands for, for one response type."""
     from completion_validator._rules import RULES
 
+    if not response_type(type_name).screen:
+        return frozenset()  # no screen: it stands for no rule
     return frozenset(rule_id for rule_id, rule in RULES.items() if rule.screened and type_name in rule.response_types)
 
 
@@ -38,7 +40,7 @@ def screening_schemas(profile: Profile) -> dict[str, dict[str, Any]]:
     derived = {name: derive_schema(contents, profile) for name, contents in load_schema_files().items()}
     by_id = {schema["$id"]: schema for schema in derived.values()}
     kind = response_type(profile.response_type)
-    root = derived[kind.root_schema]
+    root = derived[kind.root(stream=profile.stream)]
     for rule in RULES.values():
         if kind.name not in rule.response_types:
             continue

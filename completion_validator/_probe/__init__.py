@@ -57,7 +57,7 @@ def run(config: ProbeConfig, reporter: Reporter) -> Summary:
     """Send every case, report as answers come, and return the totals."""
     summary = Summary()
     selected = config.settings.selected_rules()
-    endpoint = response_type(config.settings.response_type).endpoint
+    endpoint = response_type(config.settings.typed).endpoint
     for case in config.cases:
         name = f"{case.name}.{'sse' if case.streamed else 'json'}"
         result = FileResult(name)
@@ -138,7 +138,7 @@ def _check(
             else:
                 yield tally_items([item], checked, fast)
     if is_stream:
-        assembler = response_type(settings.response_type).load("assembler")()
+        assembler = response_type(settings.typed).load("assembler")()
         for event in iter_events(answer.body.decode("utf-8", "replace")):
             chunk = StreamEvent.read(event).chunk
             if chunk is not None:
@@ -247,7 +247,9 @@ def main(argv: Sequence[str]) -> int:
     settings = settings_from_arguments(arguments)
     try:
         settings.selected_rules()
-        cases = _cases(arguments.only, arguments.skip)
+        if not response_type(settings.typed).probe_cases:
+            raise ValueError(f"the probe has no cases for --schema {settings.typed} yet; it probes --schema completion")
+        cases = _cases(arguments.only, arguments.skip, settings.typed)
         check_base_url(arguments.base_url)
         if arguments.api_key is not None:
             api_key = check_api_key(arguments.api_key, "--api-key")

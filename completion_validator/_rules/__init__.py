@@ -244,7 +244,13 @@ def wanted(finding: Finding, selected: frozenset[str]) -> bool:
 
 # Registration happens on import: the rule modules come last, after what they use, in the order
 # --list-rules shows them.
-from completion_validator._rules import response, stream  # noqa: E402, F401
+from completion_validator._rules import response  # noqa: E402, F401
+
+# isort: split
+from completion_validator._rules import chat  # noqa: E402, F401
+
+# isort: split
+from completion_validator._rules import stream  # noqa: E402, F401
 
 # isort: split
 from completion_validator._rules import probe  # noqa: E402, F401

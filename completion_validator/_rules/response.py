@@ -26,6 +26,8 @@ EARLIEST_CREATED = 1_420_070_400
 MILLISECONDS_THRESHOLD = 100_000_000_000  # a Unix time in seconds stays below this until the year 5138
 ONE_DAY = 86_400
 LOGPROB_ARRAYS = ("tokens", "token_logprobs", "top_logprobs", "text_offset")
+# The rules about what both response types share: usage, choice indexes, created, id.
+BOTH = ("completion", "chat")
 
 
 def _int(value: object) -> int | None:
@@ -56,7 +58,7 @@ def _logprobs(payload: Mapping[str, Any]) -> Iterator[tuple[int, Mapping[str, An
             yield position, logprobs
 
 
-@rule("usage-total", "error", screened=True)
+@rule("usage-total", "error", screened=True, response_types=BOTH)
 def usage_total(payload: Mapping[str, Any], *, lenient: bool = False) -> Iterator[Finding]:
     """usage.total_tokens must equal prompt_tokens + completion_tokens, as the spec defines it.
 
@@ -86,6 +88,7 @@ def usage_total(payload: Mapping[str, Any], *, lenient: bool = False) -> Iterato
     "usage-negative",
     "error",
     screened=True,
+    response_types=BOTH,
     bounds=(
         *((("usage", name), {"minimum": 0}) for name in ("prompt_tokens", "completion_tokens", "total_tokens")),
         *(
@@ -117,7 +120,7 @@ def usage_negative(payload: Mapping[str, Any]) -> Iterator[Finding]:
                     )
 
 
-@rule("usage-details", "error", screened=True)
+@rule("usage-details", "error", screened=True, response_types=BOTH)
 def usage_details(payload: Mapping[str, Any]) -> Iterator[Finding]:
     """A breakdown cannot exceed its total: *_tokens_details values <= completion_tokens / prompt_tokens.
 
@@ -145,7 +148,7 @@ def usage_details(payload: Mapping[str, Any]) -> Iterator[Finding]:
                 )
 
 
-@rule("choice-index-unique", "error", screened=True)
+@rule("choice-index-unique", "error", screened=True, response_types=BOTH)
 def choice_index_unique(payload: Mapping[str, Any]) -> Iterator[Finding]:
     """Each choice's index identifies it: no two choices in one response may share one."""
     seen: dict[int, int] = {}
@@ -164,7 +167,7 @@ def choice_index_unique(payload: Mapping[str, Any]) -> Iterator[Finding]:
             seen[index] = position
 
 
-@rule("choice-index-sequence", "warning", whole_response_only=True, screened=True)
+@rule("choice-index-sequence", "warning", whole_response_only=True, screened=True, response_types=BOTH)
 def choice_index_sequence(payload: Mapping[str, Any]) -> Iterator[Finding]:
     """With n choices, the indexes are expected to be 0..n-1 (in any order); a gap suggests a lost choice."""
     choices = payload.get("choices")
@@ -289,7 +292,7 @@ def text_offset_order(payload: Mapping[str, Any]) -> Iterator[Finding]:
                 break
 
 
-@rule("created-plausible", "warning", screened=True)
+@rule("created-plausible", "warning", screened=True, response_types=BOTH)
 def created_plausible(payload: Mapping[str, Any]) -> Iterator[Finding]:
     """Created is a Unix time in seconds: milliseconds, a time before 2015 or more than a day ahead is suspect."""
     created = _int(payload.get("created"))
@@ -307,7 +310,7 @@ def created_plausible(payload: Mapping[str, Any]) -> Iterator[Finding]:
     yield _finding(("created",), f"created {created} {problem}", "a Unix time in seconds", payload.get("created"))
 
 
-@rule("id-empty", "warning", screened=True)
+@rule("id-empty", "warning", screened=True, response_types=BOTH)
 def id_empty(payload: Mapping[str, Any]) -> Iterator[Finding]:
     """An empty id identifies nothing (TGI sends one); the spec calls it a unique identifier."""
     if payload.get("id") == "":

@@ -232,11 +232,15 @@ class TextAfterFinish(StreamCheck):
     def event(self, event: StreamEvent) -> Iterator[Finding]:
         """Report text for a choice that already finished."""
         for position, index, choice in event.choices():
+            path: tuple[str | int, ...] = ("choices", position, "text")
             text = choice.get("text")
+            delta = choice.get("delta")
+            if text is None and isinstance(delta, Mapping):  # a chat chunk: its delta's content
+                path, text = ("choices", position, "delta", "content"), delta.get("content")
             if index in self._finished and isinstance(text, str) and text:
                 finished = self._finished[index]
                 message = f"choice {index} gets text in event {event.number} after it finished in event {finished}"
-                yield self.finding_at(event, ("choices", position, "text"), message, text)
+                yield self.finding_at(event, path, message, text)
             if choice.get("finish_reason") not in (None, "") and index not in self._finished:
                 self._finished[index] = event.number
 
