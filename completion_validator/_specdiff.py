@@ -22,10 +22,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from completion_validator._response_types import DEFAULT, response_type
+from completion_validator._response_types import DEFAULT, RESPONSE_TYPES, ResponseType, response_type
 
 COMPONENTS = response_type(DEFAULT).spec_components  # the response's component first
-_ROOT = COMPONENTS[0]
 MAX_SPEC_SIZE = 64 * 1024 * 1024  # OpenAI's whole openapi.yaml is about 2 MB
 MAX_FIELDS = 100_000  # $refs may fan out; a real response schema has a few dozen fields
 
@@ -70,7 +69,7 @@ def flatten(schema: Mapping[str, Any], resolve: Resolver) -> dict[str, Field]:
         if path:
             fields[path] = Field(frozenset(types - {"null"}), nullable, required, values)
             if len(fields) > MAX_FIELDS:
-                raise SpecError(f"more than {MAX_FIELDS:,} fields below {_ROOT}: $refs that fan out without end?")
+                raise SpecError(f"more than {MAX_FIELDS:,} fields below the response: $refs that fan out without end?")
         names = node.get("required", [])
         for name, member in (node.get("properties") or {}).items():
             stack.append((f"{path}.{name}" if path else name, member, name in names, depth + 1))
@@ -92,12 +91,32 @@ def _unwrap(node: Mapping[str, Any], resolve: Resolver) -> tuple[Mapping[str, An
         if isinstance(branches, list):
             kept = [branch for branch in branches if branch.get("type") != "null"]
             nullable = nullable or len(kept) < len(branches)
+            rest = {k: v for k, v in node.items() if k not in ("anyOf", "oneOf", "discriminator")}
             if len(kept) == 1:
-                rest = {k: v for k, v in node.items() if k not in ("anyOf", "oneOf")}
                 node = {**rest, **kept[0]}
                 continue
+            if kept:  # alternatives (a function or a custom tool call): one object of all their members
+                node = {**rest, **_merged([_unwrap(branch, resolve)[0] for branch in kept])}
         return node, nullable
     raise SpecError("$ref chain too long (a loop?)")
+
+
+def _merged(branches: list[Mapping[str, Any]]) -> dict[str, Any]:
+    """Alternatives as one schema: their members (enums joined), required where every one requires it.
+
+    How our files write a choice of shapes (one object, `if`/`then` on its discriminator) so
+    that each member is reported at its own path, compared with the spec's `oneOf`.
+    """
+    properties: dict[str, Any] = {}
+    for branch in branches:
+        for name, member in (branch.get("properties") or {}).items():
+            if name in properties and isinstance(properties[name].get("enum"), list) and "enum" in member:
+                properties[name] = {**properties[name], "enum": [*properties[name]["enum"], *member["enum"]]}
+            else:
+                properties.setdefault(name, member)
+    required = set.intersection(*(set(branch.get("required", [])) for branch in branches))
+    types = set().union(*(_types(branch) for branch in branches))
+    return {"type": sorted(types), "properties": properties, "required": sorted(required)}
 
 
 def _types(node: Mapping[str, Any]) -> set[str]:
@@ -109,13 +128,38 @@ def _types(node: Mapping[str, Any]) -> set[str]:
     return set()
 
 
-def ours() -> dict[str, Field]:
-    """Our schema files, flattened (the spec as written: no profile's relaxations)."""
+def _roots(kind: ResponseType) -> list[tuple[str, str]]:
+    """(our schema file, the spec's component) for each root a type has: its response, and its chunk."""
+    ours_ = [kind.root_schema] + ([kind.chunk_schema] if kind.chunk_schema else [])
+    return list(zip(ours_, kind.spec_components, strict=False))
+
+
+def _prefixed(kind: ResponseType, component: str, fields: dict[str, Field]) -> dict[str, Field]:
+    """A second root's fields named after its component (`CreateChatCompletionStreamResponse: id`)."""
+    if component == kind.spec_components[0]:
+        return fields
+    return {f"{component}: {path}": field for path, field in fields.items()}
+
+
+def ours(type_name: str = DEFAULT) -> dict[str, Field]:
+    """Our schema files, flattened (the spec as written: no profile's relaxations but a chunk's)."""
+    kind = response_type(type_name)
+    fields: dict[str, Field] = {}
+    for root_name, component in _roots(kind):
+        # a chunk's own schema is read with the stream relaxation, as it is always checked: the
+        # spec's nulls of a chunk (`finish_reason`, `usage`) are our stream nulls
+        fields.update(_prefixed(kind, component, _our_root(root_name, stream=root_name == kind.chunk_schema)))
+    return fields
+
+
+def _our_root(root_name: str, *, stream: bool) -> dict[str, Field]:
+    from completion_validator._profiles import Profile, derive_schema
     from completion_validator._registry import load_schema_files
 
-    files = load_schema_files()
-    root = files[response_type(DEFAULT).root_schema]
+    profile = Profile(stream=stream)
+    files = {name: derive_schema(contents, profile) for name, contents in load_schema_files().items()}
     by_id = {contents["$id"]: contents for contents in files.values()}
+    root = files[root_name]
     base = root["$id"].rsplit("/", 1)[0] + "/"
 
     def resolve(node: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -128,11 +172,10 @@ def ours() -> dict[str, Field]:
     return flatten(root, resolve)
 
 
-def theirs(document: Mapping[str, Any]) -> dict[str, Field]:
-    """The OpenAPI document's response component, flattened ($refs within the document followed)."""
+def theirs(document: Mapping[str, Any], type_name: str = DEFAULT) -> dict[str, Field]:
+    """The OpenAPI document's components for a type, flattened ($refs within the document followed)."""
+    kind = response_type(type_name)
     schemas = (document.get("components") or {}).get("schemas") or {}
-    if _ROOT not in schemas:  # CompletionUsage is followed from it, by $ref (or inline, as before 2023)
-        raise SpecError(f"no components.schemas.{_ROOT} in this document")
 
     def resolve(node: Mapping[str, Any]) -> Mapping[str, Any]:
         reference = str(node["$ref"])
@@ -145,7 +188,12 @@ def theirs(document: Mapping[str, Any]) -> dict[str, Field]:
             raise SpecError(f"{reference!r} points at nothing in this document")
         return target
 
-    return flatten(schemas[_ROOT], resolve)
+    fields: dict[str, Field] = {}
+    for _, component in _roots(kind):
+        if component not in schemas:  # what it refers to is followed from it, by $ref (or inline)
+            raise SpecError(f"no components.schemas.{component} in this document")
+        fields.update(_prefixed(kind, component, flatten(schemas[component], resolve)))
+    return fields
 
 
 def differences(mine: Mapping[str, Field], spec: Mapping[str, Field]) -> Iterator[str]:
@@ -268,12 +316,17 @@ def _composed(text: str, loader_class: type[Any]) -> Any:
         loader.dispose()
 
 
-def extract(document: Mapping[str, Any], commit: str | None) -> str:
-    """The two components as a small OpenAPI document, for the snapshot the tests compare against."""
+def extract(document: Mapping[str, Any], commit: str | None, type_name: str = DEFAULT) -> str:
+    """A type's components and every component they refer to, as a small OpenAPI document (the tests' snapshot)."""
     import yaml
 
     schemas = document["components"]["schemas"]
-    kept = {name: schemas[name] for name in COMPONENTS if name in schemas}
+    names = list(response_type(type_name).spec_components)
+    for name in names:  # grows as references are found: every component reached, once
+        for reference in _references(schemas.get(name)):
+            if reference not in names and reference in schemas:
+                names.append(reference)
+    kept = {name: schemas[name] for name in names if name in schemas}
     snapshot: dict[str, Any] = {"openapi": document.get("openapi", "3.1.0")}
     if commit:
         snapshot["x-source"] = {"repo": "openai/openai-openapi", "path": "openapi.yaml", "commit": commit}
@@ -281,29 +334,52 @@ def extract(document: Mapping[str, Any], commit: str | None) -> str:
     return yaml.safe_dump(snapshot, sort_keys=False, allow_unicode=True, width=100)
 
 
+def _references(node: Any) -> Iterator[str]:
+    """The names of the components a schema refers to (`#/components/schemas/NAME`)."""
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, Mapping):
+            reference = current.get("$ref")
+            if isinstance(reference, str) and reference.startswith("#/components/schemas/"):
+                yield reference.rsplit("/", 1)[1]
+            stack.extend(current.values())
+        elif isinstance(current, list):
+            stack.extend(current)
+
+
 def main(argv: Sequence[str]) -> int:
     """`completion-validator spec-diff OPENAPI_FILE`: 0 same, 1 different, 2 unreadable."""
     parser = argparse.ArgumentParser(
         prog="completion-validator spec-diff",
-        description="Compare the CreateCompletionResponse and CompletionUsage components of an OpenAPI "
-        "document (3.0 or 3.1) with completion-validator's schema files, field by field.",
+        description="Compare a response type's components of an OpenAPI document (3.0 or 3.1) with "
+        "completion-validator's schema files, field by field: CreateCompletionResponse and CompletionUsage "
+        "(--schema completion), or CreateChatCompletionResponse and CreateChatCompletionStreamResponse "
+        "(--schema chat).",
         epilog="exit status: 0 the same, 1 different, 2 the document cannot be read or lacks the components",
     )
     parser.add_argument("openapi", metavar="OPENAPI_FILE", help="the OpenAPI document (YAML or JSON)")
     parser.add_argument(
         "--extract",
         action="store_true",
-        help="print just the two components as YAML (to refresh the snapshot the tests use) instead of comparing",
+        help="print just the type's components (and what they refer to) as YAML, to refresh the snapshot the "
+        "tests use, instead of comparing",
     )
     parser.add_argument("--commit", help="with --extract: the upstream commit the document comes from")
+    parser.add_argument(
+        "--schema",
+        choices=list(RESPONSE_TYPES),
+        default=DEFAULT,
+        help="the response type to compare (default: %(default)s)",
+    )
     arguments = parser.parse_args(argv)
     try:
         document = load(Path(arguments.openapi))
         if arguments.extract:
-            theirs(document)  # the components must be there
-            sys.stdout.write(extract(document, arguments.commit))
+            theirs(document, arguments.schema)  # the components must be there
+            sys.stdout.write(extract(document, arguments.commit, arguments.schema))
             return 0
-        found = list(differences(ours(), theirs(document)))
+        found = list(differences(ours(arguments.schema), theirs(document, arguments.schema)))
     except SpecError as error:
         sys.stderr.write(f"completion-validator spec-diff: {error}\n")
         return 2

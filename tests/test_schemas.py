@@ -35,6 +35,7 @@ def test_the_concepts_each_have_a_file() -> None:
         "chat-chunk.schema.json",
         "chat-delta.schema.json",
         "chat-finish-reason.schema.json",
+        "chat-moderation.schema.json",
         "service-tier.schema.json",
     }
 

@@ -208,3 +208,32 @@ def test_a_yaml_error_is_given_whole_on_one_line_at_its_place(tmp_path: Path) ->
     assert result.stderr == (
         f"completion-validator spec-diff: {path}: not an OpenAPI document: line 3, column 16: found undefined alias\n"
     )
+
+
+CHAT_SNAPSHOT = Path(__file__).parent / "spec" / "openai-chat-components.yaml"
+
+
+def test_the_chat_schemas_agree_with_the_chat_components_of_the_spec() -> None:
+    # the components CreateChatCompletionResponse and CreateChatCompletionStreamResponse, with all
+    # they refer to, at the commit the completion schemas follow (spec-diff --schema chat --extract)
+    document = yaml.safe_load(CHAT_SNAPSHOT.read_text())
+    assert document["x-source"]["commit"] == "f85dbe223d40e1a31cba812ab2d755c7e98a92a3"
+    result = cli("spec-diff", "--schema", "chat", str(CHAT_SNAPSHOT))
+    assert (result.returncode, result.stdout) == (0, "the spec and our schemas agree\n")
+
+
+def test_a_change_to_a_chat_component_is_reported_under_its_component(tmp_path: Path) -> None:
+    document = yaml.safe_load(CHAT_SNAPSHOT.read_text())
+    schemas = document["components"]["schemas"]
+    schemas["ChatCompletionStreamResponseDelta"]["properties"]["reasoning_content"] = {"type": "string"}
+    schemas["ChatCompletionResponseMessage"]["required"].remove("refusal")
+    path = tmp_path / "openapi.yaml"
+    path.write_text(yaml.safe_dump(document))
+    result = cli("spec-diff", "--schema", "chat", str(path))
+    assert result.returncode == 1
+    assert result.stdout.splitlines() == [
+        "CreateChatCompletionStreamResponse: choices[].delta.reasoning_content: in the spec (string), "
+        "not in our schemas",
+        "choices[].message.refusal: optional in the spec, required in our schemas",
+        "2 differences between the spec and our schemas",
+    ]
