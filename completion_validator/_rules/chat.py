@@ -107,10 +107,14 @@ def tool_arguments_json(payload: Mapping[str, Any]) -> Iterator[Finding]:
                 continue
             try:
                 json.loads(arguments)
+            except RecursionError:  # "[[[[..." from a model, or from an attacker: not a crash
+                reason = "nested too deeply to read"
             except ValueError as error:
                 reason = str(error).split(":", 1)[0]
-                message_text = f"the arguments are not JSON text ({reason}): {shorten(repr(arguments), 80)}"
-                yield _finding(path, message_text, "JSON text", arguments)
+            else:
+                continue
+            message_text = f"the arguments are not JSON text ({reason}): {shorten(repr(arguments[:100]), 80)}"
+            yield _finding(path, message_text, "JSON text", arguments)
 
 
 def _token_logprobs(payload: Mapping[str, Any]) -> Iterator[tuple[InstancePath, Mapping[str, Any]]]:
@@ -159,7 +163,7 @@ def logprob_bytes(payload: Mapping[str, Any]) -> Iterator[Finding]:
         if data != expected:
             yield _finding(
                 (*path, "bytes"),
-                f"bytes {shorten(str(data), 60)} do not spell the token {shorten(repr(token), 40)}",
-                f"its UTF-8 bytes {shorten(str(expected), 60)}",
+                f"bytes {shorten(str(data[:24]), 60)} do not spell the token {shorten(repr(token[:40]), 40)}",
+                f"its UTF-8 bytes {shorten(str(expected[:24]), 60)}",
                 data,
             )
