@@ -20,7 +20,7 @@ COMPLETION = json.loads((EXAMPLES / "valid" / "v01_openai_spec_example_nonstream
 
 
 def _with_arguments(arguments: str) -> dict[str, Any]:
-    payload = json.loads(json.dumps(CHAT))
+    payload: dict[str, Any] = json.loads(json.dumps(CHAT))
     payload["choices"][0]["message"]["tool_calls"][0]["function"]["arguments"] = arguments
     return payload
 
