@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from completion_validator._probe.chat_cases import CASES as CHAT_CASES
 from tests.cli_helpers import cli
+from tests.probe.fake_chat import DEFECTS as CHAT_DEFECTS
 from tests.probe.fake_server import DEFECTS, fake_server
 
 
@@ -22,6 +24,23 @@ def test_a_conformant_server_passes_every_case() -> None:
     assert document["errors"] == []
     assert status == 0
     assert document["summary"]["files"] == 12  # type: ignore[index]
+
+
+def test_a_conformant_chat_server_passes_every_chat_case() -> None:
+    with fake_server() as base_url:
+        status, document = _probe(base_url, "--schema", "chat")
+    assert document["errors"] == []
+    assert status == 0
+    assert document["summary"]["files"] == len(CHAT_CASES)  # type: ignore[index]
+
+
+@pytest.mark.parametrize("defect", sorted(CHAT_DEFECTS))
+def test_each_planted_chat_defect_is_reported_and_nothing_else(defect: str) -> None:
+    with fake_server(defect) as base_url:
+        status, document = _probe(base_url, "--schema", "chat")
+    keywords = {error["keyword"] for error in document["errors"]}  # type: ignore[attr-defined]
+    assert keywords == CHAT_DEFECTS[defect], document["errors"]
+    assert status == 1
 
 
 @pytest.mark.parametrize("defect", sorted(DEFECTS))

@@ -148,7 +148,7 @@ def _check(
     elif isinstance(body, dict):
         outcome.response = body if "choices" in body else None
         outcome.error_body = body.get("error")
-    yield tally_findings([*problems, *run_probe_rules(outcome, selected)])
+    yield tally_findings([*problems, *run_probe_rules(outcome, selected, settings.typed)])
 
 
 def _save(folder: Path, name: str, request: dict[str, Any], answer: Answer) -> None:
@@ -218,6 +218,8 @@ def main(argv: Sequence[str]) -> int:
         "every answer: "
         "the schema, the rules, and what each request implies. Cases: "
         + ", ".join(case.name for case in _all_cases(DEFAULT))
+        + f". With --schema chat, to POST {{base-url}}{response_type('chat').endpoint}: "
+        + ", ".join(case.name for case in _all_cases("chat"))
         + ".",
         epilog="exit status: 0 every answer valid; 1 some answer invalid; 2 the server cannot be reached or "
         "answers what cannot be read",
@@ -247,8 +249,6 @@ def main(argv: Sequence[str]) -> int:
     settings = settings_from_arguments(arguments)
     try:
         settings.selected_rules()
-        if not response_type(settings.typed).probe_cases:
-            raise ValueError(f"the probe has no cases for --schema {settings.typed} yet; it probes --schema completion")
         cases = _cases(arguments.only, arguments.skip, settings.typed)
         check_base_url(arguments.base_url)
         if arguments.api_key is not None:

@@ -170,20 +170,24 @@ def stream_rule(
     return register
 
 
-def probe_rule(rule_id: str, severity: Severity) -> Callable[[ProbeCheck], ProbeCheck]:
+def probe_rule(
+    rule_id: str, severity: Severity, *, response_types: tuple[str, ...] = ("completion", "chat")
+) -> Callable[[ProbeCheck], ProbeCheck]:
     """Register an expectation that `completion-validator probe` checks on a live server's answers."""
 
     def register(check: ProbeCheck) -> ProbeCheck:
-        RULES[rule_id] = Rule(rule_id, severity, "probe", _rationale(check), probe_check=check)
+        RULES[rule_id] = Rule(
+            rule_id, severity, "probe", _rationale(check), probe_check=check, response_types=response_types
+        )
         return check
 
     return register
 
 
-def run_probe_rules(outcome: object, selected: frozenset[str]) -> Iterator[Finding]:
-    """Every finding of the selected probe rules on one case's outcome."""
+def run_probe_rules(outcome: object, selected: frozenset[str], response_type: str = "completion") -> Iterator[Finding]:
+    """Every finding of the selected probe rules for this response type on one case's outcome."""
     for rule_id, registered in RULES.items():
-        if registered.probe_check is not None and rule_id in selected:
+        if registered.probe_check is not None and rule_id in selected and response_type in registered.response_types:
             for found in registered.probe_check(outcome):
                 yield replace(found, keyword=rule_id, severity=registered.severity)
 

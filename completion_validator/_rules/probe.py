@@ -9,6 +9,7 @@ many include_usage chunks it held).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -19,6 +20,8 @@ if TYPE_CHECKING:  # only the probe builds outcomes: start-up does not pay for t
     from completion_validator._probe.outcome import Outcome
 
 LEGACY_ARRAYS = ("tokens", "token_logprobs", "top_logprobs", "text_offset")
+COMPLETION = ("completion",)
+CHAT = ("chat",)
 
 
 @probe_rule("probe-http-status", "error")
@@ -73,10 +76,15 @@ def _prompts(request: Mapping[str, Any]) -> int:
     return len(prompt) if isinstance(prompt, list) and all(isinstance(part, str) for part in prompt) else 1
 
 
+def _token_limit(request: Mapping[str, Any]) -> Any:
+    """The request's token limit: `max_tokens`, or chat's `max_completion_tokens`."""
+    return request.get("max_tokens", request.get("max_completion_tokens"))
+
+
 @probe_rule("probe-max-tokens", "error")
 def max_tokens(outcome: Outcome) -> Iterator[Finding]:
     """No more tokens are generated than max_tokens allows (for every choice of every prompt)."""
-    limit, count = outcome.request.get("max_tokens"), _completion_tokens(outcome)
+    limit, count = _token_limit(outcome.request), _completion_tokens(outcome)
     if outcome.status != 200 or not isinstance(limit, int) or count is None:
         return
     allowed = limit * outcome.request.get("n", 1) * _prompts(outcome.request)
@@ -95,14 +103,14 @@ def finish_length(outcome: Outcome) -> Iterator[Finding]:
     if (
         not outcome.case.exhausts_max_tokens
         or outcome.status != 200
-        or _completion_tokens(outcome) != outcome.request.get("max_tokens")
+        or _completion_tokens(outcome) != _token_limit(outcome.request)
     ):
         return
     for position, choice in enumerate(outcome.choices()):
         if choice.get("finish_reason") != "length":
             yield finding(
                 ("choices", position, "finish_reason"),
-                f"max_tokens ({outcome.request['max_tokens']}) was used up, "
+                f"max_tokens ({_token_limit(outcome.request)}) was used up, "
                 f"but finish_reason is {choice.get('finish_reason')!r}",
                 "'length'",
                 choice.get("finish_reason"),
@@ -142,7 +150,7 @@ def stream_usage(outcome: Outcome) -> Iterator[Finding]:
         )
 
 
-@probe_rule("probe-logprobs", "error")
+@probe_rule("probe-logprobs", "error", response_types=COMPLETION)
 def logprobs(outcome: Outcome) -> Iterator[Finding]:
     """Logprobs requested: every choice has the four legacy arrays, at most logprobs+1 alternatives a position."""
     asked = outcome.request.get("logprobs")
@@ -178,7 +186,7 @@ def logprobs(outcome: Outcome) -> Iterator[Finding]:
                 break
 
 
-@probe_rule("probe-echo", "error")
+@probe_rule("probe-echo", "error", response_types=COMPLETION)
 def echo(outcome: Outcome) -> Iterator[Finding]:
     """With echo, each choice's text starts with its prompt."""
     prompt = outcome.request.get("prompt")
@@ -195,7 +203,7 @@ def echo(outcome: Outcome) -> Iterator[Finding]:
             )
 
 
-@probe_rule("probe-echo-logprobs", "warning")
+@probe_rule("probe-echo-logprobs", "warning", response_types=COMPLETION)
 def echo_logprobs(outcome: Outcome) -> Iterator[Finding]:
     """With echo and logprobs, the first prompt token has no log probability: token_logprobs[0] is null."""
     if outcome.status != 200 or not outcome.request.get("echo") or not outcome.request.get("logprobs"):
@@ -220,15 +228,23 @@ def stop(outcome: Outcome) -> Iterator[Finding]:
     if outcome.status != 200:
         return
     for position, choice in enumerate(outcome.choices()):
-        text = choice.get("text")
+        path, text = _text(position, choice)
         for sequence in stops:
             if isinstance(text, str) and isinstance(sequence, str) and sequence in text:
                 yield finding(
-                    ("choices", position, "text"),
+                    path,
                     f"the text contains the stop sequence {sequence!r}",
                     "no stop sequence",
                     text[:60],
                 )
+
+
+def _text(position: int, choice: Mapping[str, Any]) -> tuple[tuple[str | int, ...], Any]:
+    """A choice's generated text and its path: `text`, or a chat message's `content`."""
+    message = choice.get("message")
+    if isinstance(message, Mapping):
+        return ("choices", position, "message", "content"), message.get("content")
+    return ("choices", position, "text"), choice.get("text")
 
 
 @probe_rule("probe-bad-params", "warning")
@@ -248,3 +264,78 @@ def bad_params(outcome: Outcome) -> Iterator[Finding]:
         )
     elif not isinstance(outcome.error_body, Mapping | str):
         yield finding(("error",), f"HTTP {outcome.status} without an error object", "an error object")
+
+
+def _messages(outcome: Outcome) -> Iterator[tuple[int, Mapping[str, Any]]]:
+    for position, choice in enumerate(outcome.choices()):
+        message = choice.get("message")
+        yield position, message if isinstance(message, Mapping) else {}
+
+
+@probe_rule("probe-tool-calls", "error", response_types=CHAT)
+def tool_calls(outcome: Outcome) -> Iterator[Finding]:
+    """With tool_choice "required", every choice's message calls a tool (in a stream: once assembled)."""
+    if outcome.status != 200 or outcome.request.get("tool_choice") != "required":
+        return
+    for position, message in _messages(outcome):
+        calls = message.get("tool_calls")
+        if not (isinstance(calls, list) and calls):
+            yield finding(
+                ("choices", position, "message", "tool_calls"),
+                'tool_choice "required" was sent, but the message calls no tool',
+                "at least one tool call",
+                calls,
+            )
+
+
+@probe_rule("probe-json-object", "error", response_types=CHAT)
+def json_object(outcome: Outcome) -> Iterator[Finding]:
+    """With response_format {"type": "json_object"}, each message's content is a JSON object."""
+    response_format = outcome.request.get("response_format")
+    if outcome.status != 200 or not (
+        isinstance(response_format, Mapping) and response_format.get("type") == "json_object"
+    ):
+        return
+    for position, message in _messages(outcome):
+        content = message.get("content")
+        try:
+            value = json.loads(content) if isinstance(content, str) else None
+        except (ValueError, RecursionError):
+            value = None
+        if not isinstance(value, dict) and outcome.choices()[position].get("finish_reason") != "length":
+            yield finding(
+                ("choices", position, "message", "content"),
+                "a JSON object was asked for (response_format json_object), but the content is not one",
+                "a JSON object",
+                content[:60] if isinstance(content, str) else content,
+            )
+
+
+@probe_rule("probe-chat-logprobs", "error", response_types=CHAT)
+def chat_logprobs(outcome: Outcome) -> Iterator[Finding]:
+    """Logprobs requested: each choice has logprobs.content, at most top_logprobs alternatives a token."""
+    if outcome.status != 200 or outcome.expects_rejection or outcome.request.get("logprobs") is not True:
+        return
+    asked = outcome.request.get("top_logprobs", 0)
+    for position, choice in enumerate(outcome.choices()):
+        logprobs = choice.get("logprobs")
+        content = logprobs.get("content") if isinstance(logprobs, Mapping) else None
+        if not isinstance(content, list):
+            shape = "missing" if content is None else type(content).__name__
+            yield finding(
+                ("choices", position, "logprobs"),
+                f"logprobs were requested, but the choice's logprobs.content is {shape}",
+                "a list of token logprobs",
+                logprobs,
+            )
+            continue
+        for number, item in enumerate(content):
+            alternatives = item.get("top_logprobs") if isinstance(item, Mapping) else None
+            if isinstance(asked, int) and isinstance(alternatives, list) and len(alternatives) > asked:
+                yield finding(
+                    ("choices", position, "logprobs", "content", number, "top_logprobs"),
+                    f"{len(alternatives)} alternatives for top_logprobs={asked}",
+                    f"at most {asked}",
+                    len(alternatives),
+                )
+                break

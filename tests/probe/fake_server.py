@@ -1,4 +1,4 @@
-"""An OpenAI-compatible /v1/completions on loopback, conformant unless told to plant one defect.
+"""An OpenAI-compatible /v1/completions and /v1/chat/completions on loopback, conformant unless told otherwise.
 
 It answers from the request, as OpenAI does: n choices per prompt indexed prompt by prompt,
 logprobs arrays of the right lengths, echo, stop sequences, the include_usage chunk, 400 for
@@ -14,6 +14,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+
+from tests.probe.fake_chat import answer
 
 WORDS = ["Hello", ",", " world", "!", " This", " is", " a", " test", ".", " Done"]
 DEFECTS = {
@@ -89,6 +91,9 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:
         body = json.loads(self.rfile.read(int(self.headers["content-length"])))
+        if self.path == "/v1/chat/completions":
+            self._send(*answer(body, self.defect))
+            return
         if self.path != "/v1/completions":  # as real servers (and FastAPI's default body) answer
             self._send(404, b'{"detail":"Not Found"}', "application/json")
             return
