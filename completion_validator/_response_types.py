@@ -118,7 +118,7 @@ CHAT = ResponseType(
     spec_components=("CreateChatCompletionResponse", "CreateChatCompletionStreamResponse"),
     screen="",
     assembler="completion_validator._chat_stream:ChatAssembler",
-    strategies="",
+    strategies="completion_validator.chat_strategies",
 )
 
 RESPONSE_TYPES: dict[str, ResponseType] = {entry.name: entry for entry in (COMPLETION, CHAT)}

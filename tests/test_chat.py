@@ -7,10 +7,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
 
 from completion_validator import is_valid, iter_errors, iter_stream_errors
 from completion_validator._chat_stream import ChatAssembler
 from completion_validator._response_types import detect
+from completion_validator.chat_strategies import chat_completions, chat_streams
 from completion_validator.testing import CompletionAssertionError, assert_valid_completion
 from tests.cli_helpers import cli
 
@@ -118,3 +120,16 @@ def test_a_chat_stream_failing_on_every_chunk_is_checked_to_its_end() -> None:
     found = list(iter_stream_errors(capture))
     assert [error.keyword for error in found].count("enum") == 2_000  # the role, in every chunk
     assert {error.keyword for error in found} == {"enum", "stream-finish-reason"}
+
+
+@settings(max_examples=60, deadline=None)
+@given(chat_completions())
+def test_every_drawn_chat_completion_is_valid(payload: dict[str, Any]) -> None:
+    assert list(iter_errors(payload)) == []
+    assert list(iter_errors(json.loads(json.dumps(payload)), schema="chat", forbid_unknown_fields=True)) == []
+
+
+@settings(max_examples=40, deadline=None)
+@given(chat_streams(n=2, include_usage=True))
+def test_every_drawn_chat_stream_is_valid(capture: str) -> None:
+    assert list(iter_stream_errors(capture)) == []
