@@ -12,6 +12,7 @@ import inspect
 import re
 from pathlib import Path
 
+from completion_validator._response_types import response_type
 from completion_validator._rules import RULES, Rule
 from tests.conftest import REPO
 from tests.docs import run_shell
@@ -88,7 +89,8 @@ def render(work: Path) -> str:
     for scope, (title, description) in _SCOPES.items():
         lines += ["", f"## {title}", "", description, ""]
         for rule in (rule for rule in RULES.values() if rule.scope == scope):
-            lines += [f"### `{rule.id}`", "", f"{rule.severity.capitalize()}. {rule.rationale}", ""]
+            applies = " and ".join(f"{response_type(name).label}s" for name in rule.response_types)
+            lines += [f"### `{rule.id}`", "", f"{rule.severity.capitalize()}, for {applies}. {rule.rationale}", ""]
             details = _details(rule)
             if details:
                 lines += [re.sub(r"\s*\n\s*", " ", paragraph) for paragraph in details.split("\n\n")]

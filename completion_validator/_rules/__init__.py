@@ -164,7 +164,16 @@ def stream_rule(
 
     def register(check: _StreamCheckType) -> _StreamCheckType:
         check.rule_id, check.severity = rule_id, severity
-        RULES[rule_id] = Rule(rule_id, severity, "stream", _rationale(check), None, check, always=always)
+        RULES[rule_id] = Rule(
+            rule_id,
+            severity,
+            "stream",
+            _rationale(check),
+            None,
+            check,
+            always=always,
+            response_types=("completion", "chat"),
+        )
         return check
 
     return register
