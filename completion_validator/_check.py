@@ -162,9 +162,7 @@ def _rule_findings(
     selected = settings.selected_rules()
     if selected and not rules_silent:
         found.extend(
-            run_rules(
-                examined.view, selected, chunk=chunk, lenient=settings.lenient, response_type=settings.response_type
-            )
+            run_rules(examined.view, selected, chunk=chunk, lenient=settings.lenient, response_type=settings.typed)
         )
     found = in_document_order(payload, found)
     if found and not chunk:

@@ -49,10 +49,15 @@ class Settings:
         return DEFAULT if self.response_type == AUTO else self.response_type
 
     def for_document(self, value: object) -> Settings:
-        """These settings for one document: under `auto`, with the type the document is (`detect`)."""
+        """These settings for one document: under `auto`, with the type the document is (`detect`).
+
+        A document of the default type keeps these very settings (`typed` already names it), so
+        a log of text completions pays no lookup per line.
+        """
         if self.response_type != AUTO:
             return self
-        return _typed(self, detect(value))
+        kind = detect(value)
+        return self if kind == DEFAULT else _typed(self, kind)
 
     def selected_rules(self) -> frozenset[str]:
         """The ids of the rules to run (raises `UnknownRule` for an id that names none)."""
