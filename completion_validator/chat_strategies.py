@@ -140,7 +140,8 @@ def chat_streams(draw: st.DrawFn, *, n: int = 1, include_usage: bool = False, to
                 send(index, {"content": piece})
         send(index, {}, choice["finish_reason"])
     if include_usage:
-        prompt, completion = draw(st.integers(0, 10_000)), draw(st.integers(0, 10_000))
+        # a prompt is at least one token: all zeros would be a placeholder (usage-zero)
+        prompt, completion = draw(st.integers(1, 10_000)), draw(st.integers(0, 10_000))
         usage = {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion}
         events.append({**head, "choices": [], "usage": usage})
     body = "".join(f"data: {json.dumps(event, ensure_ascii=False)}\n\n" for event in events)

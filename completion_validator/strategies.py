@@ -106,8 +106,11 @@ def _logprobs(draw: st.DrawFn, *, lenient: bool, size: int | None = None) -> dic
         offsets.append(position)
         position += len(word)
     token_logprobs: list[float | None] = [draw(negative) for _ in words]
+    # The alternatives at a position list the chosen token too, with its own log-probability (as OpenAI does).
     top_logprobs: list[dict[str, float] | None] = [
-        draw(st.dictionaries(tokens, negative, min_size=1, max_size=3)) for _ in words
+        {**draw(st.dictionaries(tokens, negative, max_size=2)), word: value}
+        for word, value in zip(words, token_logprobs, strict=True)
+        if value is not None
     ]
     if lenient and words and draw(st.booleans()):  # echo: the first prompt token has no log probability
         token_logprobs[0], top_logprobs[0] = None, None
@@ -119,7 +122,8 @@ def _usage(draw: st.DrawFn, *, lenient: bool) -> dict[str, Any] | None:
     if lenient and draw(st.integers(0, 9)) == 0:
         return None
     facts = _schema_facts()
-    prompt, completion = draw(st.integers(0, 100_000)), draw(st.integers(0, 100_000))
+    # A prompt is at least one token: a usage of all zeros is a placeholder (`usage-zero`).
+    prompt, completion = draw(st.integers(1, 100_000)), draw(st.integers(0, 100_000))
     usage: dict[str, Any] = {
         "prompt_tokens": prompt,
         "completion_tokens": completion,
@@ -271,6 +275,10 @@ FaultKind = Literal[
     "text-offset-order",
     "created-plausible",
     "id-empty",
+    "logprobs-tokens-text",
+    "text-offset-token",
+    "top-logprob-chosen",
+    "usage-zero",
 ]
 FAULTS: tuple[str, ...] = FaultKind.__args__  # type: ignore[attr-defined]
 
@@ -289,12 +297,19 @@ def faulty_completions(*, fault: str | None = None) -> st.SearchStrategy[tuple[d
 def _faulty(draw: st.DrawFn, fault: str | None) -> tuple[dict[str, Any], Fault]:
     kind = fault if fault is not None else draw(st.sampled_from(FAULTS))
     needs_two = kind == "choice-index-unique"
-    needs_tokens = kind in ("logprobs-lengths", "logprob-positive", "text-offset-order")
+    needs_tokens = kind in (
+        "logprobs-lengths",
+        "logprob-positive",
+        "text-offset-order",
+        "logprobs-tokens-text",
+        "text-offset-token",
+        "top-logprob-chosen",
+    )
     payload = draw(
         completions(
             forbid_unknown_fields=True,
             n=2 if needs_two else draw(st.integers(1, 3)),
-            logprobs=True if needs_tokens else None,
+            logprobs=True if needs_tokens else False if kind == "usage-zero" else None,
             usage=True if kind.startswith("usage") or kind == "required" else None,
         )
     )
@@ -355,9 +370,9 @@ def _plant(kind: str, payload: dict[str, Any], draw: st.DrawFn) -> Fault:
         return Fault(kind, kind, ("choices", 0, "logprobs", "text_offset"))
     if kind == "logprob-positive":
         logprobs = choice["logprobs"]
+        logprobs["text_offset"] = [*logprobs["text_offset"], _next_offset(logprobs)]
         logprobs["tokens"], logprobs["token_logprobs"] = [*logprobs["tokens"], "x"], [*logprobs["token_logprobs"], 0.5]
-        logprobs["top_logprobs"] = [*logprobs["top_logprobs"], {"x": -0.1}]
-        logprobs["text_offset"] = [*logprobs["text_offset"], (logprobs["text_offset"] or [0])[-1] + 1]
+        logprobs["top_logprobs"] = [*logprobs["top_logprobs"], {"y": -0.1}]
         choice["text"] += "x"
         return Fault(kind, kind, ("choices", 0, "logprobs", "token_logprobs", len(logprobs["tokens"]) - 1))
     if kind == "text-offset-order":
@@ -369,12 +384,47 @@ def _plant(kind: str, payload: dict[str, Any], draw: st.DrawFn) -> Fault:
             choice["text"] = "ab"
         offsets[-1] = offsets[-2] - 1
         logprobs["text_offset"] = offsets
+        del logprobs["tokens"]  # with tokens, an offset out of order is also one not at its token (text-offset-token)
         return Fault(kind, kind, ("choices", 0, "logprobs", "text_offset", len(offsets) - 1), "warning")
+    if kind in ("logprobs-tokens-text", "text-offset-token", "top-logprob-chosen"):
+        return _plant_untruth(kind, choice)
+    if kind == "usage-zero":
+        payload["usage"] = {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0}
+        choice["text"] = choice["text"] or "Hello"
+        return Fault(kind, kind, ("usage",))
     if kind == "created-plausible":
         payload["created"] *= 1000
         return Fault(kind, kind, ("created",), "warning")
     payload["id"] = ""
     return Fault(kind, "id-empty", ("id",), "warning")
+
+
+def _next_offset(logprobs: dict[str, Any]) -> int:
+    """Where a token added after the last one starts: the last offset plus the last token's length."""
+    if not logprobs["tokens"]:
+        return 0
+    return int(logprobs["text_offset"][-1]) + len(logprobs["tokens"][-1])
+
+
+def _plant_untruth(kind: str, choice: dict[str, Any]) -> Fault:
+    """Logprobs that lie about the text: a token it lacks, an offset not at its token, two values for one token."""
+    logprobs = choice["logprobs"]
+    after = _next_offset(logprobs)
+    logprobs["text_offset"] = [*logprobs["text_offset"], after, after + 1]
+    logprobs["tokens"] = [*logprobs["tokens"], "!", "?"]
+    logprobs["token_logprobs"] = [*logprobs["token_logprobs"], -0.25, -0.5]
+    logprobs["top_logprobs"] = [*logprobs["top_logprobs"], {"!": -0.25}, {"?": -0.5}]
+    choice["text"] += "!?"
+    where = ("choices", 0, "logprobs")
+    count = len(logprobs["tokens"])
+    if kind == "logprobs-tokens-text":
+        choice["text"] = choice["text"][:-1] + "."  # the last token is "?" where the text says "."
+        return Fault(kind, kind, (*where, "tokens", count - 1))
+    if kind == "text-offset-token":
+        logprobs["text_offset"][-1] += 1000  # no way of counting makes "!" a thousand long
+        return Fault(kind, kind, (*where, "text_offset", count - 1))
+    logprobs["top_logprobs"][-1]["?"] = -2.0
+    return Fault(kind, kind, (*where, "top_logprobs", count - 1, "?"))
 
 
 def _parts(path: str) -> InstancePath:

@@ -69,8 +69,8 @@ def test_no_rule_id_is_also_a_non_rule_keyword() -> None:
     ("select", "ignore", "expected"),
     [
         (None, [], set(ALL_RULES)),
-        (["usage"], [], {"usage-total", "usage-negative", "usage-details"}),
-        (["usage", "id-empty"], ["usage-total"], {"usage-negative", "usage-details", "id-empty"}),
+        (["usage"], [], {"usage-total", "usage-negative", "usage-details", "usage-zero"}),
+        (["usage", "id-empty"], ["usage-total"], {"usage-negative", "usage-details", "usage-zero", "id-empty"}),
         (None, ["stream"], {rule.id for rule in RULES.values() if rule.scope != "stream"}),
     ],
 )

@@ -195,13 +195,19 @@ def test_cases(case: dict[str, Any]) -> None:
         assert_walk_sound(parsed(data), settings_)
 
 
+def _has_tokens(data: bytes) -> bool:
+    """Whether a document has logprobs tokens: the scanner leaves those to the Python screen, which asks
+    whether they spell the text (R_TOKEN), so it is not sure of them by design."""
+    return b'"tokens"' in data
+
+
 @pytest.mark.parametrize("path", EXAMPLES, ids=lambda path: str(path.relative_to(REPO / "tests/examples")))
 def test_example_files(path: Path) -> None:
     data = path.read_bytes()
     for name, settings_ in PROFILES.items():
         verdict = assert_sound(data, settings_)
         walked = assert_walk_sound(parsed(data), settings_)
-        if name == "strict" and reference_clean(data, settings_):
+        if name == "strict" and reference_clean(data, settings_) and not _has_tokens(data):
             assert verdict, "a clean example the scanner is not sure of"
             assert walked, "a clean example the walker is not sure of"
 
@@ -264,7 +270,7 @@ def test_generated_clean_documents_are_seen_clean(document: dict[str, Any], styl
     for name, settings_ in PROFILES.items():
         verdict = assert_sound(data, settings_)
         walked = assert_walk_sound(document, settings_)
-        if name == "strict" and reference_clean(data, settings_):
+        if name == "strict" and reference_clean(data, settings_) and not _has_tokens(data):
             assert verdict
             assert walked
 
@@ -461,7 +467,12 @@ def test_stream_example_events(path: Path) -> None:
         data = event.data.encode("utf-8")
         for name, settings_ in PROFILES.items():
             verdict = assert_chunk_sound(data, settings_)
-            if name == "strict" and path.parent.name == "valid" and reference_clean(data, settings_, chunk=True):
+            if (
+                name == "strict"
+                and path.parent.name == "valid"
+                and reference_clean(data, settings_, chunk=True)
+                and not _has_tokens(data)
+            ):
                 assert verdict, f"a clean chunk the scanner is not sure of: {event.data[:200]}"
 
 

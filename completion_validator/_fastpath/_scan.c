@@ -30,13 +30,15 @@ enum {
 enum {
     R_NONE = 0, R_ROOT, R_CREATED, R_ID, R_USAGE, R_PROMPT, R_COMPLETION, R_TOTAL,
     R_DETAILS_PROMPT, R_DETAILS_COMPLETION, R_DETAIL_COUNT, R_CHOICES, R_CHOICE, R_INDEX, R_LOGPROBS,
-    R_LOGPROB_ARRAY, R_OFFSET, R_ROLES
+    R_LOGPROB_ARRAY, R_OFFSET, R_TOKEN, R_ROLES
 };
 
-/* Roles whose value the screen needs as an integer: any other kind of value is for the rules. */
+/* Roles whose value the screen needs as an integer: any other kind of value is for the rules.
+   R_TOKEN (a logprobs token) is always for the rules: whether the tokens spell the text is a
+   question for the Python screen (`choice_is_true`), so a document with tokens is "not sure". */
 #define COUNTED(role) \
     ((role) == R_CREATED || (role) == R_INDEX || (role) == R_PROMPT || (role) == R_COMPLETION || \
-     (role) == R_TOTAL || (role) == R_DETAIL_COUNT || (role) == R_OFFSET)
+     (role) == R_TOTAL || (role) == R_DETAIL_COUNT || (role) == R_OFFSET || (role) == R_TOKEN)
 
 #define NO_NODE (-1)
 #define CLOSED (-2)
@@ -507,6 +509,7 @@ static int close_role(Scan *s, int role) {
     case R_USAGE:
         if (!(s->prompt_seen && s->completion_seen && s->total_seen)) return 0;
         if (s->total != s->prompt + s->completion) return 0;
+        if (s->total == 0) return 0; /* usage-zero: the rules look at the choices' text */
         return s->details_prompt_max <= s->prompt && s->details_completion_max <= s->completion;
     case R_CHOICES:
         if (s->n_choices == 1) return sc->chunk || s->indexes[0] == 0 || s->indexes[0] == UNKNOWN_INDEX;
@@ -1278,6 +1281,7 @@ PyMODINIT_FUNC PyInit__scan(void) {
         {"R_DETAILS_PROMPT", R_DETAILS_PROMPT}, {"R_DETAILS_COMPLETION", R_DETAILS_COMPLETION},
         {"R_DETAIL_COUNT", R_DETAIL_COUNT}, {"R_CHOICES", R_CHOICES}, {"R_CHOICE", R_CHOICE}, {"R_INDEX", R_INDEX},
         {"R_LOGPROBS", R_LOGPROBS}, {"R_LOGPROB_ARRAY", R_LOGPROB_ARRAY}, {"R_OFFSET", R_OFFSET},
+        {"R_TOKEN", R_TOKEN},
         {"NO_NODE", NO_NODE}, {"CLOSED", CLOSED}, {"MAX_DEPTH", MAX_DEPTH}, {"MAX_OTHER_KEYS", MAX_OTHER_KEYS},
         {"MAX_CHOICES", MAX_CHOICES}, {"MAX_PROPS", MAX_PROPS}, {"MAX_INT_DIGITS", MAX_INT_DIGITS},
         {"MAX_FAILURES", MAX_FAILURES}, {"WALK_BUDGET", WALK_BUDGET}, {"FAIL_TYPE", FAIL_TYPE}, {"FAIL_ENUM", FAIL_ENUM},

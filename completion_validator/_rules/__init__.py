@@ -260,6 +260,9 @@ def wanted(finding: Finding, selected: frozenset[str]) -> bool:
 from completion_validator._rules import response  # noqa: E402, F401
 
 # isort: split
+from completion_validator._rules import truth  # noqa: E402, F401
+
+# isort: split
 from completion_validator._rules import chat  # noqa: E402, F401
 
 # isort: split

@@ -21,6 +21,7 @@ import time
 from typing import Any, Final
 
 from completion_validator._rules.response import EARLIEST_CREATED, LOGPROB_ARRAYS, ONE_DAY
+from completion_validator._rules.truth import choice_is_true
 
 ITEMS = "[]"  # a path step: every item of an array
 
@@ -41,6 +42,7 @@ SCANNER_ROLES: Final[dict[tuple[str, ...], str]] = {
     ("choices", ITEMS, "logprobs"): "R_LOGPROBS",
     **{("choices", ITEMS, "logprobs", name): "R_LOGPROB_ARRAY" for name in LOGPROB_ARRAYS},
     ("choices", ITEMS, "logprobs", "text_offset", ITEMS): "R_OFFSET",
+    ("choices", ITEMS, "logprobs", "tokens", ITEMS): "R_TOKEN",
 }
 
 
@@ -62,7 +64,7 @@ def passes_screen(payload: dict[str, Any], *, chunk: bool = False) -> bool:
         if type(choice) is not dict or type(choice.get("index")) is not int or (not chunk and choice["index"] != 0):
             return False
         logprobs = choice.get("logprobs")
-        return logprobs is None or _logprobs_pass(logprobs)
+        return logprobs is None or (_logprobs_pass(logprobs) and choice_is_true(choice, chunk=chunk))
     if not choices:
         return True
     if set(map(type, choices)) != {dict}:
@@ -72,7 +74,10 @@ def passes_screen(payload: dict[str, Any], *, chunk: bool = False) -> bool:
         return False
     if len(set(indexes)) != len(indexes) or (not chunk and sorted(indexes) != list(range(len(indexes)))):
         return False
-    return all(choice.get("logprobs") is None or _logprobs_pass(choice["logprobs"]) for choice in choices)
+    return all(
+        choice.get("logprobs") is None or (_logprobs_pass(choice["logprobs"]) and choice_is_true(choice, chunk=chunk))
+        for choice in choices
+    )
 
 
 def _usage_passes(usage: object) -> bool:
@@ -80,6 +85,8 @@ def _usage_passes(usage: object) -> bool:
         return False
     prompt, completion, total = usage.get("prompt_tokens"), usage.get("completion_tokens"), usage.get("total_tokens")
     if type(prompt) is not int or type(completion) is not int or type(total) is not int or total != prompt + completion:
+        return False
+    if total == 0:  # usage-zero looks at the choices' text
         return False
     if len(usage) == 3:
         return True

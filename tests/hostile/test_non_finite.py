@@ -39,6 +39,7 @@ FLOAT = {"+inf": float("inf"), "-inf": float("-inf"), "nan": float("nan")}
 def _payload(place: str, value: object) -> dict[str, Any]:
     payload: dict[str, Any] = copy.deepcopy(VALID)
     payload["choices"][0]["logprobs"] = copy.deepcopy(_LOGPROBS)
+    payload["choices"][0]["text"] = "a"  # what the token spells
     target: Any = payload
     *parents, last = PLACES[place]
     for part in parents:
