@@ -37,6 +37,8 @@ def test_the_concepts_each_have_a_file() -> None:
         "chat-finish-reason.schema.json",
         "chat-moderation.schema.json",
         "service-tier.schema.json",
+        # the body of a 4xx or 5xx answer, which the probe holds non-2xx answers to
+        "error-response.schema.json",
     }
 
 

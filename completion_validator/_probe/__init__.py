@@ -58,13 +58,15 @@ def run(config: ProbeConfig, reporter: Reporter) -> Summary:
     summary = Summary()
     selected = config.settings.selected_rules()
     endpoint = response_type(config.settings.typed).endpoint
+    seen_ids: dict[str, str] = {}  # each answer's id, to the case that got it: ids identify one completion
     for case in config.cases:
         name = f"{case.name}.{'sse' if case.streamed else 'json'}"
         result = FileResult(name)
         summary.files.append(result)
         request = {"model": config.model, **case.body}
         try:
-            answer = post(config.base_url, endpoint, request, api_key=config.api_key, timeout=config.timeout)
+            sent = case.raw if case.raw is not None else request
+            answer = post(config.base_url, endpoint, sent, api_key=config.api_key, timeout=config.timeout)
         except Unreachable as error:
             result.read_problems += 1
             reporter.finding(Finding(None, "io", f"{case.name}: {error}", file=name))
@@ -88,7 +90,7 @@ def run(config: ProbeConfig, reporter: Reporter) -> Summary:
             reporter.finding(Finding(None, "io", _not_found(config, endpoint, len(config.cases) - 1), file=name))
             reporter.file(result)
             break
-        for report in _check(case, request, answer, config.settings, selected):
+        for report in _check(case, request, answer, config.settings, selected, seen_ids):
             result.add(report)
             for finding in report.findings:
                 reporter.finding(replace(finding, file=name))
@@ -109,22 +111,31 @@ def _not_found(config: ProbeConfig, endpoint: str, rest: int) -> str:
 
 
 def _check(
-    case: Case, request: dict[str, Any], answer: Answer, settings: Settings, selected: frozenset[str]
+    case: Case,
+    request: dict[str, Any],
+    answer: Answer,
+    settings: Settings,
+    selected: frozenset[str],
+    seen_ids: dict[str, str],
 ) -> Iterator[Report]:
     """The file checker's reports on the body (for a 200 answer), then one of the probe rules' findings.
 
     A streamed answer's findings come in batches as they are found, as the command's do, and its
     chunks are read one at a time: memory does not grow with the events of a long stream.
+    `seen_ids` holds the ids of the answers before (the id rule compares), and gets this one's.
     """
     problems: list[Finding] = []
-    outcome = Outcome(case, request, answer.status, answer.content_type, framing=answer.framing)
+    outcome = Outcome(
+        case, request, answer.status, answer.content_type, framing=answer.framing, earlier_ids=dict(seen_ids)
+    )
     is_stream = "event-stream" in answer.content_type or looks_like_sse(answer.body)
     body: Any = None
     if not is_stream:
         text = answer.body.decode("utf-8", "replace")
         try:
             body = json.loads(text)
-        except ValueError:  # a gateway's HTML page, a proxy's plain text: say what came back
+            outcome.body, outcome.body_is_json = body, True
+        except (ValueError, RecursionError):  # a gateway's HTML page, a proxy's plain text: say what came back
             problems.append(Finding(None, "parse", f"HTTP {answer.status} with a body that is not JSON: {text[:80]!r}"))
     if answer.status == 200 and not problems:
         from completion_validator._fastpath._judge import judge
@@ -144,11 +155,15 @@ def _check(
             if chunk is not None:
                 assembler.add(chunk)
                 outcome.usage_chunks += chunk.get("choices") == [] and isinstance(chunk.get("usage"), Mapping)
+                outcome.unasked_usage_chunks += bool(chunk.get("choices")) and chunk.get("usage") is not None
         outcome.response = assembler.result()
     elif isinstance(body, dict):
         outcome.response = body if "choices" in body else None
         outcome.error_body = body.get("error")
     yield tally_findings([*problems, *run_probe_rules(outcome, selected, settings.typed)])
+    answer_id = (outcome.response or {}).get("id")
+    if answer.status == 200 and isinstance(answer_id, str) and answer_id:
+        seen_ids.setdefault(answer_id, case.name)
 
 
 def _save(folder: Path, name: str, request: dict[str, Any], answer: Answer) -> None:

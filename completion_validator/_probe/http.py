@@ -147,8 +147,8 @@ class _Watchdog:
                 self._socket.shutdown(socket.SHUT_RDWR)
 
 
-def post(base_url: str, path: str, body: dict[str, Any], *, api_key: str | None, timeout: float) -> Answer:
-    """POST `body` as JSON to `base_url + path`; the whole answer must come within `timeout` seconds."""
+def post(base_url: str, path: str, body: dict[str, Any] | bytes, *, api_key: str | None, timeout: float) -> Answer:
+    """POST `body` as JSON (bytes: as they are) to `base_url + path`; the whole answer must come within `timeout` s."""
     try:
         url = check_base_url(base_url.rstrip("/") + path)
         key = check_api_key(api_key, "--api-key")
@@ -175,7 +175,7 @@ def post(base_url: str, path: str, body: dict[str, Any], *, api_key: str | None,
         try:
             connection.connect()  # within the socket's own timeout, which is the whole deadline
             watchdog.watch(connection.sock)
-            connection.request("POST", target, json.dumps(body), headers)
+            connection.request("POST", target, body if isinstance(body, bytes) else json.dumps(body), headers)
             response = connection.getresponse()
             read_body(response, content)
             framing = None

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from completion_validator._probe.cases import Case
@@ -21,6 +21,10 @@ class Outcome:
     usage_chunks: int = 0  # a stream's include_usage chunks (choices: [] and a usage object)
     error_body: Any = None  # the body's `error` member, when it has one
     framing: str | None = None  # how the HTTP framing of the answer broke, if it did
+    body: Any = None  # the JSON body as read (an error document, for a non-2xx answer); None for a stream
+    body_is_json: bool = False  # whether the body was read as JSON at all
+    unasked_usage_chunks: int = 0  # chunks with choices that carry a usage nobody asked for
+    earlier_ids: dict[str, str] = field(default_factory=dict)  # ids of the answers before, to the case that got each
 
     @property
     def streamed(self) -> bool:

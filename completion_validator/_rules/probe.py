@@ -72,8 +72,21 @@ def _completion_tokens(outcome: Outcome) -> int | None:
 
 
 def _prompts(request: Mapping[str, Any]) -> int:
+    """How many prompts a request sends: a list of strings or of token lists is one each; one token list is one."""
     prompt = request.get("prompt")
-    return len(prompt) if isinstance(prompt, list) and all(isinstance(part, str) for part in prompt) else 1
+    if isinstance(prompt, list) and prompt and all(isinstance(part, str | list) for part in prompt):
+        return len(prompt)
+    return 1
+
+
+def _least_prompt_tokens(request: Mapping[str, Any]) -> int:
+    """The fewest tokens the request's prompts can take: one a prompt, or the ids it lists."""
+    prompt = request.get("prompt")
+    if isinstance(prompt, list) and prompt and all(isinstance(part, int) for part in prompt):
+        return len(prompt)
+    if isinstance(prompt, list) and prompt and all(isinstance(part, list) for part in prompt):
+        return sum(max(len(part), 1) for part in prompt)
+    return _prompts(request)
 
 
 def _token_limit(request: Mapping[str, Any]) -> Any:
@@ -83,18 +96,98 @@ def _token_limit(request: Mapping[str, Any]) -> Any:
 
 @probe_rule("probe-max-tokens", "error")
 def max_tokens(outcome: Outcome) -> Iterator[Finding]:
-    """No more tokens are generated than max_tokens allows (for every choice of every prompt)."""
+    """No more tokens are generated than max_tokens allows for each choice returned; with max_tokens 0, no text.
+
+    The allowance counts the choices the server returned, not the n it was asked for: a server
+    that ignores n and returns one long choice is held to one choice's worth.
+    """
     limit, count = _token_limit(outcome.request), _completion_tokens(outcome)
-    if outcome.status != 200 or not isinstance(limit, int) or count is None:
+    if outcome.status != 200 or not isinstance(limit, int) or isinstance(limit, bool):
         return
-    allowed = limit * outcome.request.get("n", 1) * _prompts(outcome.request)
-    if count > allowed:
+    returned = len(outcome.choices())
+    if count is not None:
+        allowed = limit * (returned or outcome.request.get("n", 1) * _prompts(outcome.request))
+        if count > allowed:
+            yield finding(
+                ("usage", "completion_tokens"),
+                f"{count} tokens generated for {returned} choice(s); max_tokens {limit} allows {allowed}",
+                f"<= {allowed}",
+                count,
+            )
+    if limit == 0 and not outcome.request.get("echo"):
+        for position, choice in enumerate(outcome.choices()):
+            path, text = _text(position, choice)
+            if isinstance(text, str) and text:
+                yield finding(path, "max_tokens is 0, but the choice has text", "''", text[:60])
+
+
+@probe_rule("probe-usage-plausible", "error")
+def usage_plausible(outcome: Outcome) -> Iterator[Finding]:
+    """Usage counts what the answer shows: every choice that finished "length" used max_tokens; every prompt is a token.
+
+    A server that counts one choice's tokens for n choices (llama.cpp reports 4 completion
+    tokens for four choices that each stopped at max_tokens 4), or no prompt tokens at all,
+    bills wrongly. A single choice that finished "length" short of max_tokens is its
+    finish_reason's finding (probe-finish-stop), unless usage counts no tokens at all.
+    """
+    usage = (outcome.response or {}).get("usage")
+    if outcome.status != 200 or not isinstance(usage, Mapping):
+        return
+    limit, count, choices = _token_limit(outcome.request), _completion_tokens(outcome), outcome.choices()
+    if (
+        isinstance(limit, int)
+        and not isinstance(limit, bool)
+        and limit > 0
+        and count is not None
+        and (len(choices) > 1 or count == 0)  # one choice short of max_tokens: its finish_reason (probe-finish-stop)
+        and all(choice.get("finish_reason") == "length" for choice in choices)
+        and count < limit * len(choices)
+    ):
         yield finding(
             ("usage", "completion_tokens"),
-            f"{count} tokens generated, max_tokens allows {allowed}",
-            f"<= {allowed}",
+            f'completion_tokens is {count}, but all {len(choices)} choice(s) finished "length" at max_tokens '
+            f"{limit}: at least {limit * len(choices)} tokens were generated",
+            f">= {limit * len(choices)}",
             count,
         )
+    prompt_tokens, least = usage.get("prompt_tokens"), _least_prompt_tokens(outcome.request)
+    if isinstance(prompt_tokens, int) and not isinstance(prompt_tokens, bool) and prompt_tokens < least:
+        yield finding(
+            ("usage", "prompt_tokens"),
+            f"prompt_tokens is {prompt_tokens}, but the request's prompt takes at least {least}",
+            f">= {least}",
+            prompt_tokens,
+        )
+
+
+@probe_rule("probe-finish-stop", "error")
+def finish_stop(outcome: Outcome) -> Iterator[Finding]:
+    """A choice that ended before max_tokens does not say "length": a stop sequence or the end of text ended it.
+
+    Checked where usage tells one choice's tokens: one prompt, one choice, no echo.
+    """
+    limit, count, choices = _token_limit(outcome.request), _completion_tokens(outcome), outcome.choices()
+    if (
+        outcome.status != 200
+        or outcome.request.get("echo")
+        or len(choices) != 1
+        or _prompts(outcome.request) != 1
+        or not isinstance(limit, int)
+        or count is None
+        or count == 0  # no tokens at all beside a finished choice: the usage lies (probe-usage-plausible)
+        or count >= limit
+        or choices[0].get("finish_reason") != "length"
+    ):
+        return
+    stops = outcome.request.get("stop")
+    why = " (a stop sequence was requested)" if stops else ""
+    yield finding(
+        ("choices", 0, "finish_reason"),
+        f'finish_reason is "length", but only {count} of max_tokens {limit} tokens were generated: '
+        f'something else ended it{why}, so "stop"',
+        "'stop'",
+        "length",
+    )
 
 
 @probe_rule("probe-finish-length", "error")
@@ -150,6 +243,93 @@ def stream_usage(outcome: Outcome) -> Iterator[Finding]:
         )
 
 
+@probe_rule("probe-stream-usage-unasked", "warning")
+def stream_usage_unasked(outcome: Outcome) -> Iterator[Finding]:
+    """Without stream_options.include_usage, chunks carry no usage: the spec sends it only when asked.
+
+    A warning: a client that ignores it is unharmed, and an all-zero one is an error of its own
+    (usage-zero). LiteLLM puts a usage on every chunk.
+    """
+    options = outcome.request.get("stream_options")
+    asked = isinstance(options, Mapping) and options.get("include_usage")
+    if outcome.status == 200 and outcome.streamed and not asked and outcome.unasked_usage_chunks:
+        yield finding(
+            ("usage",),
+            f"{outcome.unasked_usage_chunks} chunk(s) with choices carry a usage, but include_usage was not asked for",
+            "no usage",
+        )
+
+
+@probe_rule("probe-error-body", "error")
+def error_body(outcome: Outcome) -> Iterator[Finding]:
+    """An answer that is not 2xx carries the spec's ErrorResponse: {"error": {"message", "type", "param", "code"}}.
+
+    Each member is checked against `schemas/error-response.schema.json` and reported at its
+    own path, with what the server said: vLLM sends `code` as a number, LiteLLM `type: null`.
+    """
+    if outcome.status < 400 or not outcome.body_is_json:
+        return
+    from completion_validator._rules.error_body import error_body_problems
+
+    yield from error_body_problems(outcome.status, outcome.body)
+
+
+@probe_rule("probe-id-unique", "error")
+def id_unique(outcome: Outcome) -> Iterator[Finding]:
+    """Each answer has its own id: the spec calls it a unique identifier for the completion."""
+    answer_id = (outcome.response or {}).get("id")
+    if outcome.status == 200 and isinstance(answer_id, str) and answer_id in outcome.earlier_ids:
+        yield finding(
+            ("id",),
+            f"id {answer_id!r} was already the id of the answer to {outcome.earlier_ids[answer_id]}",
+            "a new id",
+            answer_id,
+        )
+
+
+@probe_rule("probe-echo-unasked", "error", response_types=COMPLETION)
+def echo_unasked(outcome: Outcome) -> Iterator[Finding]:
+    """Without echo, the text is the completion alone: it does not start with the prompt."""
+    prompt = outcome.request.get("prompt")
+    if outcome.status != 200 or outcome.request.get("echo") or not isinstance(prompt, str) or len(prompt) < 8:
+        return
+    for position, choice in enumerate(outcome.choices()):
+        text = choice.get("text")
+        if isinstance(text, str) and text.startswith(prompt):
+            yield finding(
+                ("choices", position, "text"),
+                f"echo was not requested, but the text starts with the prompt {prompt!r}",
+                "the completion alone",
+                text[:60],
+            )
+
+
+@probe_rule("probe-text-offset", "error", response_types=COMPLETION)
+def text_offset(outcome: Outcome) -> Iterator[Finding]:
+    """The first text_offset is where the text starts: 0 with echo; without, 0 or the prompt's length (OpenAI's).
+
+    Offsets count from the start of the prompt (OpenAI) or of the completion; any other start
+    points every token at the wrong place.
+    """
+    prompt = outcome.request.get("prompt")
+    if outcome.status != 200 or not isinstance(prompt, str):
+        return
+    echo = bool(outcome.request.get("echo"))
+    allowed = (0,) if echo else (0, len(prompt))
+    for position, choice in enumerate(outcome.choices()):
+        logprobs = choice.get("logprobs")
+        offsets = logprobs.get("text_offset") if isinstance(logprobs, Mapping) else None
+        if not isinstance(offsets, list) or not offsets or type(offsets[0]) is not int or offsets[0] in allowed:
+            continue
+        said = "0 (echo: the text starts with the prompt)" if echo else f"0 or {len(prompt)} (the prompt's length)"
+        yield finding(
+            ("choices", position, "logprobs", "text_offset", 0),
+            f"text_offset[0] is {offsets[0]}; the first token starts at {said}",
+            " or ".join(map(str, allowed)),
+            offsets[0],
+        )
+
+
 @probe_rule("probe-logprobs", "error", response_types=COMPLETION)
 def logprobs(outcome: Outcome) -> Iterator[Finding]:
     """Logprobs requested: every choice has the four legacy arrays, at most logprobs+1 alternatives a position."""
@@ -181,6 +361,15 @@ def logprobs(outcome: Outcome) -> Iterator[Finding]:
                     ("choices", position, "logprobs", "top_logprobs", item),
                     f"{len(alternatives)} alternatives for logprobs={asked} (at most {asked + 1})",
                     f"<= {asked + 1}",
+                    len(alternatives),
+                )
+                break
+            if isinstance(alternatives, Mapping) and len(alternatives) < asked:
+                yield finding(
+                    ("choices", position, "logprobs", "top_logprobs", item),
+                    f"{len(alternatives)} alternative(s) for logprobs={asked}: fewer than asked "
+                    "(distinct tokens that read the same share one key?)",
+                    f">= {asked}",
                     len(alternatives),
                 )
                 break
@@ -249,7 +438,9 @@ def _text(position: int, choice: Mapping[str, Any]) -> tuple[tuple[str | int, ..
 
 @probe_rule("probe-bad-params", "warning")
 def bad_params(outcome: Outcome) -> Iterator[Finding]:
-    """A request the API refuses (logprobs over 5, stream_options without stream) gets HTTP 4xx with an error object.
+    """A request the API refuses (logprobs over 5, best_of with stream, an unknown model, a non-JSON body) gets 4xx.
+
+    What the error body must hold is probe-error-body's.
 
     A warning: servers legitimately differ here (some clamp logprobs, some ignore stream_options).
     """
@@ -258,12 +449,10 @@ def bad_params(outcome: Outcome) -> Iterator[Finding]:
     if not 400 <= outcome.status < 500:
         yield finding(
             (),
-            f"HTTP {outcome.status} for {outcome.case.rejected_for}; OpenAI answers 400",
+            f"HTTP {outcome.status} for {outcome.case.rejected_for}; OpenAI answers {outcome.case.rejected_status}",
             "HTTP 4xx",
             outcome.status,
         )
-    elif not isinstance(outcome.error_body, Mapping | str):
-        yield finding(("error",), f"HTTP {outcome.status} without an error object", "an error object")
 
 
 def _messages(outcome: Outcome) -> Iterator[tuple[int, Mapping[str, Any]]]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 from typing import Any
 
@@ -16,7 +17,8 @@ DEFECTS = {
     "n-ignored": {"probe-choices"},
     "one-token-too-many": {"probe-max-tokens"},
 }
-HEAD = {"id": "chatcmpl-fake123", "created": 1_700_000_000}
+HEAD = {"created": 1_700_000_000}
+_IDS = itertools.count(1)  # a new id for every answer, as the spec's "unique identifier" says
 
 
 def _logprobs(tokens: list[str], top: int) -> dict[str, Any]:
@@ -71,7 +73,7 @@ def answer(body: dict[str, Any], defect: str | None) -> tuple[int, bytes, str]:
             logprobs = _logprobs(tokens, top + (defect == "chat-top-logprobs-exceeded"))
         choices.append({"index": copy, "message": message, "logprobs": logprobs, "finish_reason": finish})
     usage = {"prompt_tokens": 6, "completion_tokens": generated, "total_tokens": 6 + generated}
-    head = {**HEAD, "model": body["model"]}
+    head = {**HEAD, "id": f"chatcmpl-fake{next(_IDS)}", "model": body["model"]}
     if not body.get("stream"):
         response = {**head, "object": "chat.completion", "choices": choices, "usage": usage}
         return 200, json.dumps(response).encode(), "application/json"

@@ -1,12 +1,14 @@
 """An OpenAI-compatible /v1/completions and /v1/chat/completions on loopback, conformant unless told otherwise.
 
 It answers from the request, as OpenAI does: n choices per prompt indexed prompt by prompt,
-logprobs arrays of the right lengths, echo, stop sequences, the include_usage chunk, 400 for
-logprobs over 5 and for stream_options without stream.
+logprobs arrays of the right lengths, echo, stop sequences, the include_usage chunk, a new id
+each time, 400 (with the spec's error body) for logprobs over 5, stream_options without stream,
+best_of with stream and a body that is not JSON, 404 for a model it does not serve.
 """
 
 from __future__ import annotations
 
+import itertools
 import json
 import threading
 import time
@@ -32,15 +34,31 @@ DEFECTS = {
     "echo-first-logprob": {"probe-echo-logprobs"},
     "stop-sequence-kept": {"probe-stop"},
     "accepts-bad-params": {"probe-bad-params"},
+    # what real servers were seen to get wrong (#22), each planted alone
+    "error-code-number": {"probe-error-body"},  # vLLM: "code": 400
+    "error-detail": {"probe-error-body"},  # FastAPI's {"detail": ...} (transformers serve)
+    "usage-one-choice": {"probe-usage-plausible"},  # llama.cpp: one choice's tokens for n choices
+    "usage-zero-chunks": {"usage-zero", "probe-stream-usage-unasked", "probe-usage-plausible"},  # LiteLLM
+    "same-id": {"probe-id-unique"},
+    "echo-unasked": {"probe-echo-unasked"},
+    "start-token-listed": {"logprobs-tokens-text"},  # vLLM's echo lists <s>
+    "offsets-shifted": {"probe-text-offset"},  # llama-cpp-python: every offset one too far
+    "colliding-alternatives": {"top-logprob-chosen", "probe-logprobs"},  # vLLM: tokens that read alike
+    "length-after-stop": {"probe-finish-stop"},
+    "stream-logprobs-dropped": {"probe-logprobs"},  # LiteLLM drops logprobs from chunks
 }
+UNKNOWN_MODEL = "no-such-model"  # a model name with this in it gets 404; it serves any other
+_IDS = itertools.count(1)
 
 
-def _logprobs(tokens: list[str], k: int, start: int, first_null: bool) -> dict[str, Any]:
-    offsets, position = [], start
+def _logprobs(tokens: list[str], k: int, start: int, first_null: bool, defect: str | None) -> dict[str, Any]:
+    offsets, position = [], start + (defect == "offsets-shifted")
     for token in tokens:
         offsets.append(position)
         position += len(token)
     alternatives = [{token: -0.5, **{f"alt{i}": -1.0 - i for i in range(k)}} for token in tokens]
+    if defect == "colliding-alternatives":  # another token that reads the same took the chosen one's key
+        alternatives = [{token: -2.0} for token in tokens]
     token_logprobs: list[float | None] = [-0.5] * len(tokens)
     top: list[dict[str, float] | None] = list(alternatives)
     if first_null and tokens:
@@ -49,7 +67,9 @@ def _logprobs(tokens: list[str], k: int, start: int, first_null: bool) -> dict[s
 
 
 def _choices(body: dict[str, Any], defect: str | None) -> tuple[list[dict[str, Any]], int]:
-    prompts = body["prompt"] if isinstance(body["prompt"], list) else [body["prompt"]]
+    prompt_ids = isinstance(body["prompt"], list) and all(isinstance(part, int) for part in body["prompt"])
+    prompts = body["prompt"] if isinstance(body["prompt"], list) and not prompt_ids else [body["prompt"]]
+    prompts = ["" if not isinstance(prompt, str) else prompt for prompt in prompts]  # token ids echo as nothing here
     n = 1 if defect == "n-ignored" else body.get("n", 1)
     limit = body.get("max_tokens", 16) + (defect == "one-token-too-many")
     stops = body.get("stop") or []
@@ -61,15 +81,19 @@ def _choices(body: dict[str, Any], defect: str | None) -> tuple[list[dict[str, A
             for cut in range(len(tokens)):
                 text_so_far = "".join(tokens[: cut + 1])
                 if defect != "stop-sequence-kept" and any(stop in text_so_far for stop in stops):
-                    tokens, finish = tokens[:cut], "stop"
+                    tokens, finish = tokens[:cut], "stop" if defect != "length-after-stop" else "length"
                     break
             generated += len(tokens)
-            echo = body.get("echo") and defect != "echo-ignored"
+            unasked = defect == "echo-unasked" and limit > 0 and not stops and body.get("logprobs") is None
+            echo = (body.get("echo") and defect != "echo-ignored") or unasked
             text = (prompt if echo else "") + "".join(tokens)
             logprobs = None
             if isinstance(body.get("logprobs"), int):
-                listed = ([prompt] if echo else []) + tokens
-                logprobs = _logprobs(listed, body["logprobs"], 0, bool(echo) and defect != "echo-first-logprob")
+                listed = ([prompt] if echo and prompt else []) + tokens
+                first_null = bool(echo and prompt) and defect != "echo-first-logprob"
+                if defect == "start-token-listed" and echo:
+                    listed, first_null = ["<s>", *listed], True
+                logprobs = _logprobs(listed, body["logprobs"], 0, first_null, defect)
                 if defect == "chat-shaped-logprobs":
                     logprobs = {"content": [{"token": token, "logprob": -0.5} for token in tokens]}
             choices.append({"text": text, "index": number * n + copy, "logprobs": logprobs, "finish_reason": finish})
@@ -89,8 +113,20 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
+    def _error(self, status: int, message: str, code: str | None, param: str | None = None) -> None:
+        """The spec's error body, or what the defect makes of it."""
+        error: dict[str, Any] = {"message": message, "type": "invalid_request_error", "param": param, "code": code}
+        if self.defect == "error-code-number":
+            error["code"] = status
+        document: dict[str, Any] = {"detail": message} if self.defect == "error-detail" else {"error": error}
+        self._send(status, json.dumps(document).encode(), "application/json")
+
     def do_POST(self) -> None:
-        body = json.loads(self.rfile.read(int(self.headers["content-length"])))
+        try:
+            body = json.loads(self.rfile.read(int(self.headers["content-length"])))
+        except ValueError:
+            self._error(400, "the body is not JSON", None)
+            return
         if self.path == "/v1/chat/completions":
             self._send(*answer(body, self.defect))
             return
@@ -98,22 +134,31 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(404, b'{"detail":"Not Found"}', "application/json")
             return
         defect = self.defect
-        bad = (isinstance(body.get("logprobs"), int) and body["logprobs"] > 5) or (
-            "stream_options" in body and not body.get("stream")
+        if UNKNOWN_MODEL in str(body.get("model")):
+            self._error(404, f"The model {body.get('model')!r} does not exist", "model_not_found", "model")
+            return
+        bad = (
+            (isinstance(body.get("logprobs"), int) and body["logprobs"] > 5)
+            or ("stream_options" in body and not body.get("stream"))
+            or (body.get("best_of", 1) > 1 and body.get("stream"))
         )
         if bad and defect != "accepts-bad-params":
-            error = {"error": {"message": "invalid parameter", "type": "invalid_request_error", "code": None}}
-            self._send(400, json.dumps(error).encode(), "application/json")
+            self._error(400, "invalid parameter", None)
             return
         if defect == "html-from-a-gateway" and not body.get("stream"):
             self._send(200, b"<html><body>502 Bad Gateway</body></html>", "application/json")
             return
         if defect == "status-500-for-batch" and isinstance(body["prompt"], list):
-            self._send(500, b'{"error": {"message": "batch prompts are not supported"}}', "application/json")
+            self._error(500, "batch prompts are not supported", None)
             return
         choices, generated = _choices(body, defect)
-        head = {"id": "cmpl-fake123", "object": "text_completion", "created": 1_700_000_000, "model": body["model"]}
-        prompt_tokens = 5 * (len(body["prompt"]) if isinstance(body["prompt"], list) else 1)
+        answer_id = "cmpl-fake123" if defect == "same-id" else f"cmpl-fake{next(_IDS)}"
+        head = {"id": answer_id, "object": "text_completion", "created": 1_700_000_000, "model": body["model"]}
+        prompt = body["prompt"]
+        prompt_tokens = len(prompt) if isinstance(prompt, list) and isinstance(prompt[0], int) else 5 * len(choices)
+        prompt_tokens //= body.get("n", 1) if not isinstance(prompt, list) or isinstance(prompt[0], str) else 1
+        if defect == "usage-one-choice" and len(choices) > 1:
+            generated //= len(choices)
         usage = {
             "prompt_tokens": prompt_tokens,
             "completion_tokens": generated,
@@ -142,9 +187,13 @@ class _Handler(BaseHTTPRequestHandler):
         events = []
         for choice in choices:
             event_choice = {**choice}
+            if defect == "stream-logprobs-dropped":
+                event_choice["logprobs"] = None
             chunk: dict[str, Any] = {**head, "choices": [event_choice]}
             if include_usage:
                 chunk["usage"] = None
+            elif defect == "usage-zero-chunks":
+                chunk["usage"] = {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0}
             events.append(chunk)
         if include_usage:
             events.append({**head, "choices": [], "usage": usage})

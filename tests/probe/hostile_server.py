@@ -44,7 +44,9 @@ class Hostile:
 
 
 def _body() -> bytes:
-    return json.dumps(VALID).encode()
+    """A true answer to the probe's basic case: its one choice finished "length" at max_tokens 8."""
+    usage = {"prompt_tokens": 5, "completion_tokens": 8, "total_tokens": 13}
+    return json.dumps({**VALID, "usage": usage}).encode()
 
 
 def _answer(connection: socket.socket, behaviour: str, stop: threading.Event) -> None:
