@@ -69,6 +69,16 @@ def test_the_rules_page_is_generated_from_the_registry(tmp_path: Path) -> None:
     assert RULES_PAGE.read_text(encoding="utf-8") == generated, "UPDATE_DOCS=1 pytest tests/test_docs.py writes it"
 
 
+def test_the_conformance_page_is_generated_from_the_pinned_findings() -> None:
+    from tests.conformance_page import render as render_conformance
+
+    page = REPO / "docs" / "conformance.md"
+    generated = render_conformance()
+    if os.environ.get("UPDATE_DOCS"):
+        page.write_text(generated, encoding="utf-8")
+    assert page.read_text(encoding="utf-8") == generated, "UPDATE_DOCS=1 pytest tests/test_docs.py writes it"
+
+
 def test_ci_runs_exactly_the_readmes_test_command() -> None:
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     commands = [block.lines[0] for block in read_blocks(REPO / "README.md") if block.language == "console"]

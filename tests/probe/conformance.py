@@ -24,6 +24,7 @@ class Expected:
     title: str
     findings: dict[tuple[str, str], str]
     maybe: frozenset[tuple[str, str]]
+    notes: tuple[str, ...] = ()  # how it writes what the spec leaves open (the text_offset convention)
 
 
 def expected(server: str) -> Expected:
@@ -39,4 +40,4 @@ def expected(server: str) -> Expected:
         for case in entry.get("maybe", ()):
             maybe.add((case, entry["rule"]))
             findings.setdefault((case, entry["rule"]), entry["why"])
-    return Expected(document["server"], findings, frozenset(maybe))
+    return Expected(document["server"], findings, frozenset(maybe), tuple(document.get("notes", ())))
