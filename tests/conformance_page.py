@@ -45,9 +45,9 @@ def render() -> str:
         lines += [f"## {pinned[server].title}", ""]
         lines += [f"Note: {note}." for note in pinned[server].notes] + ([""] if pinned[server].notes else [])
         by_rule: dict[tuple[str, str], list[str]] = {}
-        for (case, rule), why in pinned[server].findings.items():
-            maybe = " (some runs)" if (case, rule) in pinned[server].maybe else ""
-            by_rule.setdefault((rule, why), []).append(f"`{case}`{maybe}")
+        for (name, rule), why in pinned[server].findings.items():
+            maybe = " (some runs)" if (name, rule) in pinned[server].maybe else ""
+            by_rule.setdefault((rule, why), []).append(f"`{name}`{maybe}")
         for (rule, why), cases in by_rule.items():
             lines.append(f"- **{rule}** on {', '.join(cases)}: {why}.")
         lines.append("")
