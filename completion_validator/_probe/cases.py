@@ -104,19 +104,19 @@ CASES: tuple[Case, ...] = (
     Case("repeat", {"prompt": PROMPT, "max_tokens": 8, "temperature": 0}, "basic again: a new id"),
     Case(
         "bad-params-logprobs",
-        {"prompt": PROMPT, "max_tokens": 1, "logprobs": 6},
+        {"prompt": PROMPT, "max_tokens": 1, "logprobs": 6, "temperature": 0},
         "logprobs over OpenAI's 5",
         rejected_for="logprobs",
     ),
     Case(
         "bad-params-stream-options",
-        {"prompt": PROMPT, "max_tokens": 1, "stream_options": {"include_usage": True}},
+        {"prompt": PROMPT, "max_tokens": 1, "stream_options": {"include_usage": True}, "temperature": 0},
         "stream_options without stream",
         rejected_for="stream-options",
     ),
     Case(
         "best-of-stream",
-        {"prompt": PROMPT, "max_tokens": 4, "best_of": 2, "stream": True},
+        {"prompt": PROMPT, "max_tokens": 4, "best_of": 2, "stream": True, "temperature": 0},
         "best_of with stream (the spec: best_of results cannot be streamed)",
         rejected_for="best_of with stream",
     ),

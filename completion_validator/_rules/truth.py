@@ -63,6 +63,11 @@ def tokens_mismatch(tokens: Sequence[str], text: str, finish_reason: object) -> 
         if start >= len(text) and finish_reason == "stop":
             return None
         if text[start : start + len(token)] != token:
+            if start < len(text) and text[start] == "\ufffd" and index and tokens[index - 1] == "":
+                return index - 1, (
+                    f"tokens[{index - 1}] is '' where the text has U+FFFD (part of a character) at character "
+                    f"{start}: the token's bytes are lost (OpenAI writes such a token as bytes:\\x..)"
+                )
             if start >= len(text):
                 return index, (
                     f"tokens[{index}] {display_value(token)} comes after the end of the text "

@@ -5,10 +5,10 @@ Run by a server's own interpreter (vLLM's, `transformers serve`'s): they have `t
 embeddings, a byte-level BPE tokenizer trained here on a few sentences, weights from a fixed
 seed: nothing downloaded, nothing committed. It talks nonsense, which is all a probe needs.
 
-The tokenizer knows the 128 ASCII bytes and no other: no token is part of a character, so
-nothing a sampled answer holds depends on how a server spells a broken UTF-8 sequence (vLLM
-writes such a token as "", OpenAI as `bytes:\\x..`), and a probe's findings are the same on
-every run.
+The tokenizer knows all 256 bytes, so some tokens are parts of characters, as with any real
+byte-level tokenizer: how a server writes such a token (vLLM: "", OpenAI: `bytes:\\x..`) and
+keys alternatives that read alike is part of what the probe sees. The probe's cases ask for
+temperature 0 or a seed, so a run's findings repeat.
 """
 
 from __future__ import annotations
@@ -30,19 +30,6 @@ CHAT_TEMPLATE = (
 )
 
 
-def _ascii_alphabet() -> list[str]:
-    """The byte-level pre-tokenizer's characters for the bytes 0-127 (GPT-2's `bytes_to_unicode`)."""
-    printable = [*range(ord("!"), ord("~") + 1)]
-    characters, extra = {}, 0
-    for byte in range(256):
-        if byte in printable or 0xA1 <= byte <= 0xAC or 0xAE <= byte <= 0xFF:
-            characters[byte] = chr(byte)
-        else:
-            characters[byte] = chr(256 + extra)
-            extra += 1
-    return [characters[byte] for byte in range(128)]
-
-
 def write(folder: Path) -> Path:
     """Write the model and its tokenizer to `folder` and return it."""
     import torch
@@ -52,7 +39,8 @@ def write(folder: Path) -> Path:
     tokenizer = Tokenizer(models.BPE(unk_token="<unk>"))
     tokenizer.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
     tokenizer.decoder = decoders.ByteLevel()
-    trainer = trainers.BpeTrainer(vocab_size=400, special_tokens=SPECIAL, initial_alphabet=_ascii_alphabet())
+    alphabet = pre_tokenizers.ByteLevel.alphabet()
+    trainer = trainers.BpeTrainer(vocab_size=400, special_tokens=SPECIAL, initial_alphabet=alphabet)
     tokenizer.train_from_iterator(SENTENCES * 4, trainer)
     bos = tokenizer.token_to_id("<s>")
     tokenizer.post_processor = processors.TemplateProcessing(single="<s> $A", special_tokens=[("<s>", bos)])
