@@ -1,24 +1,30 @@
-"""`docs/rules.md`, written from the rule registry and the example corpus.
+"""`docs/rules.md`, written from the rule registry, the example corpus and the real servers' pinned findings.
 
 Each rule's section is its id, severity, scope and docstring; a response or stream rule is shown
 breaking on the smallest file of `tests/examples` whose expectations name it, as a reader would
-run it (the file written with a heredoc, then the command and its output), so the docs test runs
-the page like any other. `UPDATE_DOCS=1 pytest tests/test_docs.py` writes it anew.
+run it (the file written with a heredoc, then the command and its output), and passing on the
+corpus file `tests/examples/passing.toml` names for it (written once, near the top), so the
+docs test runs the page like any other. A probe rule is shown with the real servers it breaks
+on and passes on (`tests/probe/expected`). `UPDATE_DOCS=1 pytest tests/test_docs.py` writes it.
 """
 
 from __future__ import annotations
 
 import inspect
 import re
+import tomllib
 from pathlib import Path
 
 from completion_validator._response_types import response_type
 from completion_validator._rules import RULES, Rule
 from tests.conftest import REPO
 from tests.docs import run_shell
+from tests.probe.conformance import SERVERS
+from tests.probe.conformance import expected as pinned_findings
 
 PAGE = REPO / "docs" / "rules.md"
 EXAMPLES = REPO / "tests" / "examples"
+PASSING = EXAMPLES / "passing.toml"
 _SCOPES = {
     "response": ("Response rules", "About one response; each stream chunk too, unless a rule needs a whole response."),
     "stream": ("Stream rules", "About a stream capture as a whole: what no single chunk shows."),
@@ -39,7 +45,9 @@ prefixes: `--ignore stream`), or `--no-rules` for the schema alone; the API take
 the table below.
 
 Each response and stream rule is shown breaking on a real or hand-made payload from the test
-corpus; everything in `tests/examples/valid` passes every rule.
+corpus, and passing on one that holds what it checks (everything in `tests/examples/valid`
+passes every rule); each probe rule with the real servers it breaks and passes on
+([conformance.md](conformance.md)).
 """
 
 
@@ -63,17 +71,22 @@ def _details(rule: Rule) -> str:
     return rest.strip()
 
 
-def _example(rule: Rule, work: Path) -> list[str]:
-    candidates = examples_naming(rule.id)
-    if not candidates:
-        return []
-    payload = candidates[0]
+def passing_files() -> dict[str, Path]:
+    """The corpus file each response and stream rule is shown passing on."""
+    named = tomllib.loads(PASSING.read_text(encoding="utf-8"))
+    return {rule_id: EXAMPLES / path for rule_id, path in named.items()}
+
+
+def _heredoc(payload: Path) -> list[str]:
     text = payload.read_text(encoding="utf-8")
     commands = [f"cat > {payload.name} <<'EOF'\n{text.removesuffix(chr(10))}\nEOF"]
     if not text.endswith("\n"):
         commands.append(f"truncate -s -1 {payload.name}  # the capture ends without a line end")
-    commands.append(f"completion-validator --select {rule.id} {payload.name}")
-    lines = [f"Breaks it (`tests/examples/{payload.relative_to(EXAMPLES)}`):", "", "```console"]
+    return commands
+
+
+def _console(commands: list[str], work: Path) -> list[str]:
+    lines = ["```console"]
     for command in commands:
         lines.append(f"$ {command}")
         printed = run_shell(command, work).rstrip("\n")
@@ -82,10 +95,63 @@ def _example(rule: Rule, work: Path) -> list[str]:
     return [*lines, "```", ""]
 
 
+def _passing_corpus(work: Path) -> list[str]:
+    files = list(dict.fromkeys(passing_files().values()))
+    lines = [
+        "## The passing examples",
+        "",
+        "Each response and stream rule below is shown passing on one of these corpus files; write them first:",
+        "",
+    ]
+    for payload in files:
+        lines += [f"`tests/examples/{payload.relative_to(EXAMPLES)}`:", ""]
+        lines += _console(_heredoc(payload), work)
+    return lines
+
+
+def _passes(rule: Rule, work: Path) -> list[str]:
+    payload = passing_files().get(rule.id)
+    if payload is None:
+        return []
+    lines = [f"Passes (`tests/examples/{payload.relative_to(EXAMPLES)}`):", ""]
+    return lines + _console([f"completion-validator --select {rule.id} {payload.name}"], work)
+
+
+def _on_real_servers(rule: Rule) -> list[str]:
+    """Where a probe rule breaks and where it holds, on the real servers the slow tests pin."""
+    breaking, passing = [], []
+    for server in SERVERS:
+        pinned = pinned_findings(server)
+        by_why: dict[str, list[str]] = {}
+        for (case, rule_id), why in pinned.findings.items():
+            if rule_id == rule.id:
+                by_why.setdefault(why, []).append(f"`{case}`")
+        for why, cases in by_why.items():
+            breaking.append(f"- {pinned.title}, on {', '.join(cases)}: {why}.")
+        if not by_why:
+            passing.append(pinned.title)
+    lines = []
+    if breaking:
+        lines += ["Breaks it, on the real servers the slow tests start:", "", *breaking, ""]
+    if passing and rule.response_types != ("chat",):
+        lines += [f"Passes (no case breaks it): {', '.join(passing)}.", ""]
+    return lines
+
+
+def _example(rule: Rule, work: Path) -> list[str]:
+    candidates = examples_naming(rule.id)
+    if not candidates:
+        return []
+    payload = candidates[0]
+    commands = [*_heredoc(payload), f"completion-validator --select {rule.id} {payload.name}"]
+    return [f"Breaks it (`tests/examples/{payload.relative_to(EXAMPLES)}`):", "", *_console(commands, work)]
+
+
 def render(work: Path) -> str:
     """The page, running each example in `work` to show its output."""
     lines = [_INTRO, "| rule | severity | rationale |", "|---|---|---|"]
     lines += [f"| `{rule.id}` | {rule.severity} | {rule.rationale} |" for rule in RULES.values()]
+    lines += ["", *_passing_corpus(work)]
     for scope, (title, description) in _SCOPES.items():
         lines += ["", f"## {title}", "", description, ""]
         for rule in (rule for rule in RULES.values() if rule.scope == scope):
@@ -96,6 +162,8 @@ def render(work: Path) -> str:
                 lines += [re.sub(r"\s*\n\s*", " ", paragraph) for paragraph in details.split("\n\n")]
                 lines.append("")
             lines += _example(rule, work)
+            lines += _passes(rule, work)
             if scope == "probe":
                 lines += ["Checked on the answers of `completion-validator probe` ([probe.md](probe.md)).", ""]
+                lines += _on_real_servers(rule)
     return "\n".join(lines).rstrip("\n") + "\n"

@@ -12,10 +12,11 @@ from pathlib import Path
 
 import pytest
 
+from tests.cli_helpers import cli
 from tests.conftest import REPO
 from tests.docs import PAGES, read_blocks, run_page, write_back
 from tests.rules_page import PAGE as RULES_PAGE
-from tests.rules_page import render
+from tests.rules_page import passing_files, render
 
 RUN = ("console", "python")
 
@@ -67,6 +68,16 @@ def test_the_rules_page_is_generated_from_the_registry(tmp_path: Path) -> None:
     if os.environ.get("UPDATE_DOCS"):
         RULES_PAGE.write_text(generated, encoding="utf-8")
     assert RULES_PAGE.read_text(encoding="utf-8") == generated, "UPDATE_DOCS=1 pytest tests/test_docs.py writes it"
+
+
+def test_every_response_and_stream_rule_has_a_passing_example_that_passes_it() -> None:
+    from completion_validator._rules import RULES
+
+    named = passing_files()
+    assert set(named) == {rule_id for rule_id, rule in RULES.items() if rule.scope != "probe"}
+    for rule_id, payload in named.items():
+        result = cli("--select", rule_id, "--warnings-as-errors", str(payload))
+        assert result.returncode == 0, (rule_id, result.stdout)
 
 
 def test_the_conformance_page_is_generated_from_the_pinned_findings() -> None:
