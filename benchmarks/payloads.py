@@ -89,9 +89,10 @@ def _token(rng: random.Random) -> str:
 
 def _logprobs(rng: random.Random, tokens: int, alternatives: int, offset: int) -> dict[str, Any]:
     words = [_token(rng) for _ in range(tokens)]
+    chosen = [round(-rng.random(), 6) for _ in words]
     top = []
-    for word in words:
-        choices = {word: round(-rng.random(), 6)}
+    for word, value in zip(words, chosen, strict=True):
+        choices = {word: value}  # the chosen token among its alternatives, with its own log-probability
         while len(choices) < alternatives:
             choices.setdefault(_token(rng), round(-rng.random() * (len(choices) + 1), 6))
         top.append(choices)
@@ -102,7 +103,7 @@ def _logprobs(rng: random.Random, tokens: int, alternatives: int, offset: int) -
         position += len(word)
     return {
         "tokens": words,
-        "token_logprobs": [round(-rng.random(), 6) for _ in words],
+        "token_logprobs": chosen,
         "top_logprobs": top,
         "text_offset": offsets,
     }

@@ -335,3 +335,30 @@ def test_without_the_compiled_libraries_the_results_are_the_same(folder: str) ->
         [sys.executable, "-c", WITHOUT_COMPILED, "--version"], capture_output=True, text=True, check=False
     )
     assert "fast path unavailable: jsonschema only (slower)" in version.stdout
+
+
+TRUTH_EXAMPLES = ("x05_echo_start_token", "x06_text_offset_off_by_one", "x07_top_logprob_disagrees")
+
+
+@pytest.mark.parametrize("name", TRUTH_EXAMPLES)
+def test_tokens_that_lie_are_never_called_clean_though_the_scanner_finds_the_schema_clean(name: str) -> None:
+    # The scanner says "clean but for the tokens" (Ellipsis) and the Python screen decides: these lie.
+    raw = (REPO / "tests" / "examples" / "invalid" / f"{name}.json").read_bytes()
+    fast = judge(Settings())
+    assert fast is not None
+    verdict = fast.text(raw)
+    assert verdict is not CLEAN
+    assert not is_valid_json(raw)
+    chunk = judge(Settings(), chunk=True)
+    assert chunk is not None
+    read = chunk.read_chunk(raw.decode())
+    if name != "x05_echo_start_token":  # whether tokens spell the text is for the assembled stream, not a chunk
+        assert read is not None and read[1] is not CLEAN
+
+
+def test_true_tokens_are_clean_on_the_fast_path() -> None:
+    raw = (REPO / "tests" / "examples" / "valid" / "h01_logprobs_full.json").read_bytes()
+    fast = judge(Settings())
+    assert fast is not None
+    assert fast.text(raw) is CLEAN
+    assert fast.text(raw.replace(b'"\\nThis is"', b'"\\nThis was"')) is not CLEAN

@@ -33,12 +33,10 @@ enum {
     R_LOGPROB_ARRAY, R_OFFSET, R_TOKEN, R_ROLES
 };
 
-/* Roles whose value the screen needs as an integer: any other kind of value is for the rules.
-   R_TOKEN (a logprobs token) is always for the rules: whether the tokens spell the text is a
-   question for the Python screen (`choice_is_true`), so a document with tokens is "not sure". */
+/* Roles whose value the screen needs as an integer: any other kind of value is for the rules. */
 #define COUNTED(role) \
     ((role) == R_CREATED || (role) == R_INDEX || (role) == R_PROMPT || (role) == R_COMPLETION || \
-     (role) == R_TOTAL || (role) == R_DETAIL_COUNT || (role) == R_OFFSET || (role) == R_TOKEN)
+     (role) == R_TOTAL || (role) == R_DETAIL_COUNT || (role) == R_OFFSET)
 
 #define NO_NODE (-1)
 #define CLOSED (-2)
@@ -137,6 +135,10 @@ typedef struct {
     /* walking Python values: how many were visited, and whether that passed WALK_BUDGET */
     Py_ssize_t walked;
     int over_budget;
+    /* A logprobs token was read (R_TOKEN): whether the tokens spell the text, sit at their
+       offsets and agree with their alternatives is the Python screen's question
+       (`choice_is_true`), so a clean document with tokens is "clean but for the tokens". */
+    int tokens_seen;
 } Scan;
 
 /* What a number token looked like. */
@@ -593,6 +595,7 @@ static int close_container(Scan *s, int role) {
 static int string_value(Scan *s, const Node *n, int role, const char *text, Py_ssize_t length) {
     if (!((n ? n->types : T_ANY) & T_STRING)) return n && n->n_enum ? 0 : FAIL_TYPE;
     if (n && n->n_enum && (text == NULL || !in_enum(s->sc, n, text, length))) return text == NULL ? 0 : FAIL_ENUM;
+    if (role == R_TOKEN) s->tokens_seen = 1;
     return !(role == R_ID && length == 0) && !COUNTED(role);
 }
 
@@ -985,6 +988,12 @@ static PyObject *scan_document(Scanner *self, PyObject *const *args, Py_ssize_t 
     }
     PyMem_Free(s.arena);
     if (release) PyBuffer_Release(&view);
+    if (ok && s.tokens_seen) {
+        /* clean() cannot say so; judge() says "clean but for the tokens" (Ellipsis), unless the schema
+           failed too: then the truth rules may add to the failures, and only the rules can say */
+        if (failures == NULL || PyList_GET_SIZE(failures) > 0) Py_RETURN_FALSE;
+        return Py_NewRef(Py_Ellipsis);
+    }
     if (ok) Py_RETURN_TRUE;
     Py_RETURN_FALSE;
 }
@@ -993,12 +1002,17 @@ static PyObject *scanner_clean(Scanner *self, PyObject *const *args, Py_ssize_t 
     return scan_document(self, args, nargs, NULL);
 }
 
-/* True (clean), None (not sure) or the schema failures of a document no rule reports on, as
+/* True (clean), Ellipsis (clean but for the tokens: the Python screen asks whether they are
+ * true), None (not sure) or the schema failures of a document no rule reports on, as
  * [(keyword: 0 type, 1 enum, node, path tuple, value, byte offset of the value), ...]. */
 static PyObject *scanner_judge(Scanner *self, PyObject *const *args, Py_ssize_t nargs) {
     PyObject *failures = PyList_New(0);
     if (failures == NULL) return NULL;
     PyObject *verdict = scan_document(self, args, nargs, failures);
+    if (verdict == Py_Ellipsis) {
+        Py_DECREF(failures);
+        return verdict;
+    }
     if (verdict == NULL || verdict == Py_False || PyList_GET_SIZE(failures) == 0) {
         Py_DECREF(failures);
         if (verdict != Py_False) return verdict;
@@ -1024,6 +1038,7 @@ static PyObject *scanner_clean_value(Scanner *self, PyObject *const *args, Py_ss
     s.details = R_NONE;
     int ok = self->n_nodes > 0 && walk(&s, args[0], 0);
     if (PyErr_Occurred()) return NULL;
+    if (ok && s.tokens_seen) Py_RETURN_FALSE; /* the round trip's screen asks whether the tokens are true */
     if (ok) Py_RETURN_TRUE;
     if (s.over_budget) Py_RETURN_NONE; /* too much to walk: a round trip through JSON text would be too */
     Py_RETURN_FALSE;

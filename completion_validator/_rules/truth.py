@@ -121,21 +121,40 @@ def _number(value: object) -> bool:
 
 
 def choice_is_true(choice: Mapping[str, Any], *, chunk: bool = False) -> bool:
-    """The screen's question: True only if no truth rule would report anything on this choice."""
+    """The screen's question: True only if no truth rule would report anything on this choice.
+
+    The common case runs in builtins over whole lists (a join, an accumulate, a map of dict.get),
+    a few tens of nanoseconds a token; anything unusual takes the rules' own item-by-item path.
+    """
     found = _token_lists(choice)
     if found is None:
         return True
     tokens, logprobs = found
     text = choice.get("text")
-    if not chunk and isinstance(text, str) and tokens_mismatch(tokens, text, choice.get("finish_reason")) is not None:
+    if (
+        not chunk
+        and isinstance(text, str)
+        and "".join(tokens) != text
+        and tokens_mismatch(tokens, text, choice.get("finish_reason")) is not None
+    ):
         return False
     offsets = logprobs.get("text_offset")
-    if _offsets_comparable(tokens, offsets) and offsets_mismatch(tokens, offsets) is not None:
+    if (
+        isinstance(offsets, list)
+        and offsets
+        and offsets != list(itertools.accumulate(map(len, tokens[:-1]), initial=offsets[0]))
+        and _offsets_comparable(tokens, offsets)
+        and offsets_mismatch(tokens, offsets) is not None
+    ):
         return False
     token_logprobs, top_logprobs = logprobs.get("token_logprobs"), logprobs.get("top_logprobs")
-    if isinstance(token_logprobs, list) and isinstance(top_logprobs, list):
-        return next(chosen_mismatches(tokens, token_logprobs, top_logprobs), None) is None
-    return True
+    if not isinstance(token_logprobs, list) or not isinstance(top_logprobs, list):
+        return True
+    if set(map(type, top_logprobs)) == {dict}:
+        listed = list(map(dict.get, top_logprobs, tokens))
+        if listed == token_logprobs[: len(listed)]:  # the same numbers printed twice: nothing to compare closely
+            return True
+    return next(chosen_mismatches(tokens, token_logprobs, top_logprobs), None) is None
 
 
 def _offsets_comparable(tokens: Sequence[str], offsets: object) -> bool:
