@@ -353,7 +353,8 @@ def test_tokens_that_lie_are_never_called_clean_though_the_scanner_finds_the_sch
     assert chunk is not None
     read = chunk.read_chunk(raw.decode())
     if name != "x05_echo_start_token":  # whether tokens spell the text is for the assembled stream, not a chunk
-        assert read is not None and read[1] is not CLEAN
+        assert read is not None
+        assert read[1] is not CLEAN
 
 
 def test_true_tokens_are_clean_on_the_fast_path() -> None:
