@@ -293,7 +293,6 @@ def _text_reader(settings: Settings) -> TextRead:
     if compiled is None:
         return _orjson_reader(settings) or _unread
     scan_judge, judged, now = compiled[0].judge, judged_builder(compiled[1]), time.time
-    truthful = _tokens_truthful(settings, chunk=False)
     rest: TextRead | None = None
 
     def read(raw: bytes) -> Verdict:
@@ -301,39 +300,13 @@ def _text_reader(settings: Settings) -> TextRead:
         failures = scan_judge(raw, now())
         if failures is True:
             return CLEAN
-        if failures is Ellipsis and truthful is not None:  # clean but for the tokens: are they true?
-            value = truthful.loads(raw)  # the scanner read it as the strict parser does: orjson reads the same
-            return CLEAN if truthful(value) else Exact(value, schema_valid=True)
-        if failures is not None and failures is not Ellipsis:  # the scanner explained it whole
+        if failures is not None:  # the scanner explained it whole
             return judged(failures)
         if rest is None:
             rest = _orjson_reader(settings) or _unread
         return rest(raw)
 
     return read
-
-
-class _Truthful:
-    """The Python screen's question about a document the scanner found clean but for its tokens."""
-
-    def __init__(self, screen: Callable[..., bool], chunk: bool) -> None:
-        assert orjson is not None
-        self.loads = orjson.loads
-        self.screen = screen
-        self.chunk = chunk
-
-    def __call__(self, value: Any) -> bool:
-        try:
-            return type(value) is dict and self.screen(value, chunk=self.chunk)
-        except (ValueError, TypeError, OverflowError, KeyError, AttributeError):
-            return False
-
-
-def _tokens_truthful(settings: Settings, *, chunk: bool) -> _Truthful | None:
-    """Whether a scanner-clean document's tokens are true (the screen), or None where rules are off."""
-    if orjson is None or not _response_rules(settings):
-        return None
-    return _Truthful(response_type(settings.typed).passes_screen, chunk)
 
 
 def _orjson_reader(settings: Settings) -> TextRead | None:
@@ -478,13 +451,9 @@ def _chunk_reader(settings: Settings) -> ChunkRead:
     )
     rest: ChunkRead | None = None
 
-    truthful = _tokens_truthful(settings, chunk=True)
-
     def read_chunk(data: str) -> tuple[Any, Verdict] | None:
         nonlocal rest
         failures = scan_judge(data, now())
-        if failures is Ellipsis and truthful is None:
-            failures = None
         if failures is not None:
             raw = data.encode()
             if not _has_long_integer(raw):  # orjson would read it as a float: not the chunk's value
@@ -493,9 +462,6 @@ def _chunk_reader(settings: Settings) -> ChunkRead:
                 except malformed:  # the scanner read it as the strict parser does; orjson refused it
                     pass
                 else:
-                    if failures is Ellipsis:  # clean but for the tokens: are they true?
-                        assert truthful is not None
-                        return (value, CLEAN) if truthful(value) else (value, Exact(value, schema_valid=True))
                     return (value, CLEAN) if failures is True else (value, judged(failures))
         if rest is None:
             rest = _orjson_chunk_reader(settings) or _not_read

@@ -30,7 +30,7 @@ enum {
 enum {
     R_NONE = 0, R_ROOT, R_CREATED, R_ID, R_USAGE, R_PROMPT, R_COMPLETION, R_TOTAL,
     R_DETAILS_PROMPT, R_DETAILS_COMPLETION, R_DETAIL_COUNT, R_CHOICES, R_CHOICE, R_INDEX, R_LOGPROBS,
-    R_LOGPROB_ARRAY, R_OFFSET, R_TOKEN, R_ROLES
+    R_LOGPROB_ARRAY, R_OFFSET, R_TOKEN, R_TEXT, R_FINISH, R_TOKEN_LOGPROB, R_TOP_ITEM, R_TOP_VALUE, R_ROLES
 };
 
 /* Roles whose value the screen needs as an integer: any other kind of value is for the rules. */
@@ -111,6 +111,34 @@ typedef struct {
     int is_index;
 } Step;
 
+/* One logprobs token, as the truth checks measure it. */
+typedef struct {
+    size_t start, bytes;  /* where its UTF-8 bytes are in the joined tokens, and how many */
+    long long code_points, utf16_units;
+} Token;
+
+/* The truth checks' view of one choice (response.py's twin, truth.py): its text, its tokens joined,
+ * and the offsets, log-probabilities and chosen alternatives, compared when the choice closes. */
+typedef struct {
+    char *text;
+    size_t text_len, text_cap;
+    int text_seen;
+    char *joined;
+    size_t joined_len, joined_cap;
+    Token *tokens;
+    Py_ssize_t n_tokens, tokens_cap;
+    long long *offsets;
+    Py_ssize_t n_offsets, offsets_cap;
+    double *logprobs;  /* NaN: null */
+    Py_ssize_t n_logprobs, logprobs_cap;
+    double *chosen;    /* top_logprobs[i][tokens[i]], NaN where the item does not list it */
+    Py_ssize_t n_chosen, chosen_cap;
+    int key_is_chosen; /* the member being read is the chosen token's */
+    int finish_stop;   /* finish_reason is "stop": tokens may run past the text (the stop sequence's) */
+    int skip;          /* a bytes: token or a token that is not a string: the rules pass over the choice */
+    int not_sure;      /* read in an order the checks cannot follow (alternatives before their tokens) */
+} Truth;
+
 typedef struct {
     const unsigned char *p, *end, *start;
     const Scanner *sc;
@@ -135,10 +163,12 @@ typedef struct {
     /* walking Python values: how many were visited, and whether that passed WALK_BUDGET */
     Py_ssize_t walked;
     int over_budget;
-    /* A logprobs token was read (R_TOKEN): whether the tokens spell the text, sit at their
-       offsets and agree with their alternatives is the Python screen's question
-       (`choice_is_true`), so a clean document with tokens is "clean but for the tokens". */
+    /* A logprobs token was read (R_TOKEN). Reading JSON text, the truth checks (`Truth`) judge the
+       tokens; walking Python values they do not run, and a value with tokens is "not sure". */
     int tokens_seen;
+    /* Reading JSON text (not walking Python values): the truth checks run, on `truth`. */
+    int text_mode;
+    Truth truth;
 } Scan;
 
 /* What a number token looked like. */
@@ -147,10 +177,139 @@ typedef struct {
     long long value;     /* when integer */
     int negative;
     int zero;            /* every mantissa digit is 0 */
+    double real;         /* the value as Python reads it: only for a logprob the truth checks compare */
 } Number;
+
+
 
 static inline void skip_space(Scan *s) {
     while (s->p < s->end && (*s->p == ' ' || *s->p == '\n' || *s->p == '\r' || *s->p == '\t')) s->p++;
+}
+
+/* Make room for `need` items of `size` bytes in a growable array (doubling); 0 when memory runs out. */
+static int grow(void **items, Py_ssize_t *cap, Py_ssize_t need, size_t size) {
+    if (need <= *cap) return 1;
+    Py_ssize_t grown = *cap ? *cap : 16;
+    while (grown < need) grown *= 2;
+    void *moved = PyMem_Realloc(*items, (size_t)grown * size);
+    if (moved == NULL) return 0;
+    *items = moved;
+    *cap = grown;
+    return 1;
+}
+
+static int bytes_put(char **buffer, size_t *len, size_t *cap, const char *bytes, size_t n) {
+    Py_ssize_t capacity = (Py_ssize_t)*cap;
+    if (!grow((void **)buffer, &capacity, (Py_ssize_t)(*len + n + 1), 1)) return 0;
+    *cap = (size_t)capacity;
+    if (n) memcpy(*buffer + *len, bytes, n);
+    *len += n;
+    return 1;
+}
+
+static void truth_free(Truth *t) {
+    PyMem_Free(t->text);
+    PyMem_Free(t->joined);
+    PyMem_Free(t->tokens);
+    PyMem_Free(t->offsets);
+    PyMem_Free(t->logprobs);
+    PyMem_Free(t->chosen);
+}
+
+/* A new choice: nothing read yet (the buffers are kept for the next). */
+static void truth_reset(Truth *t) {
+    t->text_len = t->joined_len = 0;
+    t->n_tokens = t->n_offsets = t->n_logprobs = t->n_chosen = 0;
+    t->text_seen = t->key_is_chosen = t->finish_stop = t->skip = t->not_sure = 0;
+}
+
+static int truth_token(Truth *t, const char *text, Py_ssize_t length) {
+    if (length >= 6 && memcmp(text, "bytes:", 6) == 0) t->skip = 1; /* OpenAI's part of a character */
+    if (!grow((void **)&t->tokens, &t->tokens_cap, t->n_tokens + 1, sizeof(Token))) return 0;
+    Token *token = &t->tokens[t->n_tokens++];
+    token->start = t->joined_len;
+    token->bytes = (size_t)length;
+    token->code_points = token->utf16_units = 0;
+    for (Py_ssize_t i = 0; i < length; i++) {
+        unsigned char byte = (unsigned char)text[i];
+        if ((byte & 0xC0) != 0x80) token->code_points++;
+        if (byte >= 0xF0) token->utf16_units++; /* beyond the BMP: a surrogate pair */
+    }
+    token->utf16_units += token->code_points;
+    return bytes_put(&t->joined, &t->joined_len, &t->joined_cap, text, (size_t)length);
+}
+
+static int truth_double(double **items, Py_ssize_t *n, Py_ssize_t *cap, double value) {
+    if (!grow((void **)items, cap, *n + 1, sizeof(double))) return 0;
+    (*items)[(*n)++] = value;
+    return 1;
+}
+
+/* Do the offsets step by the tokens' lengths, counted one way (0 code points, 1 UTF-8 bytes, 2 UTF-16 units)? */
+static int offsets_step(const Truth *t, int way) {
+    for (Py_ssize_t i = 1; i < t->n_offsets; i++) {
+        const Token *token = &t->tokens[i - 1];
+        long long length = way == 0 ? token->code_points : way == 1 ? (long long)token->bytes : token->utf16_units;
+        if (t->offsets[i] - t->offsets[i - 1] != length) return 0;
+    }
+    return 1;
+}
+
+static const double POWERS_OF_TEN[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
+                                       1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+
+/* A JSON number's value as Python reads it (correctly rounded), or 0 where it is not finite.
+ * A logprob such as -0.4790312 has at most 15 digits and a small exponent: the digits as an
+ * integer (exact below 2**53) over a power of ten (exact up to 1e22) is one correctly rounded
+ * operation. Anything else goes through Python's own reader. */
+static int read_double(const unsigned char *begin, const unsigned char *end, double *out) {
+    const unsigned char *p = begin;
+    int negative = p < end && *p == '-';
+    if (negative) p++;
+    uint64_t digits = 0;
+    int count = 0, scale = 0;
+    for (; p < end && *p >= '0' && *p <= '9'; p++, count++) digits = digits * 10 + (uint64_t)(*p - '0');
+    if (p < end && *p == '.') {
+        for (p++; p < end && *p >= '0' && *p <= '9'; p++, count++, scale--) digits = digits * 10 + (uint64_t)(*p - '0');
+    }
+    if (p == end && count <= 15 && scale >= -22) {
+        double value = (double)digits / POWERS_OF_TEN[-scale];
+        *out = negative ? -value : value;
+        return 1;
+    }
+    char literal[400];
+    Py_ssize_t size = (Py_ssize_t)(end - begin);
+    if (size >= (Py_ssize_t)sizeof literal) return 0;
+    memcpy(literal, begin, (size_t)size);
+    literal[size] = '\0';
+    *out = PyOS_string_to_double(literal, NULL, NULL);
+    if (*out == -1.0 && PyErr_Occurred()) {
+        PyErr_Clear();
+        return 0;
+    }
+    return isfinite(*out);
+}
+
+/* The truth rules' verdict on a choice, as truth.py's `choice_is_true`: 1 silent, 0 not sure. */
+static int truth_holds(const Scan *s) {
+    const Truth *t = &s->truth;
+    if (t->skip || t->n_tokens == 0) return 1;
+    if (t->not_sure) return 0;
+    if (!s->sc->chunk) { /* logprobs-tokens-text: the whole response only */
+        if (!t->text_seen) return 0;
+        int same = t->joined_len == t->text_len && memcmp(t->joined, t->text, t->text_len) == 0;
+        int stop_tokens = t->finish_stop && t->joined_len > t->text_len && memcmp(t->joined, t->text, t->text_len) == 0;
+        if (!same && !stop_tokens) return 0;
+    }
+    if (t->n_offsets == t->n_tokens && !offsets_step(t, 0) && !offsets_step(t, 1) && !offsets_step(t, 2)) return 0;
+    Py_ssize_t compared = t->n_tokens;
+    if (t->n_logprobs < compared) compared = t->n_logprobs;
+    if (t->n_chosen < compared) compared = t->n_chosen;
+    for (Py_ssize_t i = 0; i < compared; i++) {
+        double chosen = t->chosen[i], value = t->logprobs[i];
+        if (!isnan(chosen) && !isnan(value) && fabs(chosen - value) > 1e-3 + 1e-4 * fabs(value)) return 0;
+    }
+    return 1;
 }
 
 static int arena_put(Scan *s, const char *bytes, size_t n) {
@@ -437,6 +596,13 @@ static int object(Scan *s, const Node *n, const unsigned char *begin) {
                 step->in_arena = in_arena;
                 step->is_index = 0;
             }
+            if (role == R_TOP_ITEM && s->text_mode) { /* the chosen token's own log-probability? */
+                Truth *t = &s->truth;
+                Py_ssize_t position = t->n_chosen - 1;
+                const Token *token = position >= 0 && position < t->n_tokens ? &t->tokens[position] : NULL;
+                t->key_is_chosen = token != NULL && (size_t)length == token->bytes &&
+                                   memcmp(resolve(s, key, in_arena), t->joined + token->start, token->bytes) == 0;
+            }
             if (!value(s, child)) return 0;
             skip_space(s);
             if (s->p >= s->end) return 0;
@@ -534,7 +700,7 @@ static int close_role(Scan *s, int role) {
         return 1;
     case R_CHOICE:
         if (!s->index_seen) return 0;
-        return 1;
+        return !s->text_mode || truth_holds(s);
     case R_LOGPROBS:
         return s->lengths_seen > 0;
     default:
@@ -556,6 +722,14 @@ static int open_container(Scan *s, const Node *n, int role, int kind) {
     case R_CHOICE:
         if (s->n_choices == MAX_CHOICES) return 0;
         s->index_seen = 0;
+        truth_reset(&s->truth);
+        break;
+    case R_TOP_ITEM: /* a position's alternatives: none is the chosen token's until its key comes */
+        if (s->text_mode) {
+            Truth *t = &s->truth;
+            if (t->n_chosen >= t->n_tokens) t->not_sure = 1; /* alternatives before their tokens */
+            if (!truth_double(&t->chosen, &t->n_chosen, &t->chosen_cap, NAN)) return 0;
+        }
         break;
     case R_LOGPROBS:
         s->lengths_seen = 0;
@@ -596,6 +770,16 @@ static int string_value(Scan *s, const Node *n, int role, const char *text, Py_s
     if (!((n ? n->types : T_ANY) & T_STRING)) return n && n->n_enum ? 0 : FAIL_TYPE;
     if (n && n->n_enum && (text == NULL || !in_enum(s->sc, n, text, length))) return text == NULL ? 0 : FAIL_ENUM;
     if (role == R_TOKEN) s->tokens_seen = 1;
+    if (s->text_mode && text != NULL) {
+        Truth *t = &s->truth;
+        if (role == R_TOKEN && !truth_token(t, text, length)) return 0;
+        if (role == R_TEXT) {
+            t->text_len = 0;
+            if (!bytes_put(&t->text, &t->text_len, &t->text_cap, text, (size_t)length)) return 0;
+            t->text_seen = 1;
+        }
+        if (role == R_FINISH) t->finish_stop = length == 4 && memcmp(text, "stop", 4) == 0;
+    }
     return !(role == R_ID && length == 0) && !COUNTED(role);
 }
 
@@ -623,6 +807,18 @@ static int number_value(Scan *s, const Node *n, int role, const Number *num) {
     case R_OFFSET: /* text_offset never decreases */
         if (v < s->last_offset) return 0;
         s->last_offset = v;
+        if (s->text_mode) {
+            Truth *t = &s->truth;
+            if (!grow((void **)&t->offsets, &t->offsets_cap, t->n_offsets + 1, sizeof(long long))) return 0;
+            t->offsets[t->n_offsets++] = v;
+        }
+        break;
+    case R_TOKEN_LOGPROB:
+        if (s->text_mode && !truth_double(&s->truth.logprobs, &s->truth.n_logprobs, &s->truth.logprobs_cap, num->real))
+            return 0;
+        break;
+    case R_TOP_VALUE:
+        if (s->text_mode && s->truth.key_is_chosen && s->truth.n_chosen > 0) s->truth.chosen[s->truth.n_chosen - 1] = num->real;
         break;
     case R_CREATED:
         if (v < sc->earliest || v > s->latest) return 0;
@@ -674,7 +870,8 @@ static int judged_value(Scan *s, const Node *n, int role, const unsigned char *b
         Py_ssize_t length;
         int in_arena;
         size_t mark = s->arena_len;
-        if (!string(s, n && n->n_enum, &text, &length, &in_arena)) return 0;
+        int decode = (n && n->n_enum) || (s->text_mode && (role == R_TEXT || role == R_TOKEN));
+        if (!string(s, decode, &text, &length, &in_arena)) return 0;
         int ok = string_value(s, n, role, resolve(s, text, in_arena), length);
         s->arena_len = mark;
         return ok;
@@ -690,11 +887,26 @@ static int judged_value(Scan *s, const Node *n, int role, const unsigned char *b
     case 'n':
         if (s->end - s->p < 4 || memcmp(s->p, "null", 4) != 0) return 0;
         s->p += 4;
+        if (s->text_mode && (role == R_TOKEN_LOGPROB || role == R_TOP_ITEM || role == R_TOKEN)) {
+            Truth *t = &s->truth;
+            if (role == R_TOKEN) t->skip = 1; /* a token that is not a string: the rules pass over the choice */
+            else if (role == R_TOKEN_LOGPROB && !truth_double(&t->logprobs, &t->n_logprobs, &t->logprobs_cap, NAN))
+                return 0;
+            else if (role == R_TOP_ITEM) {
+                if (t->n_chosen >= t->n_tokens) t->not_sure = 1;
+                if (!truth_double(&t->chosen, &t->n_chosen, &t->chosen_cap, NAN)) return 0;
+            }
+        }
         return literal_value(n, role, T_NULL);
     default: {
         if (c != '-' && (c < '0' || c > '9')) return 0;
         Number num;
-        return number(s, &num) ? number_value(s, n, role, &num) : 0;
+        if (!number(s, &num)) return 0;
+        num.real = NAN;
+        if (s->text_mode && (role == R_TOKEN_LOGPROB || (role == R_TOP_VALUE && s->truth.key_is_chosen)) &&
+            !read_double(begin, s->p, &num.real))
+            return 0;
+        return number_value(s, n, role, &num);
     }
     }
 }
@@ -741,7 +953,11 @@ static PyObject *scalar_at(Scan *s, const unsigned char *begin, const unsigned c
  * is not an integer (created-plausible, the choice-index rules: `_int` is None) or not a string
  * (id-empty). Anywhere else the rules must run: not sure. */
 static int judgeable(int role) {
-    return role == R_NONE || role == R_ID || role == R_CREATED || role == R_INDEX;
+    /* The truth roles too: a failure there leaves the truth checks nothing to vouch for (a wrong
+       text or finish_reason is no "stop" and no text; with tokens and failures, `scan_document`
+       is not sure), as the rules pass over a value of the wrong type. */
+    return role == R_NONE || role == R_ID || role == R_CREATED || role == R_INDEX || role == R_TEXT ||
+           role == R_FINISH || role == R_TOKEN || role == R_TOKEN_LOGPROB || role == R_TOP_ITEM || role == R_TOP_VALUE;
 }
 
 /* What the screen then knows of the role's value: absent, as far as the rules are concerned. */
@@ -919,7 +1135,7 @@ static int walk(Scan *s, PyObject *o, int node_index) {
     }
     if (o == Py_None) return literal_value(n, role, T_NULL) == 1;
     if (type == &PyBool_Type) return literal_value(n, role, T_BOOLEAN) == 1;
-    Number num = {0, 0, 0, 0};
+    Number num = {0, 0, 0, 0, NAN};
     if (type == &PyLong_Type) {
         int overflow;
         long long v = PyLong_AsLongLongAndOverflow(o, &overflow);
@@ -981,19 +1197,18 @@ static PyObject *scan_document(Scanner *self, PyObject *const *args, Py_ssize_t 
     s.latest = (long long)floor(now) + self->one_day;
     s.details = R_NONE;
     s.failures = failures;
+    s.text_mode = 1;
     int ok = self->n_nodes > 0 && value(&s, 0);
     if (ok) {
         skip_space(&s);
         ok = s.p == s.end;
     }
+    /* The truth checks pass only on what they read whole: with schema failures judged, a choice
+       whose tokens they passed over may still get a truth finding from the rules. */
+    if (ok && s.tokens_seen && failures != NULL && PyList_GET_SIZE(failures) > 0) ok = 0;
     PyMem_Free(s.arena);
+    truth_free(&s.truth);
     if (release) PyBuffer_Release(&view);
-    if (ok && s.tokens_seen) {
-        /* clean() cannot say so; judge() says "clean but for the tokens" (Ellipsis), unless the schema
-           failed too: then the truth rules may add to the failures, and only the rules can say */
-        if (failures == NULL || PyList_GET_SIZE(failures) > 0) Py_RETURN_FALSE;
-        return Py_NewRef(Py_Ellipsis);
-    }
     if (ok) Py_RETURN_TRUE;
     Py_RETURN_FALSE;
 }
@@ -1002,17 +1217,12 @@ static PyObject *scanner_clean(Scanner *self, PyObject *const *args, Py_ssize_t 
     return scan_document(self, args, nargs, NULL);
 }
 
-/* True (clean), Ellipsis (clean but for the tokens: the Python screen asks whether they are
- * true), None (not sure) or the schema failures of a document no rule reports on, as
+/* True (clean), None (not sure) or the schema failures of a document no rule reports on, as
  * [(keyword: 0 type, 1 enum, node, path tuple, value, byte offset of the value), ...]. */
 static PyObject *scanner_judge(Scanner *self, PyObject *const *args, Py_ssize_t nargs) {
     PyObject *failures = PyList_New(0);
     if (failures == NULL) return NULL;
     PyObject *verdict = scan_document(self, args, nargs, failures);
-    if (verdict == Py_Ellipsis) {
-        Py_DECREF(failures);
-        return verdict;
-    }
     if (verdict == NULL || verdict == Py_False || PyList_GET_SIZE(failures) == 0) {
         Py_DECREF(failures);
         if (verdict != Py_False) return verdict;
@@ -1038,7 +1248,7 @@ static PyObject *scanner_clean_value(Scanner *self, PyObject *const *args, Py_ss
     s.details = R_NONE;
     int ok = self->n_nodes > 0 && walk(&s, args[0], 0);
     if (PyErr_Occurred()) return NULL;
-    if (ok && s.tokens_seen) Py_RETURN_FALSE; /* the round trip's screen asks whether the tokens are true */
+    if (ok && s.tokens_seen) Py_RETURN_FALSE; /* the truth checks read JSON text: the round trip's screen asks */
     if (ok) Py_RETURN_TRUE;
     if (s.over_budget) Py_RETURN_NONE; /* too much to walk: a round trip through JSON text would be too */
     Py_RETURN_FALSE;
@@ -1296,7 +1506,8 @@ PyMODINIT_FUNC PyInit__scan(void) {
         {"R_DETAILS_PROMPT", R_DETAILS_PROMPT}, {"R_DETAILS_COMPLETION", R_DETAILS_COMPLETION},
         {"R_DETAIL_COUNT", R_DETAIL_COUNT}, {"R_CHOICES", R_CHOICES}, {"R_CHOICE", R_CHOICE}, {"R_INDEX", R_INDEX},
         {"R_LOGPROBS", R_LOGPROBS}, {"R_LOGPROB_ARRAY", R_LOGPROB_ARRAY}, {"R_OFFSET", R_OFFSET},
-        {"R_TOKEN", R_TOKEN},
+        {"R_TOKEN", R_TOKEN}, {"R_TEXT", R_TEXT}, {"R_FINISH", R_FINISH}, {"R_TOKEN_LOGPROB", R_TOKEN_LOGPROB},
+        {"R_TOP_ITEM", R_TOP_ITEM}, {"R_TOP_VALUE", R_TOP_VALUE},
         {"NO_NODE", NO_NODE}, {"CLOSED", CLOSED}, {"MAX_DEPTH", MAX_DEPTH}, {"MAX_OTHER_KEYS", MAX_OTHER_KEYS},
         {"MAX_CHOICES", MAX_CHOICES}, {"MAX_PROPS", MAX_PROPS}, {"MAX_INT_DIGITS", MAX_INT_DIGITS},
         {"MAX_FAILURES", MAX_FAILURES}, {"WALK_BUDGET", WALK_BUDGET}, {"FAIL_TYPE", FAIL_TYPE}, {"FAIL_ENUM", FAIL_ENUM},

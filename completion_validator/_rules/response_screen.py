@@ -42,7 +42,12 @@ SCANNER_ROLES: Final[dict[tuple[str, ...], str]] = {
     ("choices", ITEMS, "logprobs"): "R_LOGPROBS",
     **{("choices", ITEMS, "logprobs", name): "R_LOGPROB_ARRAY" for name in LOGPROB_ARRAYS},
     ("choices", ITEMS, "logprobs", "text_offset", ITEMS): "R_OFFSET",
+    ("choices", ITEMS, "text"): "R_TEXT",
+    ("choices", ITEMS, "finish_reason"): "R_FINISH",
     ("choices", ITEMS, "logprobs", "tokens", ITEMS): "R_TOKEN",
+    ("choices", ITEMS, "logprobs", "token_logprobs", ITEMS): "R_TOKEN_LOGPROB",
+    ("choices", ITEMS, "logprobs", "top_logprobs", ITEMS): "R_TOP_ITEM",
+    ("choices", ITEMS, "logprobs", "top_logprobs", ITEMS, "*"): "R_TOP_VALUE",
 }
 
 
