@@ -7,7 +7,8 @@ remembered. `UPDATE_DOCS=1 pytest tests/test_docs.py` rewrites it; a test fails 
 
 from __future__ import annotations
 
-from completion_validator._probe.cases import CASES
+from completion_validator._probe.cases import CASES, Case
+from completion_validator._probe.chat_cases import CASES as CHAT_CASES
 from completion_validator._rules import RULES
 from tests.probe.conformance import SERVERS, expected
 
@@ -29,26 +30,51 @@ def _cell(rules: list[str]) -> str:
     return ", ".join(shown)
 
 
-def render() -> str:
-    """The page."""
-    pinned = {server: expected(server) for server in SERVERS}
-    lines = [HEAD, "| case | " + " | ".join(pinned[server].title for server in SERVERS) + " |"]
+def _table(cases: tuple[Case, ...], suffix: str) -> list[str]:
+    pinned = {server: expected(server + suffix) for server in SERVERS}
+    lines = ["| case | " + " | ".join(pinned[server].title for server in SERVERS) + " |"]
     lines.append("|---|" + "---|" * len(SERVERS))
-    for case in CASES:
+    for case in cases:
         cells = []
         for server in SERVERS:
             rules = sorted(rule for (name, rule) in pinned[server].findings if name == case.name)
             cells.append(_cell(rules))
         lines.append(f"| `{case.name}` | " + " | ".join(cells) + " |")
     lines.append("")
+    return lines
+
+
+def _reasons(suffix: str, level: str) -> list[str]:
+    lines = []
     for server in SERVERS:
-        lines += [f"## {pinned[server].title}", ""]
-        lines += [f"Note: {note}." for note in pinned[server].notes] + ([""] if pinned[server].notes else [])
+        pinned = expected(server + suffix)
+        lines += [f"{level} {pinned.title}", ""]
+        lines += [f"Note: {note}." for note in pinned.notes] + ([""] if pinned.notes else [])
         by_rule: dict[tuple[str, str], list[str]] = {}
-        for (name, rule), why in pinned[server].findings.items():
-            maybe = " (some runs)" if (name, rule) in pinned[server].maybe else ""
+        for (name, rule), why in pinned.findings.items():
+            maybe = " (some runs)" if (name, rule) in pinned.maybe else ""
             by_rule.setdefault((rule, why), []).append(f"`{name}`{maybe}")
         for (rule, why), cases in by_rule.items():
             lines.append(f"- **{rule}** on {', '.join(cases)}: {why}.")
         lines.append("")
-    return "\n".join(lines)
+    return lines
+
+
+def render() -> str:
+    """The page."""
+    lines = [HEAD, *_table(CASES, "")]
+    lines += [
+        "## Chat completions",
+        "",
+        "The same servers under `completion-validator probe --schema chat` (LiteLLM serving the",
+        "upstream's chat endpoint as `tiny-chat`):",
+        "",
+        *_table(CHAT_CASES, "-chat"),
+        "## Why, server by server",
+        "",
+        *_reasons("", "###"),
+        "## Why, server by server: chat completions",
+        "",
+        *_reasons("-chat", "###"),
+    ]
+    return "\n".join(lines).rstrip("\n") + "\n"

@@ -120,21 +120,24 @@ def _passes(rule: Rule, work: Path) -> list[str]:
 def _on_real_servers(rule: Rule) -> list[str]:
     """Where a probe rule breaks and where it holds, on the real servers the slow tests pin."""
     breaking, passing = [], []
-    for server in SERVERS:
-        pinned = pinned_findings(server)
-        by_why: dict[str, list[str]] = {}
-        for (case, rule_id), why in pinned.findings.items():
-            if rule_id == rule.id:
-                by_why.setdefault(why, []).append(f"`{case}`")
-        for why, cases in by_why.items():
-            breaking.append(f"- {pinned.title}, on {', '.join(cases)}: {why}.")
-        if not by_why:
-            passing.append(pinned.title)
+    for suffix, label in (("", ""), ("-chat", " (chat)")):
+        if (label and "chat" not in rule.response_types) or (not label and "completion" not in rule.response_types):
+            continue
+        for server in SERVERS:
+            pinned = pinned_findings(server + suffix)
+            by_why: dict[str, list[str]] = {}
+            for (case, rule_id), why in pinned.findings.items():
+                if rule_id == rule.id:
+                    by_why.setdefault(why, []).append(f"`{case}`")
+            for why, cases in by_why.items():
+                breaking.append(f"- {pinned.title}{label}, on {', '.join(cases)}: {why}.")
+            if not by_why:
+                passing.append(pinned.title + label)
     lines = []
     if breaking:
         lines += ["Breaks it, on the real servers the slow tests start:", "", *breaking, ""]
-    if passing and rule.response_types != ("chat",):
-        lines += [f"Passes (no case breaks it): {', '.join(passing)}.", ""]
+    if passing:
+        lines += [f"Does not fire on (no case of the run breaks it): {', '.join(passing)}.", ""]
     return lines
 
 

@@ -1,7 +1,8 @@
 """The probe against real servers, started here: vLLM on CPU, `transformers serve`, llama.cpp, and LiteLLM's
-proxy in front of llama.cpp and of vLLM, each pinned (`tests/probe/servers.py`).
+proxy in front of llama.cpp and of vLLM, each pinned (`tests/probe/servers.py`), for completions
+and for chat completions (`--schema chat`).
 
-Each server's findings are held to `tests/probe/expected/<server>.toml`, both ways: a finding
+Each server's findings are held to `tests/probe/expected/<server>.toml` (`<server>-chat.toml`), both ways: a finding
 the file does not list (with why it is true) fails, and so does a listed one that no longer
 comes. When a server changes, update its file and `docs/conformance.md` (UPDATE_DOCS=1).
 Their environments are built by `python -m tests.probe.servers install` (CI does it first); a
@@ -88,12 +89,12 @@ def litellm_vllm(vllm_server: str, tmp_path_factory: pytest.TempPathFactory) -> 
 
 
 def _probe(
-    base_url: str, model: str, captures: Path, status: int = 1
+    base_url: str, model: str, captures: Path, status: int = 1, schema: str = "completion"
 ) -> tuple[set[tuple[str, str]], dict[str, object]]:
     """The (case, rule) pairs the probe reports; `status` is its exit status (2: some answer could not be read)."""
     result = cli(
         "probe",
-        *("--base-url", base_url, "--model", model, "--api-key", LITELLM_KEY),
+        *("--base-url", base_url, "--model", model, "--api-key", LITELLM_KEY, "--schema", schema),
         *("--timeout", "120", "--format", "json", "--save-captures", str(captures)),
     )
     document = json.loads(result.stdout)
@@ -114,21 +115,29 @@ def test_llamacpp(llamacpp: str, tmp_path: Path) -> None:
     found, document = _probe(llamacpp, "tiny", tmp_path)
     _holds_to_its_file("llamacpp", found, document)
     assert (tmp_path / "stream.sse").read_bytes().rstrip().endswith(b"data: [DONE]")
+    found, document = _probe(llamacpp, "tiny", tmp_path / "chat", schema="chat")
+    _holds_to_its_file("llamacpp-chat", found, document)
 
 
 def test_vllm(vllm_server: str, tmp_path: Path) -> None:
     found, document = _probe(vllm_server, "tiny", tmp_path)
     _holds_to_its_file("vllm", found, document)
+    found, document = _probe(vllm_server, "tiny", tmp_path / "chat", schema="chat")
+    _holds_to_its_file("vllm-chat", found, document)
 
 
 def test_litellm_in_front_of_llamacpp(litellm_llamacpp: str, tmp_path: Path) -> None:
     found, document = _probe(litellm_llamacpp, "tiny", tmp_path)
     _holds_to_its_file("litellm-llamacpp", found, document)
+    found, document = _probe(litellm_llamacpp, "tiny-chat", tmp_path / "chat", schema="chat")
+    _holds_to_its_file("litellm-llamacpp-chat", found, document)
 
 
 def test_litellm_in_front_of_vllm(litellm_vllm: str, tmp_path: Path) -> None:
     found, document = _probe(litellm_vllm, "tiny", tmp_path)
     _holds_to_its_file("litellm-vllm", found, document)
+    found, document = _probe(litellm_vllm, "tiny-chat", tmp_path / "chat", schema="chat")
+    _holds_to_its_file("litellm-vllm-chat", found, document)
 
 
 def test_transformers_serve(hf_model: Path, tmp_path: Path) -> None:
@@ -136,4 +145,6 @@ def test_transformers_serve(hf_model: Path, tmp_path: Path) -> None:
     command, health, environment, base_url = transformers_serve(hf_model, tmp_path / "home")
     with running(command, health, env=environment, log=tmp_path / "log.txt", seconds=300):
         found, document = _probe(base_url, str(hf_model), tmp_path / "captures", status=2)  # a 500 in plain text
+        chat_found, chat_document = _probe(base_url, str(hf_model), tmp_path / "chat", schema="chat")
     _holds_to_its_file("transformers", found, document)
+    _holds_to_its_file("transformers-chat", chat_found, chat_document)

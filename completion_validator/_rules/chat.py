@@ -150,14 +150,20 @@ def logprob_positive(payload: Mapping[str, Any]) -> Iterator[Finding]:
 def logprob_bytes(payload: Mapping[str, Any]) -> Iterator[Finding]:
     """A token's bytes are its UTF-8 encoding: clients join them to rebuild characters tokens split.
 
-    Checked where the token is whole text (no U+FFFD, which stands for a split character) and
-    `bytes` a list of byte values; null `bytes` says the token has none, which is allowed.
+    Checked where the token is whole text (no U+FFFD, which stands for a split character),
+    `bytes` a list of byte values, and those bytes whole UTF-8: bytes that are part of a
+    character (llama.cpp: token '' with bytes [194]) are what `bytes` is for, as the spec says,
+    and no string can spell them. Null `bytes` says the token has none, which is allowed.
     """
     for path, item in _token_logprobs(payload):
         token, data = item.get("token"), item.get("bytes")
         if not isinstance(token, str) or "\ufffd" in token or not isinstance(data, list):
             continue
         if not all(type(byte) is int and 0 <= byte <= 255 for byte in data):
+            continue
+        try:
+            bytes(data).decode("utf-8")
+        except UnicodeDecodeError:  # part of a character: the token's string cannot hold it
             continue
         expected = list(token.encode("utf-8", "surrogatepass"))
         if data != expected:

@@ -155,13 +155,18 @@ LITELLM_KEY = "sk-completion-validator-probe"
 
 
 def litellm(upstream: str, config: Path) -> tuple[list[str], str, dict[str, str], str]:
-    """LiteLLM's proxy serving `tiny` from an OpenAI-compatible upstream: (command, health URL, env, base URL)."""
+    """LiteLLM's proxy: `tiny` (completions) and `tiny-chat` from an upstream: (command, health URL, env, base URL)."""
     port = free_port()
     config.write_text(
         "model_list:\n"
-        "  - model_name: tiny\n"
+        "  - model_name: tiny\n"  # /v1/completions, passed on as a text completion
         "    litellm_params:\n"
         "      model: text-completion-openai/tiny\n"
+        f"      api_base: {upstream}\n"
+        "      api_key: none\n"
+        "  - model_name: tiny-chat\n"  # /v1/chat/completions, passed on as a chat completion
+        "    litellm_params:\n"
+        "      model: openai/tiny\n"
         f"      api_base: {upstream}\n"
         "      api_key: none\n"
         "general_settings:\n"
