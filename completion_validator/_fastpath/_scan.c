@@ -163,10 +163,10 @@ typedef struct {
     /* walking Python values: how many were visited, and whether that passed WALK_BUDGET */
     Py_ssize_t walked;
     int over_budget;
-    /* A logprobs token was read (R_TOKEN). Reading JSON text, the truth checks (`Truth`) judge the
-       tokens; walking Python values they do not run, and a value with tokens is "not sure". */
+    /* A logprobs token was read (R_TOKEN). */
     int tokens_seen;
-    /* Reading JSON text (not walking Python values): the truth checks run, on `truth`. */
+    /* The truth checks run, on `truth` (reading JSON text and walking Python values; off only
+       where a scan does not set it). */
     int text_mode;
     Truth truth;
 } Scan;
@@ -253,6 +253,34 @@ static int offsets_step(const Truth *t, int way) {
         if (t->offsets[i] - t->offsets[i - 1] != length) return 0;
     }
     return 1;
+}
+
+/* A position's alternatives that are no object, or a value that is none: the rules pass over it,
+ * and the positions after it still line up. 0 when memory runs out. */
+static int truth_hole(Scan *s, int role) {
+    Truth *t = &s->truth;
+    if (!s->text_mode) return 1;
+    if (role == R_TOKEN) t->skip = 1; /* a token that is not a string: the rules pass over the choice */
+    if (role == R_TOKEN_LOGPROB) return truth_double(&t->logprobs, &t->n_logprobs, &t->logprobs_cap, NAN);
+    if (role == R_TOP_ITEM) {
+        if (t->n_chosen >= t->n_tokens) t->not_sure = 1; /* alternatives before their tokens */
+        return truth_double(&t->chosen, &t->n_chosen, &t->chosen_cap, NAN);
+    }
+    return 1;
+}
+
+static int truth_null(Scan *s, int role) {
+    return truth_hole(s, role);
+}
+
+/* Whether the member of a top_logprobs item being read is the chosen token's. */
+static void chosen_key(Scan *s, const char *key, Py_ssize_t length) {
+    Truth *t = &s->truth;
+    if (!s->text_mode) return;
+    Py_ssize_t position = t->n_chosen - 1;
+    const Token *token = position >= 0 && position < t->n_tokens ? &t->tokens[position] : NULL;
+    t->key_is_chosen = token != NULL && (size_t)length == token->bytes &&
+                       memcmp(key, t->joined + token->start, token->bytes) == 0;
 }
 
 static const double POWERS_OF_TEN[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
@@ -596,13 +624,7 @@ static int object(Scan *s, const Node *n, const unsigned char *begin) {
                 step->in_arena = in_arena;
                 step->is_index = 0;
             }
-            if (role == R_TOP_ITEM && s->text_mode) { /* the chosen token's own log-probability? */
-                Truth *t = &s->truth;
-                Py_ssize_t position = t->n_chosen - 1;
-                const Token *token = position >= 0 && position < t->n_tokens ? &t->tokens[position] : NULL;
-                t->key_is_chosen = token != NULL && (size_t)length == token->bytes &&
-                                   memcmp(resolve(s, key, in_arena), t->joined + token->start, token->bytes) == 0;
-            }
+            if (role == R_TOP_ITEM) chosen_key(s, resolve(s, key, in_arena), length);
             if (!value(s, child)) return 0;
             skip_space(s);
             if (s->p >= s->end) return 0;
@@ -887,16 +909,7 @@ static int judged_value(Scan *s, const Node *n, int role, const unsigned char *b
     case 'n':
         if (s->end - s->p < 4 || memcmp(s->p, "null", 4) != 0) return 0;
         s->p += 4;
-        if (s->text_mode && (role == R_TOKEN_LOGPROB || role == R_TOP_ITEM || role == R_TOKEN)) {
-            Truth *t = &s->truth;
-            if (role == R_TOKEN) t->skip = 1; /* a token that is not a string: the rules pass over the choice */
-            else if (role == R_TOKEN_LOGPROB && !truth_double(&t->logprobs, &t->n_logprobs, &t->logprobs_cap, NAN))
-                return 0;
-            else if (role == R_TOP_ITEM) {
-                if (t->n_chosen >= t->n_tokens) t->not_sure = 1;
-                if (!truth_double(&t->chosen, &t->n_chosen, &t->chosen_cap, NAN)) return 0;
-            }
-        }
+        if (!truth_null(s, role)) return 0;
         return literal_value(n, role, T_NULL);
     default: {
         if (c != '-' && (c < '0' || c > '9')) return 0;
@@ -1036,6 +1049,8 @@ static int record_failure(Scan *s, int node_index, int kind, const unsigned char
     }
     if (!keep_failure(s, kind == FAIL_TYPE ? KEPT_TYPE : KEPT_ENUM, node_index, path, value, begin)) goto error;
     judged_role(s, s->sc->nodes[node_index].role);
+    /* a value of the wrong type where the truth checks look: a hole they pass over (a null was one already) */
+    if (*begin != 'n' && !truth_hole(s, s->sc->nodes[node_index].role)) return 0;
     return 1;
 error:
     PyErr_Clear(); /* then not sure: the exact path explains it */
@@ -1098,6 +1113,12 @@ static int walk_object(Scan *s, PyObject *o, const Node *n) {
             if (role == R_USAGE) return 0;
             child = n ? n->additional : NO_NODE;
         }
+        if (role == R_TOP_ITEM) { /* the chosen token's own log-probability? */
+            Py_ssize_t length;
+            const char *text = text_of(key, &length);
+            if (text == NULL) return 0;
+            chosen_key(s, text, length);
+        }
         if (!walk(s, item, child)) return 0;
     }
     return !n || (seen & n->required) == n->required;
@@ -1130,10 +1151,11 @@ static int walk(Scan *s, PyObject *o, int node_index) {
         if (has_lone_surrogate(o)) return 0;
         Py_ssize_t length = PyUnicode_GET_LENGTH(o);
         const char *text = NULL;
-        if (n && n->n_enum && (text = text_of(o, &length)) == NULL) return 0;
+        int decode = (n && n->n_enum) || role == R_TEXT || role == R_TOKEN;
+        if (decode && (text = text_of(o, &length)) == NULL) return 0;
         return string_value(s, n, role, text, length) == 1;
     }
-    if (o == Py_None) return literal_value(n, role, T_NULL) == 1;
+    if (o == Py_None) return truth_null(s, role) && literal_value(n, role, T_NULL) == 1;
     if (type == &PyBool_Type) return literal_value(n, role, T_BOOLEAN) == 1;
     Number num = {0, 0, 0, 0, NAN};
     if (type == &PyLong_Type) {
@@ -1149,6 +1171,7 @@ static int walk(Scan *s, PyObject *o, int node_index) {
         num.value = v;
         num.negative = v < 0;
         num.zero = v == 0;
+        num.real = (double)v;
         return number_value(s, n, role, &num) == 1;
     }
     if (type == &PyFloat_Type) {
@@ -1156,6 +1179,7 @@ static int walk(Scan *s, PyObject *o, int node_index) {
         if (!isfinite(d)) return 0;
         num.negative = d < 0;
         num.zero = d == 0;
+        num.real = d;
         return number_value(s, n, role, &num) == 1;
     }
     return 0;
@@ -1203,9 +1227,6 @@ static PyObject *scan_document(Scanner *self, PyObject *const *args, Py_ssize_t 
         skip_space(&s);
         ok = s.p == s.end;
     }
-    /* The truth checks pass only on what they read whole: with schema failures judged, a choice
-       whose tokens they passed over may still get a truth finding from the rules. */
-    if (ok && s.tokens_seen && failures != NULL && PyList_GET_SIZE(failures) > 0) ok = 0;
     PyMem_Free(s.arena);
     truth_free(&s.truth);
     if (release) PyBuffer_Release(&view);
@@ -1246,9 +1267,10 @@ static PyObject *scanner_clean_value(Scanner *self, PyObject *const *args, Py_ss
     if (!isfinite(now) || now > 9.0e15 || now < 0) now = 0;
     s.latest = (long long)floor(now) + self->one_day;
     s.details = R_NONE;
+    s.text_mode = 1;
     int ok = self->n_nodes > 0 && walk(&s, args[0], 0);
+    truth_free(&s.truth);
     if (PyErr_Occurred()) return NULL;
-    if (ok && s.tokens_seen) Py_RETURN_FALSE; /* the truth checks read JSON text: the round trip's screen asks */
     if (ok) Py_RETURN_TRUE;
     if (s.over_budget) Py_RETURN_NONE; /* too much to walk: a round trip through JSON text would be too */
     Py_RETURN_FALSE;
