@@ -111,33 +111,29 @@ def _holds_to_its_file(server: str, found: set[tuple[str, str]], document: dict[
     assert not gone, f"{server}: pinned findings that no longer come: {sorted(gone)}"
 
 
+def _holds_both(server: str, base_url: str, tmp_path: Path, chat_model: str = "tiny") -> None:
+    """Probe completions (model `tiny`) and chat (`chat_model`), each held to its pinned file."""
+    found, document = _probe(base_url, "tiny", tmp_path)
+    _holds_to_its_file(server, found, document)
+    found, document = _probe(base_url, chat_model, tmp_path / "chat", schema="chat")
+    _holds_to_its_file(f"{server}-chat", found, document)
+
+
 def test_llamacpp(llamacpp: str, tmp_path: Path) -> None:
-    found, document = _probe(llamacpp, "tiny", tmp_path)
-    _holds_to_its_file("llamacpp", found, document)
+    _holds_both("llamacpp", llamacpp, tmp_path)
     assert (tmp_path / "stream.sse").read_bytes().rstrip().endswith(b"data: [DONE]")
-    found, document = _probe(llamacpp, "tiny", tmp_path / "chat", schema="chat")
-    _holds_to_its_file("llamacpp-chat", found, document)
 
 
 def test_vllm(vllm_server: str, tmp_path: Path) -> None:
-    found, document = _probe(vllm_server, "tiny", tmp_path)
-    _holds_to_its_file("vllm", found, document)
-    found, document = _probe(vllm_server, "tiny", tmp_path / "chat", schema="chat")
-    _holds_to_its_file("vllm-chat", found, document)
+    _holds_both("vllm", vllm_server, tmp_path)
 
 
 def test_litellm_in_front_of_llamacpp(litellm_llamacpp: str, tmp_path: Path) -> None:
-    found, document = _probe(litellm_llamacpp, "tiny", tmp_path)
-    _holds_to_its_file("litellm-llamacpp", found, document)
-    found, document = _probe(litellm_llamacpp, "tiny-chat", tmp_path / "chat", schema="chat")
-    _holds_to_its_file("litellm-llamacpp-chat", found, document)
+    _holds_both("litellm-llamacpp", litellm_llamacpp, tmp_path, chat_model="tiny-chat")
 
 
 def test_litellm_in_front_of_vllm(litellm_vllm: str, tmp_path: Path) -> None:
-    found, document = _probe(litellm_vllm, "tiny", tmp_path)
-    _holds_to_its_file("litellm-vllm", found, document)
-    found, document = _probe(litellm_vllm, "tiny-chat", tmp_path / "chat", schema="chat")
-    _holds_to_its_file("litellm-vllm-chat", found, document)
+    _holds_both("litellm-vllm", litellm_vllm, tmp_path, chat_model="tiny-chat")
 
 
 def test_transformers_serve(hf_model: Path, tmp_path: Path) -> None:
