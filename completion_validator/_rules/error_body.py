@@ -61,5 +61,5 @@ def error_body_problems(status: int, body: object) -> Iterator[Finding]:
             f"HTTP {status}: {'.'.join(map(str, path))} is {display_value(problem.instance)}, "
             f"not a {wanted_text} as the spec says (the server said {said})",
             wanted_text,
-            problem.instance if not isinstance(problem.instance, list | dict) else None,  # a server's 1 MB list stays out
+            problem.instance if not isinstance(problem.instance, list | dict) else None,  # a 1 MB list stays out
         )
