@@ -37,9 +37,10 @@ class ResponseType:
     # spec-diff: the OpenAPI component of the response, and the others compared with it.
     spec_components: tuple[str, ...]
     # The fast-path twin of its response rules: a module with `passes_screen(payload, *, chunk)`,
-    # `SCANNER_ROLES` (instance path -> the name of a scanner role constant, `R_CREATED`) and
+    # `SCANNER_ROLES` (instance path -> the name of a scanner role constant, `R_CREATED`), optionally
+    # `CHUNK_SCANNER_ROLES` (the same for a stream chunk, where its shape differs) and
     # `CREATED_WINDOW` (plausible from this Unix time, up to this many seconds ahead). Empty: the
-    # type has no screen yet, so the fast path stands aside whenever one of its rules is selected.
+    # type has no screen, so the fast path stands aside whenever one of its rules is selected.
     screen: str
     # How its stream chunks add up to a response (module:name of a class with `add` and `result`).
     assembler: str
@@ -70,12 +71,14 @@ class ResponseType:
         screen: Callable[..., bool] = self.screen_module().passes_screen
         return screen
 
-    @property
-    def scanner_roles(self) -> Mapping[tuple[str, ...], str]:
-        """Where the screen looks, by instance path (`[]`: every item): the scanner role there."""
+    def scanner_roles(self, *, chunk: bool = False) -> Mapping[tuple[str, ...], str]:
+        """Where the screen looks in a response (or a chunk), by instance path (`[]`: every item): the role there."""
         if not self.screen:
             return {}
-        roles: Mapping[tuple[str, ...], str] = self.screen_module().SCANNER_ROLES
+        module = self.screen_module()
+        roles: Mapping[tuple[str, ...], str] = module.SCANNER_ROLES
+        if chunk:
+            roles = getattr(module, "CHUNK_SCANNER_ROLES", roles)
         return roles
 
     @property
@@ -116,7 +119,7 @@ CHAT = ResponseType(
     endpoint="/chat/completions",
     probe_cases="completion_validator._probe.chat_cases:CASES",
     spec_components=("CreateChatCompletionResponse", "CreateChatCompletionStreamResponse"),
-    screen="",
+    screen="completion_validator._rules.chat_screen",
     assembler="completion_validator._chat_stream:ChatAssembler",
     strategies="completion_validator.chat_strategies",
 )

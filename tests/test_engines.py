@@ -13,6 +13,7 @@ import copy
 import enum
 import json
 import math
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,7 @@ from completion_validator._fastpath._explain import compiled_explainer
 from completion_validator._fastpath._judge import is_exact, judge
 from completion_validator._jsontext import JsonSyntaxError, parse_json
 from completion_validator._settings import Settings
+from completion_validator.chat_strategies import chat_completions
 from completion_validator.errors import Finding
 from tests.cli_helpers import cli
 from tests.conftest import REPO
@@ -185,7 +187,7 @@ def _paths(value: Any, where: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
     return found
 
 
-def mutate(data: st.DataObject, document: dict[str, Any]) -> Any:
+def mutate(data: st.DataObject, document: dict[str, Any], names: st.SearchStrategy[str] = NAMES) -> Any:
     """`document` with one change drawn by hypothesis (the document itself may be replaced)."""
     path = data.draw(st.sampled_from(_paths(document)), label="path")
     if not path:
@@ -200,7 +202,7 @@ def mutate(data: st.DataObject, document: dict[str, Any]) -> Any:
     elif action == "remove":
         del parent[key]
     elif isinstance(parent[key], dict):
-        parent[key][data.draw(NAMES, label="name")] = data.draw(ODD_VALUES, label="value")
+        parent[key][data.draw(names, label="name")] = data.draw(ODD_VALUES, label="value")
     elif isinstance(parent[key], list):
         parent[key].append(data.draw(ODD_VALUES, label="value"))
     return document
@@ -221,6 +223,45 @@ def _mutations(examples: int) -> Any:
 
 test_single_mutations_get_the_same_records = _mutations(300)
 test_ten_thousand_mutations_get_the_same_records = pytest.mark.slow(_mutations(10_000))
+
+CHAT_PROFILES = {name: replace(profile, response_type="chat") for name, profile in PROFILES.items()}
+# Values and member names that reach chat's rules and its compiled twin: finish reasons that need
+# a call, arguments that are (not) JSON text, members that say something.
+CHAT_VALUES = st.one_of(
+    ODD_VALUES,
+    st.sampled_from(["tool_calls", "function_call", "assistant", "function", "custom", "{", "{}", '{"a": [1]}']),
+    st.just("\ufffd"),
+    st.lists(st.integers(-1, 256), max_size=3),
+)
+CHAT_NAMES = st.sampled_from(
+    ["message", "content", "refusal", "tool_calls", "function_call", "audio", "arguments", "function", "custom",
+     "type", "token", "bytes", "logprob", "top_logprobs", "finish_reason", "index", "usage", "vendor"]
+)  # fmt: skip
+
+
+def _chat_mutations(examples: int) -> Any:
+    @settings(max_examples=examples, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(document=chat_completions(), data=st.data(), name=st.sampled_from(sorted(CHAT_PROFILES)))
+    def run(document: dict[str, Any], data: st.DataObject, name: str) -> None:
+        mutated: Any = document
+        for _ in range(data.draw(st.integers(min_value=1, max_value=3), label="mutations")):
+            if isinstance(mutated, dict):
+                path = data.draw(st.sampled_from(_paths(mutated)), label="path")
+                if path and data.draw(st.booleans(), label="chat value"):  # a chat value at a drawn place
+                    parent: Any = mutated
+                    for part in path[:-1]:
+                        parent = parent[part]
+                    parent[path[-1]] = data.draw(CHAT_VALUES, label="value")
+                else:
+                    mutated = mutate(data, mutated, CHAT_NAMES)
+        assert_same_records(mutated, CHAT_PROFILES[name])
+        assert_same_records(mutated, CHAT_PROFILES[name], chunk=True)
+
+    return run
+
+
+test_chat_mutations_get_the_same_records = _chat_mutations(300)
+test_ten_thousand_chat_mutations_get_the_same_records = pytest.mark.slow(_chat_mutations(10_000))
 
 
 def _text(old: str, new: str) -> bytes:

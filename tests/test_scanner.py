@@ -368,7 +368,7 @@ def test_schemas_beyond_the_scanner_are_refused(change: dict[str, Any], why: str
         **change,
     }
     with pytest.raises(Unsupported):
-        compile_program(schemas, COMPLETION.root_schema, COMPLETION.scanner_roles)
+        compile_program(schemas, COMPLETION.root_schema, COMPLETION.scanner_roles())
 
 
 @pytest.mark.slow
@@ -436,7 +436,7 @@ for _ in range(100_000):
 count = 0
 for settings, chunk in [(settings, chunk) for settings in PROFILES.values() for chunk in (False, True)]:
     profile = settings.profile(stream=chunk)
-    program = compile_program(screening_schemas(profile), COMPLETION.root_schema, COMPLETION.scanner_roles)
+    program = compile_program(screening_schemas(profile), COMPLETION.root_schema, COMPLETION.scanner_roles())
     scanner = scan_module.Scanner(program.nodes, *COMPLETION.created_window, chunk)
     for data in texts:
         scanner.clean(data, time.time())

@@ -52,7 +52,7 @@ def asked_for() -> set[str]:
         names |= set(re.findall(r'constant\("([A-Z_]+)"\)', text))
         names |= set(re.findall(r'"((?:T|R)_[A-Z_]+)"', text))
     for kind in RESPONSE_TYPES.values():
-        names |= set(kind.scanner_roles.values())
+        names |= set(kind.scanner_roles().values()) | set(kind.scanner_roles(chunk=True).values())
     return names
 
 

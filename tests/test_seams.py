@@ -91,14 +91,17 @@ def test_a_rule_the_screen_does_not_stand_for_makes_the_fast_path_stand_aside(mo
 
 
 def test_every_response_rule_is_screened_and_its_bounds_lead_somewhere() -> None:
-    response_rules = {
-        rule_id for rule_id, rule in RULES.items() if rule.check is not None and COMPLETION.name in rule.response_types
-    }
-    assert screened_rules(COMPLETION.name) == response_rules
-    assert screened_rules("chat") == frozenset(), "chat has no screen yet: the fast path stands aside for its rules"
+    for kind in RESPONSE_TYPES:
+        response_rules = {
+            rule_id for rule_id, rule in RULES.items() if rule.check is not None and kind in rule.response_types
+        }
+        assert screened_rules(kind) == response_rules
     bounded = screening_schemas(Settings().profile())
     token_logprobs = bounded["logprobs.schema.json"]["properties"]["token_logprobs"]["items"]
     assert token_logprobs["maximum"] == 0
+    chat = screening_schemas(Settings(response_type="chat").profile())["chat-token-logprob.schema.json"]
+    assert chat["properties"]["logprob"]["maximum"] == 0
+    assert chat["properties"]["top_logprobs"]["items"]["properties"]["logprob"]["maximum"] == 0
     details = bounded["usage.schema.json"]["properties"]["prompt_tokens_details"]["properties"]
     assert {member["minimum"] for member in details.values()} == {0}
 

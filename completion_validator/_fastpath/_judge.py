@@ -27,10 +27,10 @@ from completion_validator._fastpath._libraries import jsonschema_rs, orjson, sca
 from completion_validator._fastpath._program import Program, Unsupported, compile_program
 from completion_validator._fastpath._records import judged_builder
 from completion_validator._fastpath._screen import screened_rules, screening_schemas
-from completion_validator._fastpath._verdict import CLEAN, UNREAD, Exact, Verdict
+from completion_validator._fastpath._verdict import CLEAN, UNREAD, Exact, Judged, Verdict
 from completion_validator._jsontext import PARSER_DEPTH
 from completion_validator._profiles import Profile
-from completion_validator._response_types import response_type
+from completion_validator._response_types import AUTO, response_type
 from completion_validator._settings import Settings
 from completion_validator.errors import Finding
 
@@ -61,6 +61,8 @@ class Judge:
     @cached_property
     def text(self) -> TextRead:
         """A verdict on JSON bytes."""
+        if self.settings.response_type == AUTO:
+            return _auto_text_reader(self.settings)
         return _text_reader(self.settings)
 
     @cached_property
@@ -90,12 +92,14 @@ class Judge:
 def judge(settings: Settings, *, chunk: bool = False) -> Judge | None:
     """The judge for `settings` (stream chunks if `chunk`); None without orjson. Built once per process.
 
-    Under `auto` it judges documents as the default type: one of another type is never clean
-    there, and the checker, which reads its `object`, asks that type's judge (`judge_for`).
+    Under `auto` its text reader asks each type's reader in turn (`_auto_text_reader`); the rest
+    judge values as the default type: one of another type is never clean there, and the checker,
+    which reads its `object`, asks that type's judge. A stream's chunks are judged as the type
+    the stream checker found it to be.
     """
     if orjson is None:
         return None
-    if settings.response_type != settings.typed:
+    if settings.response_type != settings.typed and chunk:
         return judge(replace(settings, response_type=settings.typed), chunk=chunk)
     return Judge(settings, chunk)
 
@@ -217,7 +221,7 @@ def _program(profile: Profile, screen: bool, chunk: bool = False) -> tuple[Any, 
     assert scan is not None
     kind = response_type(profile.response_type)
     program = compile_program(
-        screening_schemas(profile), kind.root(stream=profile.stream), kind.scanner_roles if screen else {}
+        screening_schemas(profile), kind.root(stream=profile.stream), kind.scanner_roles(chunk=chunk) if screen else {}
     )
     earliest, ahead = kind.created_window
     return scan.Scanner(program.nodes, earliest, ahead, chunk), program
@@ -307,6 +311,54 @@ def _text_reader(settings: Settings) -> TextRead:
         return rest(raw)
 
     return read
+
+
+def _auto_text_reader(settings: Settings) -> TextRead:
+    """Under `auto`: each document read first as the type the last one turned out to be.
+
+    A log holds one type, nearly always: its documents take one scan each, whatever the type.
+    Where a type's reader finds the `object` wrong, the type that `object` names reads it (and
+    is asked first from then on); where it names none (missing, unknown), the default type's
+    reader answers, as it always did, and the checker reads the value to learn what it is.
+    """
+    readers: dict[str, TextRead] = {}
+
+    def reader(kind: str) -> TextRead:
+        if kind not in readers:
+            typed = judge(replace(settings, response_type=kind))
+            readers[kind] = _unread if typed is None else typed.text
+        return readers[kind]
+
+    last = settings.typed
+
+    def read(raw: bytes) -> Verdict:
+        nonlocal last
+        kind = last
+        verdict = reader(kind)(raw)
+        if verdict is CLEAN or verdict is UNREAD:
+            return verdict
+        named = _type_named(verdict, settings)
+        if named is None or named == kind:  # its object is this type's: these are its findings
+            return verdict
+        last = named
+        return reader(named)(raw)
+
+    return read
+
+
+def _type_named(verdict: Verdict, settings: Settings) -> str | None:
+    """The type a document not clean for its reader is: from its value, or from the `object` the scanner judged.
+
+    None where the judged `object` is right for the judge; a missing or unknown one names the default type.
+    """
+    if type(verdict) is Exact:
+        return settings.for_document(verdict.value).typed
+    if type(verdict) is Judged:
+        for finding in verdict.findings:
+            if finding.instance_path == ("object",):
+                actual = finding.actual
+                return settings.for_document({"object": actual}).typed if type(actual) is str else settings.typed
+    return None
 
 
 def _orjson_reader(settings: Settings) -> TextRead | None:

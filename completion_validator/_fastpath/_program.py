@@ -4,8 +4,10 @@ The scanner knows no field names and no schema: it gets a tuple of nodes built h
 package loads, from the same derived files every engine reads (the screening copy, which adds
 the rules' bounds). A node is the schema at one path with its `$ref`s followed, reduced to what
 the scanner checks: types, a string enum, the members it names and requires, what other members
-and array items must be, integer bounds. A keyword outside that set makes the whole program
-`Unsupported`, and the scanner is then not used: it never checks less than the files say.
+and array items must be, integer bounds. It also keeps the one use of `allOf` our
+files make, a member required by a discriminator (`if` `type` is "function" `then` `function` is
+required), as conditions. A keyword outside that set makes the whole program `Unsupported`,
+and the scanner is then not used: it never checks less than the files say.
 
 Roles mark the paths whose values the rule screen needs (`created`, the usage counts, choice
 indexes, logprob arrays, offsets): the scanner checks there what `passes_screen` checks.
@@ -60,7 +62,21 @@ _CHECKED = frozenset({"type", "enum", "required", "properties", "additionalPrope
 _MAX_REFS = 32
 _MAX_NODES = 10_000
 
-Node = tuple[int, int, tuple[bytes, ...], bool, tuple[tuple[bytes, int], ...], tuple[int, ...], int, int, Any, Any]
+# A discriminated requirement: when the member at this position is this string, these members are required.
+Condition = tuple[int, bytes, tuple[int, ...]]
+Node = tuple[
+    int,
+    int,
+    tuple[bytes, ...],
+    bool,
+    tuple[tuple[bytes, int], ...],
+    tuple[int, ...],
+    int,
+    int,
+    Any,
+    Any,
+    tuple[Condition, ...],
+]
 
 
 # A keyword's value and its location, for the record of an error there: ("string", "x.schema.json#/type").
@@ -110,6 +126,7 @@ class _Compiler:
         self.details = {constant(name) for name in _DETAILS}
         self.no_node, self.closed, self.max_props = constant("NO_NODE"), constant("CLOSED"), constant("MAX_PROPS")
         self.any_type = constant("T_ANY")
+        self.max_conditions = constant("MAX_CONDITIONS")
         self.type_bits = {name: sum(constant(bit) for bit in bits) for name, bits in _TYPE_NAMES.items()}
 
     def node(self, schema: Any, where: tuple[str, str], path: Path, parent_role: int | None = None) -> int:
@@ -128,17 +145,19 @@ class _Compiler:
         if path in self.roles:
             self.placed.add(path)
         if schema is True:
-            self.nodes[index] = (self.any_type, role, (), False, (), (), self.no_node, self.no_node, None, None)
+            self.nodes[index] = (self.any_type, role, (), False, (), (), self.no_node, self.no_node, None, None, ())
             return index
         if not isinstance(schema, Mapping):
             raise Unsupported(f"a schema that is not an object or true at {path}")
-        unknown = set(schema) - _ANNOTATIONS - _CHECKED
+        unknown = set(schema) - _ANNOTATIONS - _CHECKED - {"allOf"}
         if unknown:
             raise Unsupported(f"keywords the scanner does not check at {path}: {sorted(unknown)}")
         types = self._types(schema.get("type"))
         enum, enum_null = _enum(schema)
+        discriminated = _discriminated(schema.get("allOf", []), path, self.max_conditions)
         names = list(schema.get("properties", {}))
-        for name in schema.get("required", ()):
+        conditional = [name for member, _, then in discriminated for name in (member, *then)]
+        for name in [*schema.get("required", ()), *conditional]:
             if name not in names:
                 names.append(name)
         if len(names) > self.max_props:
@@ -176,6 +195,10 @@ class _Compiler:
             if schema.get("items", True) is True
             else self.node(schema["items"], (base, f"{pointer}/items"), (*path, ITEMS))
         )
+        conditions = tuple(
+            (names.index(member), value.encode(), tuple(names.index(name) for name in then))
+            for member, value, then in discriminated
+        )
         self.nodes[index] = (
             types,
             role,
@@ -187,6 +210,7 @@ class _Compiler:
             items,
             _bound(schema, "minimum"),
             _bound(schema, "maximum"),
+            conditions,
         )
         return index
 
@@ -212,6 +236,45 @@ class _Compiler:
                 raise Unsupported(f"a $ref the scanner cannot follow: {schema['$ref']}")
             schema, where = self.by_id[target], (target, "")
         raise Unsupported("$ref chain too long")
+
+
+def _discriminated(all_of: Any, path: Path, limit: int) -> list[tuple[str, str, tuple[str, ...]]]:
+    """`allOf` as our files use it, or `Unsupported`: each item `if` one member is a string `then` others are required.
+
+    `{"if": {"properties": {"type": {"const": "function"}}, "required": ["type"]},
+    "then": {"required": ["function"]}}` becomes ("type", "function", ("function",)).
+    """
+    if not isinstance(all_of, list) or len(all_of) > limit:
+        raise Unsupported(f"an allOf the scanner does not check at {path}")
+    conditions = []
+    for item in all_of:
+        shape = isinstance(item, Mapping) and set(item) == {"if", "then"}
+        test = item["if"] if shape else None
+        then = item["then"] if shape else None
+        if not (
+            isinstance(test, Mapping)
+            and set(test) == {"properties", "required"}
+            and isinstance(test["properties"], Mapping)
+            and len(test["properties"]) == 1
+            and isinstance(then, Mapping)
+            and set(then) == {"required"}
+            and isinstance(then["required"], list)
+            and all(isinstance(name, str) for name in then["required"])
+        ):
+            raise Unsupported(f"an allOf the scanner does not check at {path}")
+        ((member, constant_schema),) = test["properties"].items()
+        if (
+            test["required"] != [member]
+            or not isinstance(constant_schema, Mapping)
+            or set(constant_schema) != {"const"}
+            or not isinstance(constant_schema["const"], str)
+            or "\\" in constant_schema["const"]
+            or '"' in constant_schema["const"]
+            or not constant_schema["const"].isprintable()
+        ):
+            raise Unsupported(f"an allOf the scanner does not check at {path}")
+        conditions.append((member, constant_schema["const"], tuple(then["required"])))
+    return conditions
 
 
 def _enum(schema: Mapping[str, Any]) -> tuple[tuple[bytes, ...], bool]:

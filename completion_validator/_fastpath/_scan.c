@@ -4,7 +4,8 @@
  * strict parser reads it (UTF-8, escapes, no lone surrogates, no duplicate key), the schema
  * program compiled in Python from the derived schema files (_program.py: types, string enums,
  * required members, integer bounds), and the facts the rule screen needs (created, id, usage
- * arithmetic, choice indexes, logprob lengths, offsets), which the program marks by role.
+ * arithmetic, choice indexes, logprob lengths, offsets; for chat, what a finished message says, a
+ * tool call's arguments, a token's bytes), which the program marks by role.
  *
  * It is an accelerator, never the definition: anything unusual (a float where an integer is
  * expected, an exponent past 300, 19 digits, a key repeated, nesting past 64 levels, more than
@@ -26,12 +27,20 @@ enum {
     T_ANY = 127,
 };
 
-/* Roles: what the rule screen needs from a node (set by _program.py, by path). */
+/* Roles: what the rule screen needs from a node (set by _program.py, by path). From R_MESSAGE on,
+ * chat's (chat.py's twin): a message, the members that say something, its tool calls and their
+ * arguments; a token logprob item (R_LP_ITEM) or one of its alternatives (R_LP_TOP), whose token
+ * and bytes must agree. */
 enum {
     R_NONE = 0, R_ROOT, R_CREATED, R_ID, R_USAGE, R_PROMPT, R_COMPLETION, R_TOTAL,
     R_DETAILS_PROMPT, R_DETAILS_COMPLETION, R_DETAIL_COUNT, R_CHOICES, R_CHOICE, R_INDEX, R_LOGPROBS,
-    R_LOGPROB_ARRAY, R_OFFSET, R_TOKEN, R_TEXT, R_FINISH, R_TOKEN_LOGPROB, R_TOP_ITEM, R_TOP_VALUE, R_ROLES
+    R_LOGPROB_ARRAY, R_OFFSET, R_TOKEN, R_TEXT, R_FINISH, R_TOKEN_LOGPROB, R_TOP_ITEM, R_TOP_VALUE,
+    R_MESSAGE, R_SAYS, R_FUNCTION_CALL, R_TOOL_CALLS, R_ARGUMENTS, R_LP_ITEM, R_LP_TOP, R_LP_TOKEN, R_LP_BYTES,
+    R_LP_BYTE, R_ROLES
 };
+
+/* What a choice's finish_reason is, to the chat checks. */
+enum { FINISH_OTHER = 0, FINISH_STOP, FINISH_TOOL_CALLS, FINISH_FUNCTION_CALL };
 
 /* Roles whose value the screen needs as an integer: any other kind of value is for the rules. */
 #define COUNTED(role) \
@@ -48,6 +57,7 @@ enum {
 #define MAX_MAGNITUDE 308 /* digits before the point + exponent: beyond, Python may read inf */
 #define MAX_DIGITS 300
 #define MAX_FAILURES 16
+#define MAX_CONDITIONS 8
 /* Values a walk of a Python value visits at most: shared sub-objects (x = [x, x], sixty times)
    make a value whose JSON text is astronomically long; past this the walker says so (None). */
 #define WALK_BUDGET 16777216 /* 2 ** 24 */
@@ -71,6 +81,14 @@ typedef struct {
     int node;
 } Prop;
 
+/* A member required when another (the discriminator) is a given string: `allOf` of if/then. */
+typedef struct {
+    int prop;            /* the discriminator's position among the node's props */
+    const char *value;   /* the string it is compared with (no escape in it) */
+    Py_ssize_t length;
+    uint64_t then;       /* the props then required */
+} Condition;
+
 typedef struct {
     int types;
     int role;
@@ -86,6 +104,7 @@ typedef struct {
     int items;           /* NO_NODE: anything */
     int has_minimum, has_maximum;
     long long minimum, maximum;
+    int n_conditions, condition_first;
 } Node;
 
 typedef struct {
@@ -97,6 +116,7 @@ typedef struct {
     const char **enum_values;
     Py_ssize_t *enum_lengths;
     Py_ssize_t n_enum_values;
+    Condition *conditions;
     PyObject *keep;      /* the bytes the names and enum values point into */
     long long earliest;
     long long one_day;
@@ -139,6 +159,26 @@ typedef struct {
     int not_sure;      /* read in an order the checks cannot follow (alternatives before their tokens) */
 } Truth;
 
+/* A chat token's text and bytes, as chat.py's `chat-logprob-bytes` compares them. */
+typedef struct {
+    char *token;
+    size_t token_len, token_cap;
+    int token_string;   /* `token` is a string (else the rule passes over the item) */
+    int token_split;    /* it holds U+FFFD: a character split between tokens, which the rule passes over */
+    char *bytes;
+    size_t bytes_len, bytes_cap;
+    int bytes_list;     /* `bytes` is an array */
+    int bytes_odd;      /* an item that is not a byte value: the rule passes over the item */
+} TokenBytes;
+
+/* The chat checks' view of one choice: what its message says, its finish_reason, and the token
+ * logprob item being read (0) with the alternative inside it (1). */
+typedef struct {
+    int message_seen, said, tool_calls, function_call, finish;
+    int level;
+    TokenBytes at[2];
+} Chat;
+
 typedef struct {
     const unsigned char *p, *end, *start;
     const Scanner *sc;
@@ -169,6 +209,7 @@ typedef struct {
        where a scan does not set it). */
     int text_mode;
     Truth truth;
+    Chat chat;
 } Scan;
 
 /* What a number token looked like. */
@@ -405,6 +446,72 @@ static void put_utf8(Scan *s, unsigned int code, int *ok) {
     if (!arena_put(s, out, n)) *ok = 0;
 }
 
+/* --- chat: what chat.py's rules need of a choice ------------------------------------------ */
+
+static void chat_free(Chat *c) {
+    for (int i = 0; i < 2; i++) {
+        PyMem_Free(c->at[i].token);
+        PyMem_Free(c->at[i].bytes);
+    }
+}
+
+static void token_bytes_reset(TokenBytes *tb) {
+    tb->token_len = tb->bytes_len = 0;
+    tb->token_string = tb->token_split = tb->bytes_list = tb->bytes_odd = 0;
+}
+
+/* `chat-logprob-bytes` on one item: 1 silent, 0 not sure. Bytes that are no whole UTF-8 text
+ * (part of a character, llama.cpp's token '' with bytes [194]) are what `bytes` is for. */
+static int token_bytes_agree(const TokenBytes *tb) {
+    if (!tb->token_string || tb->token_split || !tb->bytes_list || tb->bytes_odd) return 1;
+    if (tb->bytes_len == tb->token_len && (tb->token_len == 0 || memcmp(tb->bytes, tb->token, tb->token_len) == 0))
+        return 1;
+    const unsigned char *p = (const unsigned char *)tb->bytes, *end = p + tb->bytes_len;
+    while (p < end) {
+        if (*p < 0x80) {
+            p++;
+            continue;
+        }
+        Py_ssize_t n = utf8_length(p, end);
+        if (n == 0) return 1;
+        p += n;
+    }
+    return 0;
+}
+
+/* Does UTF-8 text hold U+FFFD (EF BF BD), the stand-in for a character split between tokens? */
+static int holds_replacement(const char *text, Py_ssize_t length) {
+    for (Py_ssize_t i = 0; i + 2 < length; i++) {
+        if ((unsigned char)text[i] == 0xEF && (unsigned char)text[i + 1] == 0xBF && (unsigned char)text[i + 2] == 0xBD)
+            return 1;
+    }
+    return 0;
+}
+
+/* A chat choice's message, as `chat-finish-tool-calls` and `chat-message-empty` read it: 1 silent, 0 not sure. */
+static int chat_holds(const Scan *s) {
+    const Chat *c = &s->chat;
+    if (s->sc->chunk || !c->message_seen) return 1; /* whole-response rules, about a message object */
+    switch (c->finish) {
+    case FINISH_STOP:
+        return c->said;
+    case FINISH_TOOL_CALLS:
+        return c->tool_calls;
+    case FINISH_FUNCTION_CALL:
+        return c->function_call;
+    default:
+        return 1;
+    }
+}
+
+/* A member of a message that says something when it is not null (content, refusal, audio,
+ * function_call); `first` is the first byte of its JSON text ('n' null, '{' an object). */
+static void chat_said(Scan *s, int role, unsigned char first) {
+    if ((role != R_SAYS && role != R_FUNCTION_CALL) || first == 'n') return;
+    s->chat.said = 1;
+    if (role == R_FUNCTION_CALL && first == '{') s->chat.function_call = 1;
+}
+
 /* A string, s->p on its opening quote. Its text (decoded) is [*text, *text + *length): in the
  * input when it holds no escape, else appended to the arena when `decode` (*in_arena set). */
 static int string(Scan *s, int decode, const char **text, Py_ssize_t *length, int *in_arena) {
@@ -561,6 +668,46 @@ static int judged_value(Scan *s, const Node *n, int role, const unsigned char *b
 
 static int record_missing(Scan *s, const Node *n, int prop, const unsigned char *begin);
 
+/* Is this (decoded) text one JSON value, as json.loads reads it (`chat-tool-arguments-json`)?
+ * The scanner's own grammar is stricter (no NaN, no duplicate key, 64 levels, 18-digit
+ * integers), so a "no" here is only "not sure". */
+static int is_json_text(const Scanner *sc, const char *text, Py_ssize_t length) {
+    Scan sub;
+    memset(&sub, 0, sizeof sub);
+    sub.p = sub.start = (const unsigned char *)text;
+    sub.end = sub.p + length;
+    sub.sc = sc;
+    sub.details = R_NONE;
+    int ok = value(&sub, NO_NODE);
+    if (ok) {
+        skip_space(&sub);
+        ok = sub.p == sub.end;
+    }
+    PyMem_Free(sub.arena);
+    truth_free(&sub.truth);
+    chat_free(&sub.chat);
+    return ok;
+}
+
+/* Whether the discriminator's value, the JSON text [begin, end), is the condition's string:
+ * 1 yes, 0 no, -1 not sure (an escape in it). */
+static int condition_met(const Condition *c, const unsigned char *begin, const unsigned char *end) {
+    if (*begin != '"') return 0;
+    const unsigned char *inside = begin + 1;
+    Py_ssize_t length = (Py_ssize_t)(end - begin) - 2;
+    if (memchr(inside, '\\', (size_t)length)) return -1;
+    return length == c->length && memcmp(inside, c->value, (size_t)length) == 0;
+}
+
+/* The members a met condition requires are all there? */
+static int conditions_hold(const Scanner *sc, const Node *n, uint64_t met, uint64_t seen) {
+    for (int i = 0; i < n->n_conditions; i++) {
+        uint64_t then = sc->conditions[n->condition_first + i].then;
+        if ((met & ((uint64_t)1 << i)) && (seen & then) != then) return 0;
+    }
+    return 1;
+}
+
 static int object(Scan *s, const Node *n, const unsigned char *begin) {
     const Scanner *sc = s->sc;
     uint64_t seen = 0;
@@ -570,6 +717,7 @@ static int object(Scan *s, const Node *n, const unsigned char *begin) {
     int other_arena[MAX_OTHER_KEYS];
     int n_other = 0;
     int role = n ? n->role : R_NONE;
+    uint64_t met = 0; /* the conditions whose discriminator has their value */
     s->p++; /* { */
     skip_space(s);
     if (s->p < s->end && *s->p == '}') {
@@ -625,7 +773,16 @@ static int object(Scan *s, const Node *n, const unsigned char *begin) {
                 step->is_index = 0;
             }
             if (role == R_TOP_ITEM) chosen_key(s, resolve(s, key, in_arena), length);
+            skip_space(s);
+            const unsigned char *member = s->p;
             if (!value(s, child)) return 0;
+            for (int i = 0; matched >= 0 && i < n->n_conditions; i++) {
+                const Condition *c = &sc->conditions[n->condition_first + i];
+                if (c->prop != matched) continue;
+                int is = condition_met(c, member, s->p);
+                if (is < 0) return 0;
+                if (is) met |= (uint64_t)1 << i;
+            }
             skip_space(s);
             if (s->p >= s->end) return 0;
             if (*s->p == ',') {
@@ -646,7 +803,7 @@ static int object(Scan *s, const Node *n, const unsigned char *begin) {
             if (!(seen & ((uint64_t)1 << prop)) && !record_missing(s, n, prop, begin)) return 0;
         }
     }
-    return 1;
+    return !n || conditions_hold(sc, n, met, seen);
 }
 
 static int array(Scan *s, const Node *n) {
@@ -721,8 +878,13 @@ static int close_role(Scan *s, int role) {
         }
         return 1;
     case R_CHOICE:
-        if (!s->index_seen) return 0;
+        if (!s->index_seen || !chat_holds(s)) return 0;
         return !s->text_mode || truth_holds(s);
+    case R_LP_ITEM:
+        return token_bytes_agree(&s->chat.at[0]);
+    case R_LP_TOP:
+        s->chat.level = 0;
+        return token_bytes_agree(&s->chat.at[1]);
     case R_LOGPROBS:
         return s->lengths_seen > 0;
     default:
@@ -745,6 +907,20 @@ static int open_container(Scan *s, const Node *n, int role, int kind) {
         if (s->n_choices == MAX_CHOICES) return 0;
         s->index_seen = 0;
         truth_reset(&s->truth);
+        s->chat.message_seen = s->chat.said = s->chat.tool_calls = s->chat.function_call = 0;
+        s->chat.finish = FINISH_OTHER;
+        break;
+    case R_MESSAGE:
+        s->chat.message_seen = 1;
+        break;
+    case R_LP_ITEM:
+    case R_LP_TOP:
+        s->chat.level = role == R_LP_TOP;
+        token_bytes_reset(&s->chat.at[s->chat.level]);
+        break;
+    case R_LP_BYTES:
+        s->chat.at[s->chat.level].bytes_list = 1;
+        s->chat.at[s->chat.level].bytes_len = 0;
         break;
     case R_TOP_ITEM: /* a position's alternatives: none is the chosen token's until its key comes */
         if (s->text_mode) {
@@ -774,6 +950,7 @@ static int open_container(Scan *s, const Node *n, int role, int kind) {
 
 static int close_container(Scan *s, int role) {
     s->depth--;
+    if (role == R_TOOL_CALLS && s->items_counted > 0) s->chat.said = s->chat.tool_calls = 1;
     if (role == R_LOGPROB_ARRAY) {
         if (s->lengths_seen > 0 && s->items_counted != s->array_length) return 0;
         s->array_length = s->items_counted;
@@ -801,6 +978,23 @@ static int string_value(Scan *s, const Node *n, int role, const char *text, Py_s
             t->text_seen = 1;
         }
         if (role == R_FINISH) t->finish_stop = length == 4 && memcmp(text, "stop", 4) == 0;
+    }
+    if (text != NULL) {
+        Chat *c = &s->chat;
+        if (role == R_FINISH) {
+            c->finish = length == 4 && memcmp(text, "stop", 4) == 0           ? FINISH_STOP
+                        : length == 10 && memcmp(text, "tool_calls", 10) == 0   ? FINISH_TOOL_CALLS
+                        : length == 13 && memcmp(text, "function_call", 13) == 0 ? FINISH_FUNCTION_CALL
+                                                                                 : FINISH_OTHER;
+        }
+        if (role == R_LP_TOKEN) {
+            TokenBytes *tb = &c->at[c->level];
+            tb->token_len = 0;
+            if (!bytes_put(&tb->token, &tb->token_len, &tb->token_cap, text, (size_t)length)) return 0;
+            tb->token_string = 1;
+            tb->token_split = holds_replacement(text, length);
+        }
+        if (role == R_ARGUMENTS && !s->sc->chunk && !is_json_text(s->sc, text, length)) return 0;
     }
     return !(role == R_ID && length == 0) && !COUNTED(role);
 }
@@ -842,6 +1036,16 @@ static int number_value(Scan *s, const Node *n, int role, const Number *num) {
     case R_TOP_VALUE:
         if (s->text_mode && s->truth.key_is_chosen && s->truth.n_chosen > 0) s->truth.chosen[s->truth.n_chosen - 1] = num->real;
         break;
+    case R_LP_BYTE: {
+        TokenBytes *tb = &s->chat.at[s->chat.level];
+        if (v < 0 || v > 255) {
+            tb->bytes_odd = 1; /* the rule passes over an item whose bytes are no byte values */
+        } else {
+            char byte = (char)v;
+            if (!bytes_put(&tb->bytes, &tb->bytes_len, &tb->bytes_cap, &byte, 1)) return 0;
+        }
+        break;
+    }
     case R_CREATED:
         if (v < sc->earliest || v > s->latest) return 0;
         s->created_seen = 1;
@@ -877,6 +1081,7 @@ static int value(Scan *s, int node_index) {
     if (s->p >= s->end) return 0;
     const unsigned char *begin = s->p;
     int verdict = judged_value(s, n, role, begin);
+    if (verdict == 1) chat_said(s, role, *begin);
     return verdict <= 1 ? verdict : record_failure(s, node_index, verdict, begin);
 }
 
@@ -892,7 +1097,8 @@ static int judged_value(Scan *s, const Node *n, int role, const unsigned char *b
         Py_ssize_t length;
         int in_arena;
         size_t mark = s->arena_len;
-        int decode = (n && n->n_enum) || (s->text_mode && (role == R_TEXT || role == R_TOKEN));
+        int decode = (n && n->n_enum) || (s->text_mode && (role == R_TEXT || role == R_TOKEN)) || role == R_LP_TOKEN ||
+                     role == R_ARGUMENTS;
         if (!string(s, decode, &text, &length, &in_arena)) return 0;
         int ok = string_value(s, n, role, resolve(s, text, in_arena), length);
         s->arena_len = mark;
@@ -1011,7 +1217,10 @@ static int keep_failure(Scan *s, int kind, int node_index, PyObject *path, PyObj
 static int record_missing(Scan *s, const Node *n, int prop, const unsigned char *begin) {
     const Prop *missing = &s->sc->props[n->prop_first + prop];
     int role = s->sc->nodes[missing->node].role;
-    if (s->failures == NULL || !judgeable(role) || PyList_GET_SIZE(s->failures) >= MAX_FAILURES) return 0;
+    /* a member the chat checks read as absent (no message, nothing said, no token or bytes) */
+    int absent = role == R_MESSAGE || role == R_SAYS || role == R_FUNCTION_CALL || role == R_TOOL_CALLS ||
+                 role == R_LP_TOKEN || role == R_LP_BYTES;
+    if (s->failures == NULL || !(judgeable(role) || absent) || PyList_GET_SIZE(s->failures) >= MAX_FAILURES) return 0;
     PyObject *path = path_of(s, s->depth - 1), *name = NULL, *full = NULL;
     if (path == NULL) goto error;
     name = PyUnicode_DecodeUTF8(missing->name, missing->length, "strict");
@@ -1086,7 +1295,7 @@ static int walk(Scan *s, PyObject *o, int node_index);
 
 static int walk_object(Scan *s, PyObject *o, const Node *n) {
     const Scanner *sc = s->sc;
-    uint64_t seen = 0;
+    uint64_t seen = 0, met = 0;
     int role = n ? n->role : R_NONE;
     Py_ssize_t at = 0;
     PyObject *key, *item;
@@ -1120,9 +1329,18 @@ static int walk_object(Scan *s, PyObject *o, const Node *n) {
             chosen_key(s, text, length);
         }
         if (!walk(s, item, child)) return 0;
+        for (int i = 0; matched >= 0 && i < n->n_conditions; i++) {
+            const Condition *c = &sc->conditions[n->condition_first + i];
+            Py_ssize_t length;
+            const char *text;
+            if (c->prop != matched || !PyUnicode_CheckExact(item) || (text = text_of(item, &length)) == NULL) continue;
+            if (length == c->length && memcmp(text, c->value, (size_t)length) == 0) met |= (uint64_t)1 << i;
+        }
     }
-    return !n || (seen & n->required) == n->required;
+    return !n || ((seen & n->required) == n->required && conditions_hold(sc, n, met, seen));
 }
+
+static int walk_typed(Scan *s, PyObject *o, const Node *n, int role);
 
 static int walk(Scan *s, PyObject *o, int node_index) {
     if (++s->walked > WALK_BUDGET) {
@@ -1132,6 +1350,12 @@ static int walk(Scan *s, PyObject *o, int node_index) {
     if ((s->walked & SIGNAL_EVERY) == 0 && PyErr_CheckSignals() < 0) return 0; /* Ctrl-C: the exception is set */
     const Node *n = node_index == NO_NODE ? NULL : &s->sc->nodes[node_index];
     int role = n ? n->role : R_NONE;
+    if (!walk_typed(s, o, n, role)) return 0;
+    chat_said(s, role, o == Py_None ? 'n' : Py_TYPE(o) == &PyDict_Type ? '{' : '.');
+    return 1;
+}
+
+static int walk_typed(Scan *s, PyObject *o, const Node *n, int role) {
     PyTypeObject *type = Py_TYPE(o);
     /* exact types only: a subclass, a tuple, an Enum is for the reference to judge */
     if (type == &PyDict_Type) {
@@ -1151,7 +1375,7 @@ static int walk(Scan *s, PyObject *o, int node_index) {
         if (has_lone_surrogate(o)) return 0;
         Py_ssize_t length = PyUnicode_GET_LENGTH(o);
         const char *text = NULL;
-        int decode = (n && n->n_enum) || role == R_TEXT || role == R_TOKEN;
+        int decode = (n && n->n_enum) || role == R_TEXT || role == R_TOKEN || role == R_LP_TOKEN || role == R_ARGUMENTS;
         if (decode && (text = text_of(o, &length)) == NULL) return 0;
         return string_value(s, n, role, text, length) == 1;
     }
@@ -1229,6 +1453,7 @@ static PyObject *scan_document(Scanner *self, PyObject *const *args, Py_ssize_t 
     }
     PyMem_Free(s.arena);
     truth_free(&s.truth);
+    chat_free(&s.chat);
     if (release) PyBuffer_Release(&view);
     if (ok) Py_RETURN_TRUE;
     Py_RETURN_FALSE;
@@ -1270,6 +1495,7 @@ static PyObject *scanner_clean_value(Scanner *self, PyObject *const *args, Py_ss
     s.text_mode = 1;
     int ok = self->n_nodes > 0 && walk(&s, args[0], 0);
     truth_free(&s.truth);
+    chat_free(&s.chat);
     if (PyErr_Occurred()) return NULL;
     if (ok) Py_RETURN_TRUE;
     if (s.over_budget) Py_RETURN_NONE; /* too much to walk: a round trip through JSON text would be too */
@@ -1283,6 +1509,7 @@ static void scanner_dealloc(Scanner *self) {
     PyMem_Free(self->props);
     PyMem_Free(self->enum_values);
     PyMem_Free(self->enum_lengths);
+    PyMem_Free(self->conditions);
     Py_XDECREF(self->keep);
     Py_TYPE(self)->tp_free((PyObject *)self);
 }
@@ -1299,11 +1526,12 @@ static int as_int(PyObject *item, long long lowest, long long highest, long long
 }
 
 /* A node: (types, role, enum strings (tuple of bytes), enum_null, props ((name bytes, node), ...),
- *          required (tuple of prop positions), additional, items, minimum or None, maximum or None) */
+ *          required (tuple of prop positions), additional, items, minimum or None, maximum or None,
+ *          conditions ((discriminator prop, string bytes, (required props, ...)), ...)) */
 static int load_node(Scanner *self, PyObject *spec, Node *n, Py_ssize_t *prop_at, Py_ssize_t *enum_at,
-                     PyObject *keep) {
-    if (!PyTuple_Check(spec) || PyTuple_GET_SIZE(spec) != 10) {
-        PyErr_SetString(PyExc_ValueError, "program: a node is a tuple of 10");
+                     Py_ssize_t *condition_at, PyObject *keep) {
+    if (!PyTuple_Check(spec) || PyTuple_GET_SIZE(spec) != 11) {
+        PyErr_SetString(PyExc_ValueError, "program: a node is a tuple of 11");
         return 0;
     }
     long long v;
@@ -1375,6 +1603,40 @@ static int load_node(Scanner *self, PyObject *spec, Node *n, Py_ssize_t *prop_at
     n->has_maximum = maximum != Py_None;
     if (n->has_minimum && !as_int(minimum, -LLONG_MAX, LLONG_MAX, &n->minimum)) return 0;
     if (n->has_maximum && !as_int(maximum, -LLONG_MAX, LLONG_MAX, &n->maximum)) return 0;
+    PyObject *conditions = PyTuple_GET_ITEM(spec, 10);
+    if (!PyTuple_Check(conditions) || PyTuple_GET_SIZE(conditions) > MAX_CONDITIONS) {
+        PyErr_SetString(PyExc_ValueError, "program: conditions is a tuple of at most 8");
+        return 0;
+    }
+    n->n_conditions = (int)PyTuple_GET_SIZE(conditions);
+    n->condition_first = (int)*condition_at;
+    for (Py_ssize_t i = 0; i < n->n_conditions; i++) {
+        PyObject *item = PyTuple_GET_ITEM(conditions, i);
+        if (!PyTuple_Check(item) || PyTuple_GET_SIZE(item) != 3 || !PyBytes_Check(PyTuple_GET_ITEM(item, 1)) ||
+            !PyTuple_Check(PyTuple_GET_ITEM(item, 2))) {
+            PyErr_SetString(PyExc_ValueError, "program: a condition is (prop, bytes, (props, ...))");
+            return 0;
+        }
+        Condition *c = &self->conditions[*condition_at];
+        if (!as_int(PyTuple_GET_ITEM(item, 0), 0, n->n_props - 1, &v)) return 0;
+        c->prop = (int)v;
+        PyObject *string = PyTuple_GET_ITEM(item, 1);
+        if (memchr(PyBytes_AS_STRING(string), '\\', (size_t)PyBytes_GET_SIZE(string)) ||
+            memchr(PyBytes_AS_STRING(string), '"', (size_t)PyBytes_GET_SIZE(string))) {
+            PyErr_SetString(PyExc_ValueError, "program: a condition's string holds no escape");
+            return 0;
+        }
+        if (PyList_Append(keep, string) < 0) return 0;
+        c->value = PyBytes_AS_STRING(string);
+        c->length = PyBytes_GET_SIZE(string);
+        PyObject *then = PyTuple_GET_ITEM(item, 2);
+        c->then = 0;
+        for (Py_ssize_t k = 0; k < PyTuple_GET_SIZE(then); k++) {
+            if (!as_int(PyTuple_GET_ITEM(then, k), 0, n->n_props - 1, &v)) return 0;
+            c->then |= (uint64_t)1 << v;
+        }
+        (*condition_at)++;
+    }
     return 1;
 }
 
@@ -1393,33 +1655,36 @@ static PyObject *scanner_new(PyTypeObject *type, PyObject *args, PyObject *kwarg
     self->chunk = chunk;
     self->keep = PyList_New(0);
     if (self->keep == NULL) goto fail;
-    Py_ssize_t n_nodes = PyTuple_GET_SIZE(program), n_props = 0, n_enum = 0;
+    Py_ssize_t n_nodes = PyTuple_GET_SIZE(program), n_props = 0, n_enum = 0, n_conditions = 0;
     if (n_nodes == 0 || n_nodes > 100000) {
         PyErr_SetString(PyExc_ValueError, "program: between 1 and 100,000 nodes");
         goto fail;
     }
     for (Py_ssize_t i = 0; i < n_nodes; i++) {
         PyObject *spec = PyTuple_GET_ITEM(program, i);
-        if (!PyTuple_Check(spec) || PyTuple_GET_SIZE(spec) != 10 || !PyTuple_Check(PyTuple_GET_ITEM(spec, 2)) ||
-            !PyTuple_Check(PyTuple_GET_ITEM(spec, 4))) {
-            PyErr_SetString(PyExc_ValueError, "program: a node is a tuple of 10");
+        if (!PyTuple_Check(spec) || PyTuple_GET_SIZE(spec) != 11 || !PyTuple_Check(PyTuple_GET_ITEM(spec, 2)) ||
+            !PyTuple_Check(PyTuple_GET_ITEM(spec, 4)) || !PyTuple_Check(PyTuple_GET_ITEM(spec, 10))) {
+            PyErr_SetString(PyExc_ValueError, "program: a node is a tuple of 11");
             goto fail;
         }
         n_enum += PyTuple_GET_SIZE(PyTuple_GET_ITEM(spec, 2));
         n_props += PyTuple_GET_SIZE(PyTuple_GET_ITEM(spec, 4));
+        n_conditions += PyTuple_GET_SIZE(PyTuple_GET_ITEM(spec, 10));
     }
     self->n_nodes = n_nodes;
     self->nodes = PyMem_Calloc((size_t)n_nodes, sizeof(Node));
     self->props = PyMem_Calloc((size_t)n_props + 1, sizeof(Prop));
     self->enum_values = PyMem_Calloc((size_t)n_enum + 1, sizeof(char *));
     self->enum_lengths = PyMem_Calloc((size_t)n_enum + 1, sizeof(Py_ssize_t));
-    if (!self->nodes || !self->props || !self->enum_values || !self->enum_lengths) {
+    self->conditions = PyMem_Calloc((size_t)n_conditions + 1, sizeof(Condition));
+    if (!self->nodes || !self->props || !self->enum_values || !self->enum_lengths || !self->conditions) {
         PyErr_NoMemory();
         goto fail;
     }
-    Py_ssize_t prop_at = 0, enum_at = 0;
+    Py_ssize_t prop_at = 0, enum_at = 0, condition_at = 0;
     for (Py_ssize_t i = 0; i < n_nodes; i++) {
-        if (!load_node(self, PyTuple_GET_ITEM(program, i), &self->nodes[i], &prop_at, &enum_at, self->keep))
+        if (!load_node(self, PyTuple_GET_ITEM(program, i), &self->nodes[i], &prop_at, &enum_at, &condition_at,
+                       self->keep))
             goto fail;
     }
     return (PyObject *)self;
@@ -1529,7 +1794,10 @@ PyMODINIT_FUNC PyInit__scan(void) {
         {"R_DETAIL_COUNT", R_DETAIL_COUNT}, {"R_CHOICES", R_CHOICES}, {"R_CHOICE", R_CHOICE}, {"R_INDEX", R_INDEX},
         {"R_LOGPROBS", R_LOGPROBS}, {"R_LOGPROB_ARRAY", R_LOGPROB_ARRAY}, {"R_OFFSET", R_OFFSET},
         {"R_TOKEN", R_TOKEN}, {"R_TEXT", R_TEXT}, {"R_FINISH", R_FINISH}, {"R_TOKEN_LOGPROB", R_TOKEN_LOGPROB},
-        {"R_TOP_ITEM", R_TOP_ITEM}, {"R_TOP_VALUE", R_TOP_VALUE},
+        {"R_TOP_ITEM", R_TOP_ITEM}, {"R_TOP_VALUE", R_TOP_VALUE}, {"R_MESSAGE", R_MESSAGE}, {"R_SAYS", R_SAYS},
+        {"R_FUNCTION_CALL", R_FUNCTION_CALL}, {"R_TOOL_CALLS", R_TOOL_CALLS}, {"R_ARGUMENTS", R_ARGUMENTS},
+        {"R_LP_ITEM", R_LP_ITEM}, {"R_LP_TOP", R_LP_TOP}, {"R_LP_TOKEN", R_LP_TOKEN}, {"R_LP_BYTES", R_LP_BYTES},
+        {"R_LP_BYTE", R_LP_BYTE}, {"MAX_CONDITIONS", MAX_CONDITIONS},
         {"NO_NODE", NO_NODE}, {"CLOSED", CLOSED}, {"MAX_DEPTH", MAX_DEPTH}, {"MAX_OTHER_KEYS", MAX_OTHER_KEYS},
         {"MAX_CHOICES", MAX_CHOICES}, {"MAX_PROPS", MAX_PROPS}, {"MAX_INT_DIGITS", MAX_INT_DIGITS},
         {"MAX_FAILURES", MAX_FAILURES}, {"WALK_BUDGET", WALK_BUDGET}, {"FAIL_TYPE", FAIL_TYPE}, {"FAIL_ENUM", FAIL_ENUM},

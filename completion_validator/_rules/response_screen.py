@@ -26,7 +26,8 @@ from completion_validator._rules.truth import choice_is_true
 ITEMS = "[]"  # a path step: every item of an array
 
 CREATED_WINDOW: Final = (EARLIEST_CREATED, ONE_DAY)
-SCANNER_ROLES: Final[dict[tuple[str, ...], str]] = {
+# The roles of what both response types share (usage.schema.json, created, id, choice indexes).
+SHARED_ROLES: Final[dict[tuple[str, ...], str]] = {
     (): "R_ROOT",
     ("created",): "R_CREATED",
     ("id",): "R_ID",
@@ -39,11 +40,14 @@ SCANNER_ROLES: Final[dict[tuple[str, ...], str]] = {
     ("choices",): "R_CHOICES",
     ("choices", ITEMS): "R_CHOICE",
     ("choices", ITEMS, "index"): "R_INDEX",
+    ("choices", ITEMS, "finish_reason"): "R_FINISH",
+}
+SCANNER_ROLES: Final[dict[tuple[str, ...], str]] = {
+    **SHARED_ROLES,
     ("choices", ITEMS, "logprobs"): "R_LOGPROBS",
     **{("choices", ITEMS, "logprobs", name): "R_LOGPROB_ARRAY" for name in LOGPROB_ARRAYS},
     ("choices", ITEMS, "logprobs", "text_offset", ITEMS): "R_OFFSET",
     ("choices", ITEMS, "text"): "R_TEXT",
-    ("choices", ITEMS, "finish_reason"): "R_FINISH",
     ("choices", ITEMS, "logprobs", "tokens", ITEMS): "R_TOKEN",
     ("choices", ITEMS, "logprobs", "token_logprobs", ITEMS): "R_TOKEN_LOGPROB",
     ("choices", ITEMS, "logprobs", "top_logprobs", ITEMS): "R_TOP_ITEM",
@@ -53,13 +57,7 @@ SCANNER_ROLES: Final[dict[tuple[str, ...], str]] = {
 
 def passes_screen(payload: dict[str, Any], *, chunk: bool = False) -> bool:
     """True only if no rule would report anything for `payload`, given the bounds were checked already."""
-    created = payload.get("created")
-    if type(created) is not int or not EARLIEST_CREATED <= created <= time.time() + ONE_DAY:
-        return False
-    if payload.get("id") == "":
-        return False
-    usage = payload.get("usage")
-    if usage is not None and not _usage_passes(usage):
+    if not envelope_passes(payload):
         return False
     choices = payload.get("choices")
     if type(choices) is not list:
@@ -70,6 +68,27 @@ def passes_screen(payload: dict[str, Any], *, chunk: bool = False) -> bool:
             return False
         logprobs = choice.get("logprobs")
         return logprobs is None or (_logprobs_pass(logprobs) and choice_is_true(choice, chunk=chunk))
+    if not indexes_pass(choices, chunk=chunk):
+        return False
+    return all(
+        choice.get("logprobs") is None or (_logprobs_pass(choice["logprobs"]) and choice_is_true(choice, chunk=chunk))
+        for choice in choices
+    )
+
+
+def envelope_passes(payload: dict[str, Any]) -> bool:
+    """What the rules both types share say nothing of `created`, `id` and `usage`."""
+    created = payload.get("created")
+    if type(created) is not int or not EARLIEST_CREATED <= created <= time.time() + ONE_DAY:
+        return False
+    if payload.get("id") == "":
+        return False
+    usage = payload.get("usage")
+    return usage is None or _usage_passes(usage)
+
+
+def indexes_pass(choices: list[Any], *, chunk: bool) -> bool:
+    """Every choice an object with an integer index, each once (and 0..n-1 in a whole response)."""
     if not choices:
         return True
     if set(map(type, choices)) != {dict}:
@@ -77,12 +96,7 @@ def passes_screen(payload: dict[str, Any], *, chunk: bool = False) -> bool:
     indexes = [choice.get("index") for choice in choices]
     if set(map(type, indexes)) != {int}:
         return False
-    if len(set(indexes)) != len(indexes) or (not chunk and sorted(indexes) != list(range(len(indexes)))):
-        return False
-    return all(
-        choice.get("logprobs") is None or (_logprobs_pass(choice["logprobs"]) and choice_is_true(choice, chunk=chunk))
-        for choice in choices
-    )
+    return len(set(indexes)) == len(indexes) and (chunk or sorted(indexes) == list(range(len(indexes))))
 
 
 def _usage_passes(usage: object) -> bool:

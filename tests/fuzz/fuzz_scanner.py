@@ -64,7 +64,7 @@ SCANNERS = []
 for _settings in PROFILES:
     for _chunk in (False, True):
         _profile = _settings.profile(stream=_chunk)
-        _program = compile_program(screening_schemas(_profile), COMPLETION.root_schema, COMPLETION.scanner_roles)
+        _program = compile_program(screening_schemas(_profile), COMPLETION.root_schema, COMPLETION.scanner_roles())
         _scanner = _scan.Scanner(_program.nodes, *COMPLETION.created_window, _chunk)
         SCANNERS.append((_settings, _chunk, _scanner, judged_builder(_program)))
 
