@@ -1,7 +1,8 @@
 """Deterministic benchmark payloads: small, medium and large responses, and a mixed JSONL log.
 
 The sizes follow the speed issue: small (1 choice, ~350 B), medium (4 choices with 5 top
-logprobs over 64 tokens, ~35 KB), large (2,048 tokens with logprobs, ~280 KB). Everything is
+logprobs over 64 tokens, ~35 KB), large (2,048 tokens with logprobs, ~280 KB); chat
+completions come in the same three shapes (`chat_sizes`). Everything is
 derived from a seeded random generator, so every run measures the same bytes.
 
 The text is what tokenizers produce, not letters only: tokens and top-logprob keys come from a
@@ -142,6 +143,66 @@ def sizes() -> dict[str, bytes]:
         "large": {"choices": 1, "tokens": 2048, "alternatives": 5},
     }
     return {name: json.dumps(response(rng, **shape), ensure_ascii=False).encode() for name, shape in shapes.items()}
+
+
+def _chat_logprobs(rng: random.Random, tokens: int, alternatives: int) -> list[dict[str, Any]]:
+    """`logprobs.content` as OpenAI and vLLM send it: each token with its UTF-8 bytes and its alternatives."""
+
+    def entry(token: str, value: float) -> dict[str, Any]:
+        return {"token": token, "logprob": value, "bytes": list(token.encode("utf-8"))}
+
+    content = []
+    for _ in range(tokens):
+        token, value = _token(rng), round(-rng.random(), 6)
+        alternatives_ = {token: value}  # the chosen token among its alternatives, as OpenAI lists it
+        while len(alternatives_) < alternatives:
+            alternatives_.setdefault(_token(rng), round(-rng.random() * (len(alternatives_) + 1), 6))
+        content.append({**entry(token, value), "top_logprobs": [entry(*pair) for pair in alternatives_.items()]})
+    return content
+
+
+def chat_response(rng: random.Random, *, choices: int, tokens: int, alternatives: int) -> dict[str, Any]:
+    """One valid chat completion, the same shape as `response`: `choices` messages of `tokens` tokens."""
+    items = []
+    for index in range(choices):
+        content = _chat_logprobs(rng, tokens, alternatives) if tokens else None
+        text = "".join(item["token"] for item in content) if content else _SHORT_TEXT
+        message: dict[str, Any] = {"role": "assistant", "content": text, "refusal": None, "annotations": []}
+        logprobs = {"content": content, "refusal": None} if content else None
+        items.append({"index": index, "message": message, "logprobs": logprobs, "finish_reason": "stop"})
+    prompt, completion = rng.randint(5, 500), max(tokens * choices, 7)
+    return {
+        "id": f"chatcmpl-{rng.getrandbits(96):024x}",
+        "object": "chat.completion",
+        "created": 1_700_000_000 + rng.randint(0, 10_000_000),
+        "model": "gpt-4o-mini-2024-07-18",
+        "choices": items,
+        "usage": {
+            "prompt_tokens": prompt,
+            "completion_tokens": completion,
+            "total_tokens": prompt + completion,
+            "prompt_tokens_details": {"cached_tokens": 0, "audio_tokens": 0},
+            "completion_tokens_details": {
+                "reasoning_tokens": 0,
+                "audio_tokens": 0,
+                "accepted_prediction_tokens": 0,
+                "rejected_prediction_tokens": 0,
+            },
+        },
+        "service_tier": "default",
+        "system_fingerprint": "fp_44709d6fcb",
+    }
+
+
+def chat_sizes() -> dict[str, bytes]:
+    """Chat completions of the three sizes `sizes` has (a message instead of text, logprobs.content)."""
+    rng = random.Random(SEED + 3)
+    shapes = {
+        "small": {"choices": 1, "tokens": 0, "alternatives": 0},
+        "medium": {"choices": 4, "tokens": 64, "alternatives": 5},
+        "large": {"choices": 1, "tokens": 2048, "alternatives": 5},
+    }
+    return {name: _dumps(chat_response(rng, **shape)).encode() for name, shape in shapes.items()}
 
 
 def _dumps(document: dict[str, Any]) -> str:

@@ -31,7 +31,15 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from benchmarks.payloads import invalid, response, sizes, with_null_fingerprint, write_capture, write_jsonl
+from benchmarks.payloads import (
+    chat_sizes,
+    invalid,
+    response,
+    sizes,
+    with_null_fingerprint,
+    write_capture,
+    write_jsonl,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"
@@ -238,6 +246,84 @@ def payload_benchmarks(repeats: int, measured: Measured) -> str:
         )
     return table(
         "Per payload (CPU-time medians; ratio to orjson.loads of the same bytes)",
+        ["payload", "size", "what", "median", "ratio"],
+        rows,
+    )
+
+
+def _openai_chat_model() -> Any:
+    """openai-python's `ChatCompletion` model, if the bench dependency group is installed."""
+    try:
+        return importlib.import_module("openai.types.chat").ChatCompletion
+    except ImportError:
+        return None
+
+
+def without_refusal(payload: bytes) -> bytes:
+    """The chat payload as llama.cpp, TGI and Ollama send it: no `refusal` in the message (one schema error)."""
+    document = json.loads(payload)
+    del document["choices"][0]["message"]["refusal"]
+    return json.dumps(document, ensure_ascii=False).encode()
+
+
+def chat_benchmarks(repeats: int, measured: Measured) -> str:
+    """Chat completions, the three shapes: the same valid path, beside the text completions' of this run."""
+    import orjson
+
+    from completion_validator import is_valid, is_valid_json
+    from completion_validator._check import check_json
+    from completion_validator._fastpath._judge import judge
+    from completion_validator._inputs import JsonText
+    from completion_validator._settings import Settings
+
+    chat_model = _openai_chat_model()
+    settings = Settings()
+    fast = judge(settings)
+
+    def explain(raw: bytes) -> int:
+        found = check_json(JsonText(raw), settings, fast)
+        assert isinstance(found, list)
+        return len(found)
+
+    rows = []
+    for name, raw in chat_sizes().items():
+        parsed = orjson.loads(raw)
+        assert is_valid_json(raw)
+        missing = without_refusal(raw)
+        assert explain(missing) == 1
+        floor = median_seconds(partial(orjson.loads, raw), repeats)
+        figures = {
+            "orjson.loads (floor)": floor,
+            "ours: is_valid_json(bytes), valid": median_seconds(partial(is_valid_json, raw), repeats),
+            "ours: is_valid(dict), valid": median_seconds(partial(is_valid, parsed), repeats),
+            "ours: records + positions, no `refusal` (llama.cpp)": median_seconds(
+                partial(explain, missing), max(3, repeats // 2)
+            ),
+        }
+        if chat_model is not None:
+            figures["openai-python ChatCompletion.model_validate_json"] = median_seconds(
+                partial(chat_model.model_validate_json, raw), repeats
+            )
+        ours = figures["ours: is_valid_json(bytes), valid"]
+        measured[f"chat-valid-{name}"] = ours / floor
+        if f"valid-{name}" in measured:
+            measured[f"chat-vs-completion-{name}"] = (ours / floor) / measured[f"valid-{name}"]
+        if chat_model is not None:
+            measured[f"chat-pydantic-{name}"] = ours / figures["openai-python ChatCompletion.model_validate_json"]
+        for label, seconds in figures.items():
+            rows.append([name, f"{len(raw):,} B", label, _us(seconds), f"{seconds / floor:.2f}×"])
+        if f"valid-{name}" in measured:
+            rows.append(
+                [
+                    name,
+                    "",
+                    "text completion of this shape: is_valid_json, valid",
+                    "",
+                    f"{measured[f'valid-{name}']:.2f}×",
+                ]
+            )
+    return table(
+        "Chat completions (CPU-time medians; ratio to orjson.loads of the same bytes)",
         ["payload", "size", "what", "median", "ratio"],
         rows,
     )
@@ -540,6 +626,39 @@ TARGETS = [
         )
         for size in ("medium", "large")
     ),
+    *(
+        Target(
+            f"chat-valid-{size}",
+            f"chat valid path ({size}), bytes → verdict: ≤ 1.5× orjson.loads",
+            1.5,
+            True,
+            "{:.2f}×",
+            _VALID_WHY,
+        )
+        for size in ("small", "medium", "large")
+    ),
+    *(
+        Target(
+            f"chat-vs-completion-{size}",
+            f"chat valid path ({size}) as fast as a text completion's (ratio to orjson, within 1.25×)",
+            1.25,
+            True,
+            "{:.2f}× its ratio",
+            "chat documents carry more per token (bytes lists) the scanner compares with the token text",
+        )
+        for size in ("small", "medium", "large")
+    ),
+    *(
+        Target(
+            f"chat-pydantic-{size}",
+            f"chat valid path ({size}) faster than openai-python's ChatCompletion.model_validate_json",
+            1.0,
+            True,
+            "{:.2f}× its time",
+            _PYDANTIC_WHY,
+        )
+        for size in ("small", "medium", "large")
+    ),
     Target("jsonl-0.0-jobs1", "JSONL all valid, one core: ≥ 50% of the floor", 0.5, False, "{:.0%}", _JSONL_WHY),
     Target(
         "jsonl-1.0-jobs1",
@@ -587,6 +706,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"Machine: {machine()}\n")
     measured: Measured = {}
     print(payload_benchmarks(repeats, measured))
+    print(chat_benchmarks(repeats, measured))
     print(jsonl_benchmarks(20_000 if arguments.quick else 100_000, repeats, measured))
     print(stream_benchmarks(20_000, measured))
     print(startup_benchmarks(5 if arguments.quick else 15, measured))

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 
+from completion_validator._response_types import RESPONSE_TYPES
 from tests.conftest import REPO
 from tests.test_scanner import CASES, EXAMPLES, case_text
 
@@ -40,7 +41,7 @@ def _seed_corpus(folder: Path) -> None:
     """Every scanner case and example file, once per profile and mode (the first byte picks them)."""
     folder.mkdir()
     for text in [case_text(case) for case in CASES] + [path.read_bytes() for path in EXAMPLES]:
-        for profile in range(8):
+        for profile in range(8 * len(RESPONSE_TYPES)):  # 4 profiles x whole or chunk, per type
             data = bytes([profile]) + text
             (folder / hashlib.sha256(data).hexdigest()[:20]).write_bytes(data)
 

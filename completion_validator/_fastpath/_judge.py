@@ -68,6 +68,8 @@ class Judge:
     @cached_property
     def value(self) -> ValueRead:
         """A verdict on a Python value."""
+        if self.settings.response_type == AUTO:
+            return _auto_value_reader(self.settings)
         return _value_reader(self.settings)
 
     @cached_property
@@ -329,19 +331,36 @@ def _auto_text_reader(settings: Settings) -> TextRead:
             readers[kind] = _unread if typed is None else typed.text
         return readers[kind]
 
-    last = settings.typed
+    last, current = settings.typed, reader(settings.typed)
 
     def read(raw: bytes) -> Verdict:
-        nonlocal last
-        kind = last
-        verdict = reader(kind)(raw)
+        nonlocal last, current
+        verdict = current(raw)
         if verdict is CLEAN or verdict is UNREAD:
             return verdict
         named = _type_named(verdict, settings)
-        if named is None or named == kind:  # its object is this type's: these are its findings
+        if named is None or named == last:  # its object is this type's: these are its findings
             return verdict
-        last = named
-        return reader(named)(raw)
+        last, current = named, reader(named)
+        return current(raw)
+
+    return read
+
+
+def _auto_value_reader(settings: Settings) -> ValueRead:
+    """Under `auto`: a value read by the reader of the type it is (`detect`: its `object`, looked up in C)."""
+    default = _value_reader(replace(settings, response_type=settings.typed))
+    readers: dict[str, ValueRead] = {}
+
+    def read(payload: object) -> Verdict:
+        typed = settings.for_document(payload)
+        if typed is settings:
+            return default(payload)
+        kind = typed.response_type
+        if kind not in readers:
+            other = judge(typed)
+            readers[kind] = _unread if other is None else other.value
+        return readers[kind](payload)
 
     return read
 

@@ -466,6 +466,7 @@ static int token_bytes_agree(const TokenBytes *tb) {
     if (!tb->token_string || tb->token_split || !tb->bytes_list || tb->bytes_odd) return 1;
     if (tb->bytes_len == tb->token_len && (tb->token_len == 0 || memcmp(tb->bytes, tb->token, tb->token_len) == 0))
         return 1;
+    if (tb->bytes_len == 0) return 0; /* no bytes for a token that has some (and no NULL + 0 below) */
     const unsigned char *p = (const unsigned char *)tb->bytes, *end = p + tb->bytes_len;
     while (p < end) {
         if (*p < 0x80) {
@@ -979,7 +980,7 @@ static int string_value(Scan *s, const Node *n, int role, const char *text, Py_s
         }
         if (role == R_FINISH) t->finish_stop = length == 4 && memcmp(text, "stop", 4) == 0;
     }
-    if (text != NULL) {
+    if (text != NULL && (role == R_FINISH || role >= R_MESSAGE)) { /* chat's roles come last */
         Chat *c = &s->chat;
         if (role == R_FINISH) {
             c->finish = length == 4 && memcmp(text, "stop", 4) == 0           ? FINISH_STOP
@@ -1081,7 +1082,7 @@ static int value(Scan *s, int node_index) {
     if (s->p >= s->end) return 0;
     const unsigned char *begin = s->p;
     int verdict = judged_value(s, n, role, begin);
-    if (verdict == 1) chat_said(s, role, *begin);
+    if (verdict == 1 && role >= R_MESSAGE) chat_said(s, role, *begin);
     return verdict <= 1 ? verdict : record_failure(s, node_index, verdict, begin);
 }
 
@@ -1351,7 +1352,7 @@ static int walk(Scan *s, PyObject *o, int node_index) {
     const Node *n = node_index == NO_NODE ? NULL : &s->sc->nodes[node_index];
     int role = n ? n->role : R_NONE;
     if (!walk_typed(s, o, n, role)) return 0;
-    chat_said(s, role, o == Py_None ? 'n' : Py_TYPE(o) == &PyDict_Type ? '{' : '.');
+    if (role >= R_MESSAGE) chat_said(s, role, o == Py_None ? 'n' : Py_TYPE(o) == &PyDict_Type ? '{' : '.');
     return 1;
 }
 

@@ -48,24 +48,25 @@ with atheris.instrument_imports(include=["completion_validator"]):
     from completion_validator._fastpath._screen import screening_schemas
     from completion_validator._jsontext import JsonLocator, JsonSyntaxError, parse_json
     from completion_validator._recognize import may_be_recognized
-    from completion_validator._response_types import COMPLETION
+    from completion_validator._response_types import RESPONSE_TYPES
     from completion_validator._settings import Settings
 
 _scan = _instrumented_scanner()
-# The scanners below are a text completion's: the reference checks every document as one too.
+# Each type's scanners, checked against the reference checking every document as that type.
 PROFILES = [
-    Settings(response_type="completion"),
-    Settings(lenient=True, response_type="completion"),
-    Settings(forbid_unknown_fields=True, response_type="completion"),
-    Settings(lenient=True, forbid_unknown_fields=True, response_type="completion"),
+    Settings(response_type=kind, lenient=lenient, forbid_unknown_fields=forbid)
+    for kind in RESPONSE_TYPES
+    for lenient, forbid in ((False, False), (True, False), (False, True), (True, True))
 ]
 # (settings, chunk, scanner, judged): each profile for whole documents and for stream chunks.
 SCANNERS = []
 for _settings in PROFILES:
+    _kind = RESPONSE_TYPES[_settings.response_type]
     for _chunk in (False, True):
         _profile = _settings.profile(stream=_chunk)
-        _program = compile_program(screening_schemas(_profile), COMPLETION.root_schema, COMPLETION.scanner_roles())
-        _scanner = _scan.Scanner(_program.nodes, *COMPLETION.created_window, _chunk)
+        _roles = _kind.scanner_roles(chunk=_chunk)
+        _program = compile_program(screening_schemas(_profile), _kind.root(stream=_chunk), _roles)
+        _scanner = _scan.Scanner(_program.nodes, *_kind.created_window, _chunk)
         SCANNERS.append((_settings, _chunk, _scanner, judged_builder(_program)))
 
 
