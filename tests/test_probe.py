@@ -19,12 +19,30 @@ def _probe(base_url: str, *args: str) -> tuple[int, dict[str, object]]:
     return result.returncode, json.loads(result.stdout)
 
 
-def test_a_conformant_server_passes_every_case() -> None:
+def test_a_conformant_server_passes_every_case_of_both_matrices() -> None:
     with fake_server() as base_url:
         status, document = _probe(base_url)
     assert document["errors"] == []
     assert status == 0
-    assert document["summary"]["files"] == len(CASES)  # type: ignore[index]
+    assert document["summary"]["files"] == len(CASES) + len(CHAT_CASES)  # type: ignore[index]
+    with fake_server() as base_url:
+        status, document = _probe(base_url, "--schema", "completion")
+    assert (status, document["summary"]["files"]) == (0, len(CASES))  # type: ignore[index]
+
+
+@pytest.mark.parametrize(("serves", "missing"), [(("completions",), "chat completion"), (("chat",), "text completion")])
+def test_a_server_without_one_endpoint_is_probed_on_the_other(serves: tuple[str, ...], missing: str) -> None:
+    with fake_server(serves=serves) as base_url:
+        status, document = _probe(base_url)
+    errors = document["errors"]
+    assert isinstance(errors, list)
+    assert [(error["keyword"], error["severity"]) for error in errors] == [("no-input", "warning")]
+    assert f"no {missing} endpoint there" in errors[0]["message"]
+    assert status == 0
+    with fake_server(serves=()) as base_url:
+        status, document = _probe(base_url)
+    assert status == 2, "neither endpoint: nothing was probed"
+    assert [error["severity"] for error in document["errors"]] == ["warning", "error"]  # type: ignore[attr-defined]
 
 
 def test_a_conformant_chat_server_passes_every_chat_case() -> None:
@@ -47,7 +65,7 @@ def test_each_planted_chat_defect_is_reported_and_nothing_else(defect: str) -> N
 @pytest.mark.parametrize("defect", sorted(DEFECTS))
 def test_each_planted_defect_is_reported_and_nothing_else(defect: str) -> None:
     with fake_server(defect) as base_url:
-        status, document = _probe(base_url)
+        status, document = _probe(base_url, "--schema", "completion")
     keywords = {error["keyword"] for error in document["errors"]}  # type: ignore[attr-defined]
     assert keywords == DEFECTS[defect], document["errors"]
     errors = [e for e in document["errors"] if e["severity"] == "error"]  # type: ignore[attr-defined]
@@ -65,7 +83,11 @@ def test_unreachable_server_is_status_2_with_the_reason() -> None:
 def test_only_skip_and_rule_selection(tmp_path: Path) -> None:
     with fake_server("echo-ignored") as base_url:
         status, document = _probe(base_url, "--only", "echo,basic", "--ignore", "probe-echo")
-    assert (status, document["errors"], document["summary"]["files"]) == (0, [], 2)  # type: ignore[index]
+    assert (status, document["errors"], document["summary"]["files"]) == (0, [], 3)  # type: ignore[index]
+    with fake_server() as base_url:
+        _probe(base_url, "--only", "basic", "--skip", "echo", "--save-captures", str(tmp_path))
+    saved = sorted(path.relative_to(tmp_path).as_posix() for path in tmp_path.rglob("*.json"))
+    assert saved == ["basic.json", "chat/basic.json"], "a name both matrices have picks both; chat's go to chat/"
     result = cli("probe", "--base-url", "http://127.0.0.1:9/v1", "--model", "m", "--only", "nope")
     assert result.returncode == 2
     assert "unknown case nope" in result.stderr
@@ -73,7 +95,7 @@ def test_only_skip_and_rule_selection(tmp_path: Path) -> None:
 
 def test_saved_captures_recheck_to_the_same_findings(tmp_path: Path) -> None:
     with fake_server("chat-shaped-logprobs") as base_url:
-        _, live = _probe(base_url, "--save-captures", str(tmp_path))
+        _, live = _probe(base_url, "--schema", "completion", "--save-captures", str(tmp_path))
     assert (tmp_path / "stream.sse").read_bytes().startswith(b"data: ")
     assert json.loads((tmp_path / "logprobs.json.request.json.txt").read_text())["request"]["logprobs"] == 2
     assert (tmp_path / "bad-params-logprobs.json.http400.txt").exists()

@@ -1,7 +1,8 @@
 """`completion-validator probe`: check a live OpenAI-compatible server, request by request.
 
-Each case of the response type's matrix (`cases.py` for completions) is sent to its endpoint
-(`POST {base-url}/completions`); the answer is
+Each case of a response type's matrix (`cases.py` for completions, `chat_cases.py` for chat) is
+sent to its endpoint (`POST {base-url}/completions`, `/chat/completions`): both matrices under
+`--schema auto` (the default), one with `--schema completion|chat`. The answer is
 checked with everything the file checker does (schema, rules, stream rules, located in the body)
 plus the expectations that follow from the request (`_rules/probe.py`). Findings go to the same
 reporters as for files; each case is reported as the capture it would be saved as
@@ -29,7 +30,7 @@ from completion_validator._probe.cases import Case
 from completion_validator._probe.http import Answer, Unreachable, check_api_key, check_base_url, post
 from completion_validator._probe.outcome import Outcome
 from completion_validator._reporters import REPORTERS, Reporter, make_reporter
-from completion_validator._response_types import DEFAULT, response_type
+from completion_validator._response_types import AUTO, DEFAULT, RESPONSE_TYPES, response_type
 from completion_validator._results import FileResult, Report, Summary
 from completion_validator._rules import run_probe_rules
 from completion_validator._settings import Settings
@@ -39,13 +40,22 @@ from completion_validator.errors import Finding, UnknownRule
 
 
 @dataclass(frozen=True)
+class Matrix:
+    """The cases sent to one response type's endpoint, and the folder its captures are named in ('' or 'chat/')."""
+
+    type_name: str
+    cases: tuple[Case, ...]
+    prefix: str = ""
+
+
+@dataclass(frozen=True)
 class ProbeConfig:
     """Where to send the requests, how to check the answers, and what to keep."""
 
     base_url: str
     model: str
     api_key: str | None
-    cases: tuple[Case, ...]
+    matrices: tuple[Matrix, ...]
     timeout: float
     settings: Settings
     save_captures: Path | None = None
@@ -54,57 +64,76 @@ class ProbeConfig:
 
 
 def run(config: ProbeConfig, reporter: Reporter) -> Summary:
-    """Send every case, report as answers come, and return the totals."""
+    """Send every case of every matrix, report as answers come, and return the totals."""
     summary = Summary()
     selected = config.settings.selected_rules()
-    endpoint = response_type(config.settings.typed).endpoint
     seen_ids: dict[str, str] = {}  # each answer's id, to the case that got it: ids identify one completion
-    for case in config.cases:
-        name = f"{case.name}.{'sse' if case.streamed else 'json'}"
-        result = FileResult(name)
-        summary.files.append(result)
-        request = {"model": config.model, **case.body}
-        try:
-            sent = case.raw if case.raw is not None else request
-            answer = post(config.base_url, endpoint, sent, api_key=config.api_key, timeout=config.timeout)
-        except Unreachable as error:
-            result.read_problems += 1
-            reporter.finding(Finding(None, "io", f"{case.name}: {error}", file=name))
-            reporter.file(result)
-            if "refused" in str(error):
-                break  # nothing will answer the other cases either
-            if error.timed_out and not config.keep_going:
-                rest = len(config.cases) - len(summary.files)
-                if rest:
-                    message = (
-                        f"{rest} more case{'s were' if rest > 1 else ' was'} not sent: the server did not answer "
-                        f"{case.name} within --timeout ({config.timeout:g} s); --keep-going sends them anyway"
-                    )
+    total = sum(len(matrix.cases) for matrix in config.matrices)
+    missing = 0  # matrices whose endpoint the server does not have
+    for matrix in config.matrices:
+        kind = response_type(matrix.type_name)
+        settings = (
+            config.settings
+            if config.settings.response_type != AUTO
+            else replace(config.settings, response_type=matrix.type_name)
+        )
+        for number, case in enumerate(matrix.cases):
+            name = f"{matrix.prefix}{case.name}.{'sse' if case.streamed else 'json'}"
+            result = FileResult(name)
+            summary.files.append(result)
+            request = {"model": config.model, **case.body}
+            try:
+                sent = case.raw if case.raw is not None else request
+                answer = post(config.base_url, kind.endpoint, sent, api_key=config.api_key, timeout=config.timeout)
+            except Unreachable as error:
+                result.read_problems += 1
+                reporter.finding(Finding(None, "io", f"{case.name}: {error}", file=name))
+                reporter.file(result)
+                if "refused" in str(error):
+                    reporter.finish(summary)
+                    return summary  # nothing will answer the other cases either
+                if error.timed_out and not config.keep_going:
+                    rest = total - len(summary.files)
+                    if rest:
+                        message = (
+                            f"{rest} more case{'s were' if rest > 1 else ' was'} not sent: the server did not answer "
+                            f"{case.name} within --timeout ({config.timeout:g} s); --keep-going sends them anyway"
+                        )
+                        reporter.finding(Finding(None, "no-input", message, severity="warning", file=name))
+                    reporter.finish(summary)
+                    return summary
+                continue
+            if config.save_captures is not None:
+                _save(config.save_captures, name, request, answer)
+            if answer.status == 404 and number == 0:  # nothing to probe there: say so once, skip its cases
+                missing += 1
+                wrong_base = not config.base_url.rstrip("/").endswith("/v1")  # then no endpoint is there
+                rest = total - len(summary.files) if wrong_base else len(matrix.cases) - 1
+                message = _not_found(config, kind.endpoint, kind.label, rest)
+                if missing < len(config.matrices) and not wrong_base:  # another endpoint is probed: only absent
                     reporter.finding(Finding(None, "no-input", message, severity="warning", file=name))
-                break
-            continue
-        if config.save_captures is not None:
-            _save(config.save_captures, name, request, answer)
-        if answer.status == 404 and len(summary.files) == 1:  # nothing to probe there: say so once, stop
-            result.read_problems += 1
-            reporter.finding(Finding(None, "io", _not_found(config, endpoint, len(config.cases) - 1), file=name))
+                    reporter.file(result)
+                    break
+                result.read_problems += 1
+                reporter.finding(Finding(None, "io", message, file=name))
+                reporter.file(result)
+                reporter.finish(summary)
+                return summary
+            for report in _check(case, request, answer, settings, selected, seen_ids):
+                result.add(report)
+                for finding in report.findings:
+                    reporter.finding(replace(finding, file=name))
+            # an answer is one document, whatever the reports it came in
+            result.documents, result.invalid_documents = 1, min(result.invalid_documents, 1)
             reporter.file(result)
-            break
-        for report in _check(case, request, answer, config.settings, selected, seen_ids):
-            result.add(report)
-            for finding in report.findings:
-                reporter.finding(replace(finding, file=name))
-        # an answer is one document, whatever the reports it came in
-        result.documents, result.invalid_documents = 1, min(result.invalid_documents, 1)
-        reporter.file(result)
     reporter.finish(summary)
     return summary
 
 
-def _not_found(config: ProbeConfig, endpoint: str, rest: int) -> str:
+def _not_found(config: ProbeConfig, endpoint: str, label: str, rest: int) -> str:
     """Why the first case got 404, and the likely fix: an OpenAI-compatible base URL ends in /v1."""
     base = config.base_url.rstrip("/")
-    message = f"HTTP 404 for POST {base}{endpoint}: the server has no completions endpoint there"
+    message = f"HTTP 404 for POST {base}{endpoint}: the server has no {label} endpoint there"
     if not base.endswith("/v1"):
         message += f"; an OpenAI-compatible base URL ends in /v1: try --base-url {base}/v1"
     return message + (f" ({rest} more cases not sent)" if rest else "")
@@ -172,7 +201,7 @@ def _save(folder: Path, name: str, request: dict[str, Any], answer: Answer) -> N
     An answer that is not HTTP 200 is an error body, not a completion: it gets a name that
     directory scans pass over.
     """
-    folder.mkdir(parents=True, exist_ok=True)
+    (folder / name).parent.mkdir(parents=True, exist_ok=True)  # chat/NAME: chat's cases under --schema auto
     saved = name if answer.status == 200 else f"{name}.http{answer.status}.txt"
     (folder / saved).write_bytes(answer.body)
     meta = {"request": request, "status": answer.status, "content_type": answer.content_type}
@@ -210,9 +239,14 @@ def _make_folder(folder: Path) -> None:
         raise ValueError(f"--save-captures {folder}: {error.strerror or type(error).__name__}") from None
 
 
-def _cases(only: list[str] | None, skip: list[str] | None, type_name: str = DEFAULT) -> tuple[Case, ...]:
-    every = _all_cases(type_name)
-    case_names = [case.name for case in every]
+def _matrices(only: list[str] | None, skip: list[str] | None, type_name: str = AUTO) -> tuple[Matrix, ...]:
+    """The matrices to send: every type's under `auto` (chat's captures in `chat/`), else the one type's.
+
+    `--only` and `--skip` name cases; a name shared by both matrices (`basic`) picks both.
+    """
+    kinds = list(RESPONSE_TYPES) if type_name == AUTO else [type_name]
+    every = {kind: _all_cases(kind) for kind in kinds}
+    case_names = list(dict.fromkeys(case.name for cases in every.values() for case in cases))
 
     def names(values: list[str] | None) -> set[str]:
         chosen = {name.strip() for value in values or [] for name in value.split(",") if name.strip()}
@@ -222,20 +256,29 @@ def _cases(only: list[str] | None, skip: list[str] | None, type_name: str = DEFA
         return chosen
 
     keep, drop = names(only), names(skip)
-    return tuple(case for case in every if (not keep or case.name in keep) and case.name not in drop)
+    matrices = []
+    for kind, cases in every.items():
+        chosen = tuple(case for case in cases if (not keep or case.name in keep) and case.name not in drop)
+        if chosen:
+            prefix = f"{kind}/" if len(kinds) > 1 and kind != DEFAULT else ""
+            matrices.append(Matrix(kind, chosen, prefix))
+    if not matrices:
+        raise ValueError("no case left to send: --only and --skip leave none")
+    return tuple(matrices)
 
 
 def main(argv: Sequence[str]) -> int:
     """`completion-validator probe --base-url URL --model NAME [...]`."""
     parser = argparse.ArgumentParser(
         prog="completion-validator probe",
-        description=f"Send a matrix of requests to POST {{base-url}}{response_type(DEFAULT).endpoint} and check "
+        description=f"Send a matrix of requests to POST {{base-url}}{response_type(DEFAULT).endpoint} and "
+        f"POST {{base-url}}{response_type('chat').endpoint} (--schema completion or chat: one of them) and check "
         "every answer: "
-        "the schema, the rules, and what each request implies. Cases: "
+        "the schema, the rules, and what each request implies. Completion cases: "
         + ", ".join(case.name for case in _all_cases(DEFAULT))
-        + f". With --schema chat, to POST {{base-url}}{response_type('chat').endpoint}: "
+        + ". Chat cases (captures named chat/NAME): "
         + ", ".join(case.name for case in _all_cases("chat"))
-        + ".",
+        + ". A server without one of the endpoints (404) is probed on the other.",
         epilog="exit status: 0 every answer valid; 1 some answer invalid; 2 the server cannot be reached or "
         "answers what cannot be read",
     )
@@ -264,7 +307,7 @@ def main(argv: Sequence[str]) -> int:
     settings = settings_from_arguments(arguments)
     try:
         settings.selected_rules()
-        cases = _cases(arguments.only, arguments.skip, settings.typed)
+        matrices = _matrices(arguments.only, arguments.skip, settings.response_type)
         check_base_url(arguments.base_url)
         if arguments.api_key is not None:
             api_key = check_api_key(arguments.api_key, "--api-key")
@@ -278,7 +321,7 @@ def main(argv: Sequence[str]) -> int:
         arguments.base_url,
         arguments.model,
         api_key,
-        cases,
+        matrices,
         arguments.timeout,
         settings,
         arguments.save_captures,

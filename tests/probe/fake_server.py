@@ -101,6 +101,7 @@ def _choices(body: dict[str, Any], defect: str | None) -> tuple[list[dict[str, A
 
 
 class _Handler(BaseHTTPRequestHandler):
+    serves: tuple[str, ...] = ("completions", "chat")
     defect: str | None = None
 
     def log_message(self, *args: object) -> None:  # quiet
@@ -127,10 +128,10 @@ class _Handler(BaseHTTPRequestHandler):
         except ValueError:
             self._error(400, "the body is not JSON", None)
             return
-        if self.path == "/v1/chat/completions":
+        if self.path == "/v1/chat/completions" and "chat" in self.serves:
             self._send(*answer(body, self.defect))
             return
-        if self.path != "/v1/completions":  # as real servers (and FastAPI's default body) answer
+        if self.path != "/v1/completions" or "completions" not in self.serves:  # as real servers (FastAPI) answer
             self._send(404, b'{"detail":"Not Found"}', "application/json")
             return
         defect = self.defect
@@ -202,9 +203,12 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 @contextmanager
-def fake_server(defect: str | None = None) -> Iterator[str]:
-    """Serve on 127.0.0.1 (a free port) for the duration; yields the base URL (`http://127.0.0.1:PORT/v1`)."""
-    handler = type("Handler", (_Handler,), {"defect": defect})
+def fake_server(defect: str | None = None, serves: tuple[str, ...] = ("completions", "chat")) -> Iterator[str]:
+    """Serve on 127.0.0.1 (a free port) for the duration; yields the base URL (`http://127.0.0.1:PORT/v1`).
+
+    `serves`: the endpoints it has ("completions", "chat"); any other path is 404, as on a real server.
+    """
+    handler = type("Handler", (_Handler,), {"defect": defect, "serves": serves})
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
     thread.start()
