@@ -16,13 +16,14 @@ answers what cannot be read (the finding says what happened).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from completion_validator._arguments import add_rule_options, add_validation_options, settings_from_arguments
 from completion_validator._inputs import FORMATS, Capture, looks_like_sse, read_bytes
@@ -82,10 +83,13 @@ def run(config: ProbeConfig, reporter: Reporter) -> Summary:
             result = FileResult(name)
             summary.files.append(result)
             request = {"model": config.model, **case.body}
+            tell = getattr(reporter, "case", None)  # a reporter that shows each request (--format html)
             try:
                 sent = case.raw if case.raw is not None else request
                 answer = post(config.base_url, kind.endpoint, sent, api_key=config.api_key, timeout=config.timeout)
             except Unreachable as error:
+                if tell is not None:
+                    tell(name, request, None, None)
                 result.read_problems += 1
                 reporter.finding(Finding(None, "io", f"{case.name}: {error}", file=name))
                 reporter.file(result)
@@ -103,6 +107,8 @@ def run(config: ProbeConfig, reporter: Reporter) -> Summary:
                     reporter.finish(summary)
                     return summary
                 continue
+            if tell is not None:
+                tell(name, request, answer.status, answer.body)
             if config.save_captures is not None:
                 _save(config.save_captures, name, request, answer)
             if answer.status == 404 and number == 0:  # nothing to probe there: say so once, skip its cases
@@ -303,6 +309,9 @@ def main(argv: Sequence[str]) -> int:
     add_validation_options(parser)
     add_rule_options(parser)
     parser.add_argument("--format", choices=list(REPORTERS), default="text", help="output format (default: text)")
+    parser.add_argument(
+        "-o", "--output-file", metavar="PATH", help="write the report to PATH instead of standard output"
+    )
     arguments = parser.parse_args(argv)
     settings = settings_from_arguments(arguments)
     try:
@@ -327,5 +336,18 @@ def main(argv: Sequence[str]) -> int:
         arguments.save_captures,
         arguments.keep_going,
     )
-    summary = run(config, make_reporter(arguments.format, stream=sys.stdout))
+    with contextlib.ExitStack() as stack:
+        stream: IO[str] = sys.stdout
+        if arguments.output_file is not None:
+            from completion_validator._output import report_file
+
+            try:
+                stream = stack.enter_context(report_file(Path(arguments.output_file), [])).stream
+            except OSError as error:
+                parser.error(f"--output-file {arguments.output_file}: {error.strerror or type(error).__name__}")
+        reporter = make_reporter(arguments.format, stream=stream)
+        describe = getattr(reporter, "describe_probe", None)
+        if describe is not None:
+            describe(config.base_url, config.model)
+        summary = run(config, reporter)
     return summary.exit_status

@@ -74,6 +74,7 @@ REPORTERS: dict[str, Callable[[IO[str], Choices], Reporter]] = {
     "sarif": _plain("sarif", "SarifReporter"),
     "junit": _plain("junit", "JunitReporter"),
     "gitlab": _plain("gitlab", "GitlabReporter"),
+    "html": _plain("html", "HtmlReporter"),
 }
 
 
