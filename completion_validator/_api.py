@@ -6,12 +6,12 @@ A payload is a parsed JSON value (what `json.loads` returns). Every problem come
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from functools import cache
 from typing import Unpack
 
 from completion_validator._check import check
-from completion_validator._fastpath import CLEAN, UNREAD, Exact, Judged
+from completion_validator._fastpath import CLEAN, UNREAD, Exact, Judged, Verdict
 from completion_validator._fastpath._judge import Judge, judge
 from completion_validator._jsontext import JsonSyntaxError, parse_json
 from completion_validator._recognize import may_be_recognized
@@ -103,6 +103,13 @@ def _default_judge() -> Judge | None:
     return judge(_DEFAULTS)
 
 
+@cache
+def _default_text() -> Callable[[bytes], Verdict] | None:
+    """The default judge's text reader, looked up once."""
+    chosen = _default_judge()
+    return None if chosen is None else chosen.text
+
+
 def is_valid_json(data: bytes | str, **options: Unpack[Options]) -> bool:
     """Whether JSON text is a valid completion response: strict JSON (no duplicate key) and no errors.
 
@@ -110,13 +117,21 @@ def is_valid_json(data: bytes | str, **options: Unpack[Options]) -> bool:
     decides, and a document that is not clean is explained from the value already read. Takes
     `iter_errors`'s options; anything but bytes or str raises `TypeError`.
     """
+    verdict: Verdict | None = None
+    if type(data) is bytes and not options:  # the common call, in as few steps as there can be
+        read = _default_text()
+        if read is not None:
+            verdict = read(data)
+            if verdict is CLEAN:
+                return True
     if not isinstance(data, bytes | bytearray | memoryview | str):
         raise TypeError(f"is_valid_json() takes JSON text as bytes or str, not {type(data).__name__}")
     # A lone surrogate in a str cannot be UTF-8: written as its bytes, it fails both readers below.
     raw = data.encode("utf-8", "surrogatepass") if isinstance(data, str) else bytes(data)
     settings = settings_from(**options) if options else _DEFAULTS
     chosen = judge(settings) if options else _default_judge()
-    verdict = UNREAD if chosen is None else chosen.text(raw)
+    if verdict is None:
+        verdict = UNREAD if chosen is None else chosen.text(raw)
     if verdict is CLEAN:
         return True
     if type(verdict) is Judged and may_be_recognized(verdict.findings):
