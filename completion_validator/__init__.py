@@ -9,7 +9,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from completion_validator._api import is_valid, is_valid_json, iter_errors, iter_stream_errors, validate
+    from completion_validator._api import (
+        is_valid,
+        is_valid_json,
+        iter_errors,
+        iter_errors_json,
+        iter_stream_errors,
+        validate,
+    )
     from completion_validator.errors import FieldError, Finding, InvalidCompletion, UnknownRule
 
 __all__ = [
@@ -20,6 +27,7 @@ __all__ = [
     "is_valid",
     "is_valid_json",
     "iter_errors",
+    "iter_errors_json",
     "iter_stream_errors",
     "validate",
 ]
@@ -33,6 +41,7 @@ _HOMES = {
     "is_valid": "completion_validator._api",
     "is_valid_json": "completion_validator._api",
     "iter_errors": "completion_validator._api",
+    "iter_errors_json": "completion_validator._api",
     "iter_stream_errors": "completion_validator._api",
     "validate": "completion_validator._api",
 }

@@ -10,9 +10,10 @@ from collections.abc import Callable, Iterable, Iterator
 from functools import cache
 from typing import Unpack
 
-from completion_validator._check import check
+from completion_validator._check import check, check_json
 from completion_validator._fastpath import CLEAN, UNREAD, Exact, Judged, Verdict
 from completion_validator._fastpath._judge import Judge, judge
+from completion_validator._inputs._items import JsonText
 from completion_validator._jsontext import JsonSyntaxError, parse_json
 from completion_validator._recognize import may_be_recognized
 from completion_validator._settings import Options, Settings, settings_from
@@ -101,6 +102,26 @@ def validate(payload: object, **options: Unpack[Options]) -> None:
 def _default_judge() -> Judge | None:
     """The judge for the default settings, looked up without hashing them on every call."""
     return judge(_DEFAULTS)
+
+
+def iter_errors_json(data: bytes | str, **options: Unpack[Options]) -> Iterator[Finding]:
+    """Every problem of JSON text, each with its `line` and `column` in that text: the fast way to explain bodies.
+
+    The text is read once: a clean document costs what `is_valid_json` does, and the findings of
+    one that is not come from the value already read (or from the scanner itself), located in
+    the bytes given; text that is not JSON gives one finding that says where it stops being JSON.
+    Takes `iter_errors`'s options; anything but bytes or str raises `TypeError`.
+    """
+    if not isinstance(data, bytes | bytearray | memoryview | str):
+        raise TypeError(f"iter_errors_json() takes JSON text as bytes or str, not {type(data).__name__}")
+    raw = data.encode("utf-8", "surrogatepass") if isinstance(data, str) else bytes(data)
+    settings = settings_from(**options) if options else _DEFAULTS
+    chosen = judge(settings) if options else _default_judge()
+    found = check_json(JsonText(raw), settings, chosen)
+    if isinstance(found, Finding):
+        yield found
+    else:
+        yield from found
 
 
 @cache
