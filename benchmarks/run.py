@@ -17,6 +17,7 @@ import importlib
 import json
 import os
 import platform
+import random
 import resource
 import shutil
 import statistics
@@ -32,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.payloads import (
+    SEED,
     chat_sizes,
     invalid,
     response,
@@ -247,6 +249,41 @@ def payload_benchmarks(repeats: int, measured: Measured) -> str:
     return table(
         "Per payload (CPU-time medians; ratio to orjson.loads of the same bytes)",
         ["payload", "size", "what", "median", "ratio"],
+        rows,
+    )
+
+
+def cliff_payloads() -> dict[str, bytes]:
+    """Documents past the scanner's old limits (#25): 1,000 choices, 100 alternatives a token, 10,000 tokens."""
+    rng = random.Random(SEED + 4)
+    many_alternatives = response(rng, choices=1, tokens=256, alternatives=5)
+    for position, top in enumerate(many_alternatives["choices"][0]["logprobs"]["top_logprobs"]):
+        for number in range(95):  # the vocabulary has fewer words: made-up tokens, each unlikely
+            top[f" alt{number}:{position}"] = round(-5.0 - number / 100, 6)
+    documents = {
+        "1,000 choices": response(rng, choices=1000, tokens=0, alternatives=0),
+        "100 alternatives a token (256 tokens)": many_alternatives,
+        "10,000 tokens (5 alternatives)": response(rng, choices=1, tokens=10_000, alternatives=5),
+    }
+    return {name: json.dumps(document, ensure_ascii=False).encode() for name, document in documents.items()}
+
+
+def cliff_benchmarks(repeats: int, measured: Measured) -> str:
+    """The valid path where the scanner used to give up (more than 64 choices or alternatives)."""
+    import orjson
+
+    from completion_validator import is_valid_json
+
+    rows = []
+    for number, (name, raw) in enumerate(cliff_payloads().items()):
+        assert is_valid_json(raw)
+        floor = median_seconds(partial(orjson.loads, raw), repeats)
+        ours = median_seconds(partial(is_valid_json, raw), repeats)
+        measured[f"cliff-{number}"] = ours / floor
+        rows.append([name, f"{len(raw):,} B", _us(floor), _us(ours), f"{ours / floor:.2f}×"])
+    return table(
+        "No cliff: the valid path past the old limits (CPU-time medians)",
+        ["payload", "size", "orjson.loads (floor)", "ours: is_valid_json(bytes)", "ratio"],
         rows,
     )
 
@@ -659,6 +696,17 @@ TARGETS = [
         )
         for size in ("small", "medium", "large")
     ),
+    *(
+        Target(
+            f"cliff-{number}",
+            f"no cliff: {name}, valid path ≤ 1.5× orjson.loads",
+            1.5,
+            True,
+            "{:.2f}×",
+            "the scanner gave up on the document (not sure) and orjson + jsonschema-rs ran",
+        )
+        for number, name in enumerate(("1,000 choices", "100 alternatives a token", "10,000 tokens"))
+    ),
     Target("jsonl-0.0-jobs1", "JSONL all valid, one core: ≥ 50% of the floor", 0.5, False, "{:.0%}", _JSONL_WHY),
     Target(
         "jsonl-1.0-jobs1",
@@ -707,6 +755,7 @@ def main(argv: list[str] | None = None) -> int:
     measured: Measured = {}
     print(payload_benchmarks(repeats, measured))
     print(chat_benchmarks(repeats, measured))
+    print(cliff_benchmarks(repeats, measured))
     print(jsonl_benchmarks(20_000 if arguments.quick else 100_000, repeats, measured))
     print(stream_benchmarks(20_000, measured))
     print(startup_benchmarks(5 if arguments.quick else 15, measured))

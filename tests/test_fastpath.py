@@ -558,3 +558,61 @@ def test_a_log_of_both_types_gets_the_reference_output(tmp_path: Path) -> None:
     reference = cli("--format", "json", "--engine", "reference", str(path))
     assert (fast.returncode, fast.stdout) == (reference.returncode, reference.stdout)
     assert fast.returncode == 1
+
+
+def _many_choices(count: int) -> dict[str, Any]:
+    document: dict[str, Any] = orjson.loads(
+        (REPO / "tests/examples/valid/v01_openai_spec_example_nonstream.json").read_bytes()
+    )
+    choice = document["choices"][0]
+    document["choices"] = [{**choice, "index": index} for index in range(count)]
+    document.pop("usage", None)
+    return document
+
+
+@pytest.mark.parametrize(
+    ("change", "clean"),
+    [
+        (None, True),
+        ("duplicate", False),  # choice-index-unique
+        ("gap", False),  # choice-index-sequence (a warning)
+        ("negative", False),
+    ],
+)
+@pytest.mark.parametrize("count", [65, 1000])
+def test_more_choices_than_a_mask_holds_stay_on_the_compiled_path(count: int, change: str | None, clean: bool) -> None:
+    document = _many_choices(count)
+    if change == "duplicate":
+        document["choices"][-1]["index"] = 3
+    elif change == "gap":
+        document["choices"][count // 2]["index"] = count
+    elif change == "negative":
+        document["choices"][0]["index"] = -1
+    raw = orjson.dumps(document)
+    settings = Settings(response_type="completion")
+    assert _reference_finds_nothing(raw, settings) is clean
+    assert (_checker(settings)(raw)) is clean
+    fast = judge(settings)
+    assert fast is not None
+    assert (fast.value(document) is CLEAN) is clean
+    if clean:  # not the orjson path: the scanner itself vouches
+        from completion_validator._fastpath._judge import scanner
+
+        compiled = scanner(settings)
+        assert compiled is not None
+        assert compiled[0].judge(raw, 1.8e9) is True
+
+
+@pytest.mark.parametrize("duplicate_at", [None, 5, 16, 17, 99])
+def test_many_alternatives_stay_on_the_compiled_path_and_duplicates_are_found(duplicate_at: int | None) -> None:
+    alternatives = ", ".join(f'"t{number}": -{number + 1}.5' for number in range(100))
+    if duplicate_at is not None:
+        alternatives += f', "t{duplicate_at}": -0.5'
+    text = (
+        '{"id": "x", "object": "text_completion", "created": 1735300000, "model": "m", "choices": [{"text": "t0",'
+        ' "index": 0, "finish_reason": "stop", "logprobs": {"tokens": ["t0"], "token_logprobs": [-1.5],'
+        f' "top_logprobs": [{{{alternatives}}}], "text_offset": [0]}}}}]}}'
+    ).encode()
+    settings = Settings(response_type="completion")
+    assert _reference_finds_nothing(text, settings) is (duplicate_at is None)
+    assert _checker(settings)(text) is (duplicate_at is None)

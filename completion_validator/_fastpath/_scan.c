@@ -8,9 +8,10 @@
  * tool call's arguments, a token's bytes), which the program marks by role.
  *
  * It is an accelerator, never the definition: anything unusual (a float where an integer is
- * expected, an exponent past 300, 19 digits, a key repeated, nesting past 64 levels, more than
- * 64 keys a schema does not name in one object) answers False, and the document takes the exact
- * path. Memory: one arena for decoded keys, bounded by the input's length, freed on return.
+ * expected, an exponent past 300, 19 digits, a key repeated, nesting past 64 levels) answers
+ * False, and the document takes the exact path. Memory: one arena for decoded keys, and the
+ * growable buffers of the checks (choice indexes, truth, chat, unnamed keys), all bounded by the
+ * input's length and freed on return.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -50,7 +51,10 @@ enum { FINISH_OTHER = 0, FINISH_STOP, FINISH_TOOL_CALLS, FINISH_FUNCTION_CALL };
 #define NO_NODE (-1)
 #define CLOSED (-2)
 #define MAX_DEPTH 64
-#define MAX_OTHER_KEYS 64
+/* Keys a schema does not name, compared one by one up to this many in an object; beyond, hashed
+   (a top_logprobs item with 100 alternatives). */
+#define MAX_OTHER_KEYS 16
+/* Choice indexes checked with one 64-bit mask up to this many choices; beyond, with a byte each. */
 #define MAX_CHOICES 64
 #define MAX_PROPS 64
 #define MAX_INT_DIGITS 18
@@ -191,7 +195,8 @@ typedef struct {
     int usage_seen, prompt_seen, completion_seen, total_seen;
     long long prompt, completion, total, details_prompt_max, details_completion_max;
     Py_ssize_t n_choices;
-    long long indexes[MAX_CHOICES];
+    long long *indexes; /* each choice's index (growable: a response may have 1,000 choices) */
+    Py_ssize_t indexes_cap;
     int index_seen;
     Py_ssize_t lengths_seen, array_length;
     long long last_offset;
@@ -685,6 +690,7 @@ static int is_json_text(const Scanner *sc, const char *text, Py_ssize_t length) 
         ok = sub.p == sub.end;
     }
     PyMem_Free(sub.arena);
+    PyMem_Free(sub.indexes);
     truth_free(&sub.truth);
     chat_free(&sub.chat);
     return ok;
@@ -709,14 +715,101 @@ static int conditions_hold(const Scanner *sc, const Node *n, uint64_t met, uint6
     return 1;
 }
 
+/* One key a schema does not name: where it is (the input, or an offset into the arena), and its hash. */
+typedef struct {
+    const char *key;
+    Py_ssize_t length;
+    int in_arena;
+    uint64_t hash;
+} OtherKey;
+
+/* The keys of one object a schema does not name, for the duplicate check: compared one by one
+ * while there are few, then in a hash table (open addressing, at most half full). */
+typedef struct {
+    OtherKey few[MAX_OTHER_KEYS];
+    OtherKey *keys; /* every key, once there are more than MAX_OTHER_KEYS */
+    Py_ssize_t n, cap;
+    Py_ssize_t *slots; /* a key's position + 1; 0: empty */
+    Py_ssize_t n_slots;
+} OtherKeys;
+
+static uint64_t key_hash(const char *text, Py_ssize_t length) {
+    uint64_t hash = 14695981039346656037ULL; /* FNV-1a */
+    for (Py_ssize_t i = 0; i < length; i++) hash = (hash ^ (unsigned char)text[i]) * 1099511628211ULL;
+    return hash;
+}
+
+static void others_free(OtherKeys *o) {
+    PyMem_Free(o->keys);
+    PyMem_Free(o->slots);
+}
+
+/* Put key `at` into the table (its slot is free or the table is being rebuilt). */
+static void others_slot(OtherKeys *o, Py_ssize_t at) {
+    Py_ssize_t mask = o->n_slots - 1, j = (Py_ssize_t)(o->keys[at].hash & (uint64_t)mask);
+    while (o->slots[j]) j = (j + 1) & mask;
+    o->slots[j] = at + 1;
+}
+
+static int others_rehash(OtherKeys *o, Py_ssize_t n_slots) {
+    Py_ssize_t *slots = PyMem_Calloc((size_t)n_slots, sizeof(Py_ssize_t));
+    if (slots == NULL) return 0;
+    PyMem_Free(o->slots);
+    o->slots = slots;
+    o->n_slots = n_slots;
+    for (Py_ssize_t i = 0; i < o->n; i++) others_slot(o, i);
+    return 1;
+}
+
+/* Add an unnamed key: 1, or 0 where it is there already (a duplicate) or memory ran out: not sure. */
+static int others_add(Scan *s, OtherKeys *o, const char *key, Py_ssize_t length, int in_arena) {
+    const char *text = resolve(s, key, in_arena);
+    if (o->keys == NULL && o->n < MAX_OTHER_KEYS) {
+        for (Py_ssize_t i = 0; i < o->n; i++) {
+            const OtherKey *k = &o->few[i];
+            if (k->length == length && memcmp(resolve(s, k->key, k->in_arena), text, (size_t)length) == 0) return 0;
+        }
+        o->few[o->n++] = (OtherKey){key, length, in_arena, 0};
+        return 1;
+    }
+    if (o->keys == NULL) { /* from the few to the table */
+        if (!grow((void **)&o->keys, &o->cap, 4 * MAX_OTHER_KEYS, sizeof(OtherKey))) return 0;
+        for (Py_ssize_t i = 0; i < o->n; i++) {
+            o->keys[i] = o->few[i];
+            o->keys[i].hash = key_hash(resolve(s, o->few[i].key, o->few[i].in_arena), o->few[i].length);
+        }
+        if (!others_rehash(o, 8 * MAX_OTHER_KEYS)) return 0;
+    }
+    uint64_t hash = key_hash(text, length);
+    Py_ssize_t mask = o->n_slots - 1;
+    for (Py_ssize_t j = (Py_ssize_t)(hash & (uint64_t)mask); o->slots[j]; j = (j + 1) & mask) {
+        const OtherKey *k = &o->keys[o->slots[j] - 1];
+        if (k->hash == hash && k->length == length && memcmp(resolve(s, k->key, k->in_arena), text, (size_t)length) == 0)
+            return 0;
+    }
+    if (!grow((void **)&o->keys, &o->cap, o->n + 1, sizeof(OtherKey))) return 0;
+    o->keys[o->n] = (OtherKey){key, length, in_arena, hash};
+    o->n++;
+    if (2 * o->n > o->n_slots) return others_rehash(o, 2 * o->n_slots);
+    others_slot(o, o->n - 1);
+    return 1;
+}
+
+static int object_members(Scan *s, const Node *n, const unsigned char *begin, OtherKeys *others);
+
 static int object(Scan *s, const Node *n, const unsigned char *begin) {
+    OtherKeys others; /* keys the schema does not name, for the duplicate check */
+    others.n = others.cap = others.n_slots = 0;
+    others.keys = NULL;
+    others.slots = NULL;
+    int ok = object_members(s, n, begin, &others);
+    others_free(&others);
+    return ok;
+}
+
+static int object_members(Scan *s, const Node *n, const unsigned char *begin, OtherKeys *others) {
     const Scanner *sc = s->sc;
     uint64_t seen = 0;
-    /* keys the schema does not name: offsets into the input or the arena, for the duplicate check */
-    const char *other[MAX_OTHER_KEYS];
-    Py_ssize_t other_length[MAX_OTHER_KEYS];
-    int other_arena[MAX_OTHER_KEYS];
-    int n_other = 0;
     int role = n ? n->role : R_NONE;
     uint64_t met = 0; /* the conditions whose discriminator has their value */
     s->p++; /* { */
@@ -754,17 +847,7 @@ static int object(Scan *s, const Node *n, const unsigned char *begin) {
                 if (n && n->additional == CLOSED) return 0;
                 if (role == R_USAGE) return 0; /* a vendor member of usage: the rules look at it */
                 child = n ? n->additional : NO_NODE;
-                const char *text = resolve(s, key, in_arena);
-                for (int i = 0; i < n_other; i++) {
-                    if (other_length[i] == length &&
-                        memcmp(resolve(s, other[i], other_arena[i]), text, (size_t)length) == 0)
-                        return 0; /* a duplicate key */
-                }
-                if (n_other == MAX_OTHER_KEYS) return 0;
-                other[n_other] = key;
-                other_length[n_other] = length;
-                other_arena[n_other] = in_arena;
-                n_other++;
+                if (!others_add(s, others, key, length, in_arena)) return 0; /* a duplicate key */
             }
             if (s->failures) {
                 Step *step = &s->path[s->depth];
@@ -848,6 +931,23 @@ static int in_enum(const Scanner *sc, const Node *n, const char *text, Py_ssize_
     return 0;
 }
 
+/* choice-index-unique and choice-index-sequence over more choices than a mask holds: a byte each. */
+static int choices_many(const Scan *s) {
+    Py_ssize_t n = s->n_choices;
+    unsigned char *seen = PyMem_Calloc((size_t)n, 1);
+    if (seen == NULL) return 0;
+    int ok = 1;
+    for (Py_ssize_t i = 0; i < n && ok; i++) {
+        long long index = s->indexes[i];
+        if (index == UNKNOWN_INDEX) continue; /* not compared by the rules; no sequence rule then */
+        /* unique, and in a response 0..n-1; a chunk's index beyond the count: not sure */
+        if (index < 0 || index >= n || seen[index]) ok = 0;
+        else seen[index] = 1;
+    }
+    PyMem_Free(seen);
+    return ok;
+}
+
 /* The screen's checks when a role's value is complete. */
 static int close_role(Scan *s, int role) {
     const Scanner *sc = s->sc;
@@ -861,6 +961,7 @@ static int close_role(Scan *s, int role) {
         return s->details_prompt_max <= s->prompt && s->details_completion_max <= s->completion;
     case R_CHOICES:
         if (s->n_choices == 1) return sc->chunk || s->indexes[0] == 0 || s->indexes[0] == UNKNOWN_INDEX;
+        if (s->n_choices > MAX_CHOICES) return choices_many(s);
         if (s->n_choices > 1) {
             uint64_t bits = 0;
             int unknown = 0;
@@ -905,7 +1006,7 @@ static int open_container(Scan *s, const Node *n, int role, int kind) {
         s->details_prompt_max = s->details_completion_max = 0;
         break;
     case R_CHOICE:
-        if (s->n_choices == MAX_CHOICES) return 0;
+        if (!grow((void **)&s->indexes, &s->indexes_cap, s->n_choices + 1, sizeof(long long))) return 0;
         s->index_seen = 0;
         truth_reset(&s->truth);
         s->chat.message_seen = s->chat.said = s->chat.tool_calls = s->chat.function_call = 0;
@@ -1453,6 +1554,7 @@ static PyObject *scan_document(Scanner *self, PyObject *const *args, Py_ssize_t 
         ok = s.p == s.end;
     }
     PyMem_Free(s.arena);
+    PyMem_Free(s.indexes);
     truth_free(&s.truth);
     chat_free(&s.chat);
     if (release) PyBuffer_Release(&view);
@@ -1495,6 +1597,7 @@ static PyObject *scanner_clean_value(Scanner *self, PyObject *const *args, Py_ss
     s.details = R_NONE;
     s.text_mode = 1;
     int ok = self->n_nodes > 0 && walk(&s, args[0], 0);
+    PyMem_Free(s.indexes);
     truth_free(&s.truth);
     chat_free(&s.chat);
     if (PyErr_Occurred()) return NULL;
