@@ -195,7 +195,8 @@ def test_a_long_failing_stream_is_probed_in_bounded_memory() -> None:
     with hostile_server("long-stream") as server:
         code = (
             "import sys; from completion_validator.cli import main; "
-            f"sys.exit(main(['probe', '--base-url', '{server.base_url}', '--model', 'm', '--only', 'stream', "
+            f"sys.exit(main(['probe', '--base-url', '{server.base_url}', '--model', 'm', '--schema', 'completion', "
+            "'--only', 'stream', "
             "'--timeout', '60']))"
         )
         outcome = run_python_guarded(code, timeout=120, memory=600 << 20)
