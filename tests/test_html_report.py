@@ -11,7 +11,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 from completion_validator._reporters.html import MODELS_TRACKED, POLICY
-from tests.cli_helpers import cli
+from tests.cli_helpers import SCRIPT, cli
 from tests.conftest import REPO
 from tests.probe.fake_server import fake_server
 
@@ -170,3 +170,29 @@ def test_the_probe_card_names_each_case_and_never_the_key(tmp_path: Path) -> Non
     assert {"#case-basic.json", "#case-n.json", "#case-chat/n.json"} <= set(rows)
     assert markup.count('<span class="error">invalid</span>') == 2  # n, for completions and for chat
     assert "probe-choices" in markup
+
+
+def test_lines_are_read_back_from_gzip_and_never_from_a_fifo(tmp_path: Path) -> None:
+    import gzip
+    import os
+    import subprocess
+    import threading
+
+    line = (REPO / "tests/examples/invalid/c12_lmstudio_2024_llama2_gguf.json").read_bytes().replace(b"\n", b"") + b"\n"
+    compressed = tmp_path / "log.jsonl.gz"
+    compressed.write_bytes(gzip.compress(line * 3))
+    _, markup, _ = _report(str(compressed), tmp_path=tmp_path)
+    assert markup.count('<pre class="source">') == 3, "three examples of `required`, each with its line"
+    assert "Llama-2-7B-Chat-GGUF" in markup, "the model, read back through gzip"
+    fifo = tmp_path / "log.jsonl"
+    os.mkfifo(fifo)
+    writer = threading.Thread(target=fifo.write_bytes, args=(line,), daemon=True)
+    writer.start()
+    report = tmp_path / "fifo.html"
+    command = [str(SCRIPT), "--format", "html", "-o", str(report), str(fifo)]
+    result = subprocess.run(command, capture_output=True, check=False, timeout=60)  # opened twice, a FIFO would hang
+    writer.join(timeout=5)
+    assert result.returncode == 1
+    text = report.read_text(encoding="utf-8")
+    assert '<pre class="source">' not in text, "a FIFO is not opened again"
+    assert Page(text).counts["errors"] == 2

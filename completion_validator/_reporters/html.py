@@ -17,9 +17,11 @@ file, so the fast path stays as it is for every clean document.
 from __future__ import annotations
 
 import datetime
+import gzip
 import html
 import json
 import re
+import stat
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -104,25 +106,28 @@ class _Sources:
         if name != self._name or number <= self._number - 1 or self._handle is None:
             self.close()
             self._name = name
-            try:
-                self._handle = Path(name).open("rb")  # noqa: SIM115 - kept open across findings, closed in close()
-            except OSError:
+            self._handle = _open_again(name)
+            if self._handle is None:
                 return None
             self._number = 0
             self._current = b""
         if number == self._number:
             return self._current
-        while self._number < number:
-            chunk = self._handle.readline(LINE_LIMIT)
-            if not chunk:
-                return None
-            if len(chunk) == LINE_LIMIT and not chunk.endswith(b"\n"):
-                while True:  # the rest of a line too long to show: skipped, not kept
-                    rest = self._handle.readline(LINE_LIMIT)
-                    if not rest or rest.endswith(b"\n"):
-                        break
-            self._number += 1
-            self._current = chunk
+        try:
+            while self._number < number:
+                chunk = self._handle.readline(LINE_LIMIT)
+                if not chunk:
+                    return None
+                if len(chunk) == LINE_LIMIT and not chunk.endswith(b"\n"):
+                    while True:  # the rest of a line too long to show: skipped, not kept
+                        rest = self._handle.readline(LINE_LIMIT)
+                        if not rest or rest.endswith(b"\n"):
+                            break
+                self._number += 1
+                self._current = chunk
+        except (OSError, EOFError):  # changed since it was checked, or a gzip stream cut short
+            self.close()
+            return None
         return self._current
 
     def facts(self, finding: Finding) -> tuple[str, int | None]:
@@ -161,12 +166,30 @@ class _Sources:
         value: object = None
         try:
             path = Path(name)
-            if path.stat().st_size <= WHOLE_FILE_LIMIT:
+            status = path.stat()
+            if stat.S_ISREG(status.st_mode) and status.st_size <= WHOLE_FILE_LIMIT:
                 value = json.loads(path.read_bytes())
         except (OSError, ValueError, RecursionError):
             value = None
         self._whole = (name, value)
         return value
+
+
+def _open_again(name: str) -> IO[bytes] | None:
+    """An input opened again to read its lines back, or None where it cannot be.
+
+    A regular file only (a FIFO would wait for a writer forever, a device never end),
+    decompressed where its name says gzip.
+    """
+    try:
+        path = Path(name)
+        if not stat.S_ISREG(path.stat().st_mode):
+            return None
+        if name.endswith(".gz"):
+            return gzip.open(path, "rb")  # type: ignore[return-value]
+        return path.open("rb")
+    except OSError:
+        return None
 
 
 class HtmlReporter:
