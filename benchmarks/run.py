@@ -88,6 +88,22 @@ def child_usage(command: list[str]) -> tuple[float, float]:
     return float(cpu), int(rss) / 1024
 
 
+def local_schemas() -> Path:
+    """Our schema files with their `$id`s taken out, side by side: check-jsonschema's fairest set-up.
+
+    Without an `$id`, each file's relative `$ref`s ("usage.schema.json") resolve against the file
+    itself, so check-jsonschema loads them from the folder, as a user pointing it at a copy of our
+    schemas would (the bundle below embeds them under `$defs`, which makes it 3-6x slower).
+    """
+    folder = DATA / "local-schemas"
+    folder.mkdir(parents=True, exist_ok=True)
+    for path in (ROOT / "schemas").glob("*.schema.json"):
+        schema = json.loads(path.read_text(encoding="utf-8"))
+        schema.pop("$id", None)
+        (folder / path.name).write_text(json.dumps(schema, indent=2), encoding="utf-8")
+    return folder / "completion.schema.json"
+
+
 def bundled_schema() -> Path:
     """Our schemas as one file, the others embedded under $defs with their $ids, for check-jsonschema."""
     files = {path.name: json.loads(path.read_text()) for path in (ROOT / "schemas").glob("*.schema.json")}
@@ -544,6 +560,12 @@ def many_files_benchmarks(count: int, repeats: int, measured: Measured) -> str:
     )
     commands = {
         "completion-validator DIR": [str(BIN / "completion-validator"), "-q", str(folder)],
+        "check-jsonschema --schemafile local FILES": [
+            str(BIN / "check-jsonschema"),
+            "--schemafile",
+            str(local_schemas()),
+            *files,
+        ],
         "check-jsonschema --schemafile bundled FILES": [
             str(BIN / "check-jsonschema"),
             "--schemafile",
@@ -552,7 +574,7 @@ def many_files_benchmarks(count: int, repeats: int, measured: Measured) -> str:
         ],
         "python: jsonschema loop over FILES": [sys.executable, "-c", loop, *files],
     }
-    baseline = "check-jsonschema --schemafile bundled FILES"
+    baseline = "check-jsonschema --schemafile local FILES"  # its fairest set-up: plain local $refs
     text, figures = whole_commands_table(
         f"{count:,} JSON files in one call (whole command, medians)",
         commands,
@@ -720,7 +742,15 @@ TARGETS = [
     Target("jsonl-rss-0.01", "JSONL: peak memory flat, well under 150 MiB", 150.0, True, "{:.0f} MiB"),
     Target("big-rss", "1 GB JSONL: peak memory under 150 MiB", 150.0, True, "{:.0f} MiB"),
     Target("startup", "start-up on one small file: ≤ half of check-jsonschema (CPU)", 0.5, True, "{:.2f}×"),
-    Target("many-files", "1,000 files: ≥ 10× faster than check-jsonschema (CPU)", 10.0, False, "{:.1f}×"),
+    Target(
+        "many-files",
+        "1,000 files: ≥ 10× faster than check-jsonschema given plain local $refs (CPU)",
+        10.0,
+        False,
+        "{:.1f}×",
+        "our start-up (~65 ms: the interpreter, the compiled scanner's program, the schemas) is most of "
+        "our time on 1,000 small files",
+    ),
 ]
 
 
