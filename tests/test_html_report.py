@@ -196,3 +196,15 @@ def test_lines_are_read_back_from_gzip_and_never_from_a_fifo(tmp_path: Path) -> 
     text = report.read_text(encoding="utf-8")
     assert '<pre class="source">' not in text, "a FIFO is not opened again"
     assert Page(text).counts["errors"] == 2
+
+
+def test_findings_hidden_by_max_errors_are_counted_under_their_severity(tmp_path: Path) -> None:
+    from completion_validator._rules import RULES
+
+    page, _, document = _report("--max-errors", "1", str(REPO / "tests/examples"), tmp_path=tmp_path)
+    statistics = document["statistics"]
+    assert isinstance(statistics, dict)
+    assert {keyword: sum(counts) for keyword, counts in page.rules.items()} == statistics
+    for keyword, (errors, warnings) in page.rules.items():
+        if keyword in RULES:  # a rule has one severity
+            assert (errors if RULES[keyword].severity == "warning" else warnings) == 0, keyword

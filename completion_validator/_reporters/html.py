@@ -231,6 +231,8 @@ class HtmlReporter:
     def finding(self, finding: Finding) -> None:
         """Count the finding by rule, model and hour; keep it as an example if its rule has few."""
         keyword = finding.keyword
+        if keyword == "max-errors":  # a note that findings were held back, not a finding: they are counted
+            return
         self._severity[(keyword, finding.severity)] += 1
         if self._cases:
             self._case_finding(finding)
@@ -308,13 +310,20 @@ class HtmlReporter:
 
     def _ranked(self, summary: Summary) -> list[tuple[str, int, int]]:
         """(keyword, errors, warnings), the worst first: errors before warnings, then the most."""
+        from completion_validator._rules import RULES
+
         keywords = {keyword for keyword, _ in self._severity} | set(summary.keywords)
         rows = []
         for keyword in keywords:
             errors, warnings = self._severity[(keyword, "error")], self._severity[(keyword, "warning")]
-            total = summary.keywords.get(keyword, errors + warnings)
-            if total > errors + warnings:  # findings hidden by --max-errors: counted, never shown
-                errors += total - errors - warnings
+            hidden = summary.keywords.get(keyword, 0) - errors - warnings  # past --max-errors: counted, not shown
+            if hidden > 0:  # a keyword has one severity: as its shown findings have it, else as its rule says
+                rule = RULES.get(keyword)
+                warning = warnings > 0 if errors or warnings else rule is not None and rule.severity == "warning"
+                if warning:
+                    warnings += hidden
+                else:
+                    errors += hidden
             rows.append((keyword, errors, warnings))
         return sorted(rows, key=lambda row: (-row[1], -row[2], row[0]))
 
