@@ -148,12 +148,19 @@ def _us(seconds: float) -> str:
     return f"{seconds * 1e6:,.1f} µs" if seconds < 1e-3 else f"{seconds * 1e3:,.2f} ms"
 
 
-def _openai_completion_model() -> Any:
-    """openai-python's `Completion` model, if the bench dependency group is installed."""
+def _openai_model(module: str, name: str) -> Any:
+    """One of openai-python's pydantic models (`openai.types`, `Completion`), if the bench group is installed."""
     try:
-        return importlib.import_module("openai.types").Completion
+        return getattr(importlib.import_module(module), name)
     except ImportError:
         return None
+
+
+def explain(raw: bytes) -> int:
+    """What the command does for an invalid document (read once, every record, every position): `iter_errors_json`."""
+    from completion_validator import iter_errors_json
+
+    return sum(1 for _ in iter_errors_json(raw))
 
 
 def _all_errors(validator: Any, instance: object) -> int:
@@ -171,31 +178,16 @@ def payload_benchmarks(repeats: int, measured: Measured) -> str:
 
     from completion_validator import is_valid, is_valid_json
 
-    # Not public, on purpose: the plain-jsonschema baseline needs our schema registry, and
-    # "records + positions" is what the command does for an invalid document (read, check,
-    # locate), which the public API does not offer as one call.
-    from completion_validator._check import check_json
-    from completion_validator._fastpath._judge import judge
-    from completion_validator._inputs import JsonText
+    # Not public, on purpose: the plain-jsonschema baseline needs our schema registry.
     from completion_validator._profiles import STRICT
     from completion_validator._registry import schema_set
-    from completion_validator._settings import Settings
 
     schemas = schema_set(STRICT)
     plain = Draft202012Validator(schemas.root, registry=schemas.registry)
     files = {path.name: json.loads(path.read_text()) for path in (ROOT / "schemas").glob("*.schema.json")}
     registry = jsonschema_rs.Registry([(contents["$id"], contents) for contents in files.values()])
     compiled = jsonschema_rs.Draft202012Validator(files["completion.schema.json"], registry=registry, offline=True)
-    completion_model = _openai_completion_model()
-    settings = Settings()
-
-    fast = judge(settings)
-
-    def explain(raw: bytes) -> int:
-        """What the CLI does for an invalid document: read once, every record, every position."""
-        found = check_json(JsonText(raw), settings, fast)
-        assert isinstance(found, list)
-        return len(found)
+    completion_model = _openai_model("openai.types", "Completion")
 
     rows = []
     for name, raw in sizes().items():
@@ -304,14 +296,6 @@ def cliff_benchmarks(repeats: int, measured: Measured) -> str:
     )
 
 
-def _openai_chat_model() -> Any:
-    """openai-python's `ChatCompletion` model, if the bench dependency group is installed."""
-    try:
-        return importlib.import_module("openai.types.chat").ChatCompletion
-    except ImportError:
-        return None
-
-
 def without_refusal(payload: bytes) -> bytes:
     """The chat payload as llama.cpp, TGI and Ollama send it: no `refusal` in the message (one schema error)."""
     document = json.loads(payload)
@@ -324,20 +308,8 @@ def chat_benchmarks(repeats: int, measured: Measured) -> str:
     import orjson
 
     from completion_validator import is_valid, is_valid_json
-    from completion_validator._check import check_json
-    from completion_validator._fastpath._judge import judge
-    from completion_validator._inputs import JsonText
-    from completion_validator._settings import Settings
 
-    chat_model = _openai_chat_model()
-    settings = Settings()
-    fast = judge(settings)
-
-    def explain(raw: bytes) -> int:
-        found = check_json(JsonText(raw), settings, fast)
-        assert isinstance(found, list)
-        return len(found)
-
+    chat_model = _openai_model("openai.types.chat", "ChatCompletion")
     rows = []
     for name, raw in chat_sizes().items():
         parsed = orjson.loads(raw)

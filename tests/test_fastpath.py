@@ -30,7 +30,18 @@ from tests.cli_helpers import cli
 from tests.conftest import REPO
 from tests.strategies import completions
 
-SETTINGS = [Settings(), Settings(lenient=True), Settings(forbid_unknown_fields=True), Settings(rules=False)]
+CHAT = Settings(response_type="chat")
+# Each profile, as completions are read by default (auto) and as chat.
+SETTINGS = {
+    "strict": Settings(),
+    "lenient": Settings(lenient=True),
+    "forbid": Settings(forbid_unknown_fields=True),
+    "no-rules": Settings(rules=False),
+    "chat": CHAT,
+    "chat-lenient": replace(CHAT, lenient=True),
+    "chat-forbid": replace(CHAT, forbid_unknown_fields=True),
+    "chat-no-rules": replace(CHAT, rules=False),
+}
 CORPUS = sorted((REPO / "tests/examples").glob("*/*.json"))
 
 
@@ -49,7 +60,7 @@ def _reference_finds_nothing(raw: bytes, settings: Settings) -> bool:
 
 
 @pytest.mark.parametrize("path", CORPUS, ids=lambda path: f"{path.parent.name}/{path.name}")
-@pytest.mark.parametrize("settings", SETTINGS, ids=["strict", "lenient", "forbid", "no-rules"])
+@pytest.mark.parametrize("settings", SETTINGS.values(), ids=SETTINGS.keys())
 def test_fast_path_calls_clean_only_what_the_reference_finds_clean(path: Path, settings: Settings) -> None:
     raw = path.read_bytes()
     if _checker(settings)(raw):
@@ -368,22 +379,6 @@ def test_true_tokens_are_clean_on_the_fast_path() -> None:
 
 
 # --- chat: the same promise, through chat's screen and the scanner's chat roles -----------------
-
-CHAT = Settings(response_type="chat")
-CHAT_SETTINGS = [
-    CHAT,
-    replace(CHAT, lenient=True),
-    replace(CHAT, forbid_unknown_fields=True),
-    replace(CHAT, rules=False),
-]
-
-
-@pytest.mark.parametrize("path", CORPUS, ids=lambda path: f"{path.parent.name}/{path.name}")
-@pytest.mark.parametrize("settings", CHAT_SETTINGS, ids=["chat", "chat-lenient", "chat-forbid", "chat-no-rules"])
-def test_the_chat_fast_path_calls_clean_only_what_the_reference_finds_clean(path: Path, settings: Settings) -> None:
-    raw = path.read_bytes()
-    if _checker(settings)(raw):
-        assert _reference_finds_nothing(raw, settings)
 
 
 def test_the_chat_fast_path_takes_the_plain_valid_chat_corpus() -> None:
