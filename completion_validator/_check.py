@@ -122,7 +122,7 @@ def _unwalked(
     """
     unexamined = Examined(payload, ())
     if schema_valid:  # the judge found no schema error: only the rules can report anything
-        found = _rule_findings(unexamined, payload, settings, chunk, [], rules_silent=False)
+        found = _rule_findings(unexamined, payload, settings, chunk, [], judge.suspects(payload, schema_valid=True))
     else:
         schema_found = judge.explain(payload)
         if schema_found is None:
@@ -151,16 +151,27 @@ def _findings(
         from completion_validator._engine import schema_errors_of  # jsonschema only when needed
 
         found = schema_errors_of(examined, settings.profile(stream=chunk))
-    silent = judge is not None and judge.rules_silent(examined.view) if settings.selected_rules() else True
-    return _rule_findings(examined, payload, settings, chunk, drop_explained(found), rules_silent=silent)
+    suspects = judge.suspects(examined.view) if judge is not None and settings.selected_rules() else None
+    return _rule_findings(examined, payload, settings, chunk, drop_explained(found), suspects)
 
 
 def _rule_findings(
-    examined: Examined, payload: object, settings: Settings, chunk: bool, found: list[Finding], *, rules_silent: bool
+    examined: Examined,
+    payload: object,
+    settings: Settings,
+    chunk: bool,
+    found: list[Finding],
+    suspects: frozenset[str] | None,
 ) -> list[Finding]:
-    """`found` (the schema findings) and the selected rules' findings, in document order."""
+    """`found` (the schema findings) and the selected rules' findings, in document order.
+
+    `suspects`: the only selected rules that might report anything (the judge's screen says the
+    others would not); None: run every selected rule.
+    """
     selected = settings.selected_rules()
-    if selected and not rules_silent:
+    if suspects is not None:
+        selected = selected & suspects
+    if selected:
         found.extend(
             run_rules(examined.view, selected, chunk=chunk, lenient=settings.lenient, response_type=settings.typed)
         )

@@ -34,14 +34,16 @@ def is_api_error(value: object) -> bool:
 def may_be_recognized(found: tuple[Finding, ...]) -> bool:
     """Whether findings made without the value (the scanner's) could be of a document `recognized` names.
 
-    Such a document fails at its `object`, at a required member of its root, or has a null
-    `finish_reason`; a log whose every line fails elsewhere keeps its fast account.
+    Such a document fails at its `object` (another type, a chunk), lacks `choices` (an API error
+    body has none), or has a null `finish_reason`. A document whose `object` passed is of the
+    checked type, so a log whose every line lacks some other member (`created`, `usage`) keeps
+    its fast account.
     """
     for finding in found:
         path = finding.instance_path
         if not path:
             continue
-        if len(path) == 1 and (path[0] == "object" or finding.keyword == "required"):
+        if len(path) == 1 and (path[0] == "object" or (path[0] == "choices" and finding.keyword == "required")):
             return True
         if path[-1] == "finish_reason" and finding.keyword == "type" and finding.actual is None:
             return True

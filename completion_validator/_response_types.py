@@ -37,6 +37,7 @@ class ResponseType:
     # spec-diff: the OpenAPI component of the response, and the others compared with it.
     spec_components: tuple[str, ...]
     # The fast-path twin of its response rules: a module with `passes_screen(payload, *, chunk)`,
+    # `PARTS` (the same screen by part, by name, each a function of the same arguments),
     # `SCANNER_ROLES` (instance path -> the name of a scanner role constant, `R_CREATED`), optionally
     # `CHUNK_SCANNER_ROLES` (the same for a stream chunk, where its shape differs) and
     # `CREATED_WINDOW` (plausible from this Unix time, up to this many seconds ahead). Empty: the
@@ -70,6 +71,14 @@ class ResponseType:
             return _never_vouches
         screen: Callable[..., bool] = self.screen_module().passes_screen
         return screen
+
+    @property
+    def screen_parts(self) -> Mapping[str, Callable[..., bool]]:
+        """The screen by part (`PARTS`): a rule's `screened` names the one that stands for it."""
+        if not self.screen:
+            return {}
+        parts: Mapping[str, Callable[..., bool]] = self.screen_module().PARTS
+        return parts
 
     def scanner_roles(self, *, chunk: bool = False) -> Mapping[tuple[str, ...], str]:
         """Where the screen looks in a response (or a chunk), by instance path (`[]`: every item): the role there."""

@@ -41,7 +41,7 @@ _CACHED = (
     _judge._program,
     _judge.compiled_validator,
     _judge._bounds_validator,
-    _judge._rules_silent,
+    _judge._suspects,
     _settings._selected_rules,
     _api._default_judge,
 )
@@ -104,6 +104,33 @@ def test_every_response_rule_is_screened_and_its_bounds_lead_somewhere() -> None
     assert chat["properties"]["top_logprobs"]["items"]["properties"]["logprob"]["maximum"] == 0
     details = bounded["usage.schema.json"]["properties"]["prompt_tokens_details"]["properties"]
     assert {member["minimum"] for member in details.values()} == {0}
+
+
+def test_every_screened_rule_names_a_part_of_each_screen_it_is_under() -> None:
+    for kind in RESPONSE_TYPES.values():
+        for rule_id in screened_rules(kind.name):
+            assert RULES[rule_id].screened in kind.screen_parts, (kind.name, rule_id)
+
+
+@pytest.mark.parametrize(
+    ("change", "part", "reported"),
+    [
+        ({"system_fingerprint": None}, None, []),  # a schema error alone: no rule runs
+        ({"id": ""}, "id", ["id-empty"]),  # TGI's lines
+        ({"created": 1}, "created", ["created-plausible"]),
+        ({"usage": {"prompt_tokens": 5, "completion_tokens": 7, "total_tokens": 13}}, "usage", ["usage-total"]),
+        ({"choices": [{**VALID["choices"][0], "index": 1}]}, "choices", ["choice-index-sequence"]),
+    ],
+)
+def test_where_the_screen_fails_only_the_rules_of_its_failing_part_run(
+    change: dict[str, Any], part: str | None, reported: list[str]
+) -> None:
+    fast = _judge.judge(Settings())
+    assert fast is not None
+    payload = {**VALID, **change}
+    in_part = frozenset(rule_id for rule_id in screened_rules(COMPLETION.name) if RULES[rule_id].screened == part)
+    assert fast.suspects(payload) == in_part
+    assert [error.keyword for error in iter_errors(payload) if error.keyword in RULES] == reported
 
 
 def test_nothing_outside_the_registry_names_a_root_schema_or_an_endpoint() -> None:

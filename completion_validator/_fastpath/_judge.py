@@ -48,7 +48,8 @@ class Judge:
       or None where it was not read exactly: the stream checker needs the chunk whatever the verdict.
     - `explain(payload)`: the schema findings as the reference engine's records, or None where
       jsonschema-rs cannot vouch for them.
-    - `rules_silent(payload)`: True only if no selected rule would report anything.
+    - `suspects(payload)`: the selected rules that might report anything (the rest certainly
+      would not), or None where it cannot tell.
     """
 
     def __init__(self, settings: Settings, chunk: bool) -> None:
@@ -84,10 +85,13 @@ class Judge:
         explainer = compiled_explainer(self.settings.profile(stream=self.chunk))
         return None if explainer is None else explainer(payload)
 
-    def rules_silent(self, payload: object) -> bool:
-        """Whether the compiled screen vouches that no selected rule would report anything on `payload`."""
-        silent = _rules_silent(self.settings, self.chunk)
-        return silent is not None and silent(payload)
+    def suspects(self, payload: object, *, schema_valid: bool = False) -> frozenset[str] | None:
+        """The selected rules that might report anything on `payload`; None: any might (run them all).
+
+        `schema_valid`: the judge found the schema and the rules' bounds to pass already.
+        """
+        suspects = _suspects(self.settings, self.chunk)
+        return None if suspects is None else suspects(payload, schema_valid)
 
 
 @cache
@@ -175,28 +179,52 @@ def _bounds_validator(profile: Profile) -> Callable[[Any], bool] | None:
     return is_valid
 
 
+NO_SUSPECTS: frozenset[str] = frozenset()
+
+
 @cache
-def _rules_silent(settings: Settings, chunk: bool) -> Callable[[Any], bool] | None:
-    """A function telling that no selected rule would report anything on a payload, valid or not.
+def _suspects(settings: Settings, chunk: bool) -> Callable[[Any, bool], frozenset[str] | None] | None:
+    """A function naming the selected rules that might report anything on a payload, valid or not.
 
     The screen's bounds checked by jsonschema-rs and the screen itself: together the rules'
     conservative twin, so a document that fails only the schema (a vLLM log line with
-    `system_fingerprint: null`) is not walked by every rule. None where it cannot vouch.
+    `system_fingerprint: null`) is not walked by any rule. Where the screen fails, each of its
+    parts (`PARTS`) is asked, and only the rules of the parts that fail (and those with bounds,
+    if a bound fails) run: a TGI line with `id: ""` runs `id-empty` alone. None where it cannot vouch.
     """
+    from completion_validator._rules import RULES
+
     if not _screens(settings):
         return None
     bounds = _bounds_validator(settings.profile(stream=chunk))
     if bounds is None:
         return None
-    passes_screen = response_type(settings.typed).passes_screen
+    kind = response_type(settings.typed)
+    passes_screen, parts = kind.passes_screen, kind.screen_parts
+    selected = {rule_id: RULES[rule_id] for rule_id in _response_rules(settings)}
+    unparted = frozenset(rule_id for rule_id, rule in selected.items() if rule.screened not in parts)
+    by_part = [
+        (passes, frozenset(rule_id for rule_id, rule in selected.items() if rule.screened == name))
+        for name, passes in parts.items()
+    ]
+    bounded = frozenset(rule_id for rule_id, rule in selected.items() if rule.bounds)
 
-    def silent(payload: Any) -> bool:
+    def suspects(payload: Any, within_bounds: bool) -> frozenset[str] | None:
+        if type(payload) is not dict:
+            return None
         try:
-            return type(payload) is dict and bounds(payload) and passes_screen(payload, chunk=chunk)
+            within = within_bounds or bounds(payload)
+            if within and passes_screen(payload, chunk=chunk):
+                return NO_SUSPECTS
+            found = set(unparted) if within else unparted | bounded
+            for passes, rules in by_part:
+                if rules and not passes(payload, chunk=chunk):
+                    found |= rules
         except (ValueError, TypeError, OverflowError, KeyError, AttributeError):
-            return False
+            return None
+        return frozenset(found)
 
-    return silent
+    return suspects
 
 
 @cache

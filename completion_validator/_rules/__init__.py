@@ -6,9 +6,10 @@ line of its docstring, which `--list-rules` and the rule table of docs/rules.md 
 
 - Response rules (`response.py`) are functions from a payload to findings, decorated with `@rule`.
   They run after the schema and must tolerate payloads the schema rejected. A rule says beside
-  it what the fast path needs of it: `screened` (its response type's screen, `response_screen.py`,
-  stands for it; otherwise the fast path stands aside while it is selected) and its `bounds`
-  (instance paths and `minimum`/`maximum`, checked in compiled code on the screening copy).
+  it what the fast path needs of it: `screened` (the part of its response type's screen,
+  `response_screen.py`, that stands for it: `usage`, `choices`...; empty: none does, and the fast
+  path stands aside while it is selected) and its `bounds` (instance paths and
+  `minimum`/`maximum`, checked in compiled code on the screening copy).
 - Stream rules (`stream.py`) are small classes decorated with `@stream_rule`: the stream checker
   feeds each a stream's events in order, then its end, and they keep only the state they need
   (per choice, not per event), so a capture of any length is checked in bounded memory.
@@ -102,8 +103,8 @@ class Rule:
     probe_check: ProbeCheck | None = None
     # The response types it applies to.
     response_types: tuple[str, ...] = ("completion",)
-    # The fast path's screen stands for it (see `response_screen.py`).
-    screened: bool = False
+    # The part of the fast path's screen that stands for it (see `response_screen.PARTS`); "": none.
+    screened: str = ""
     # The bounds it amounts to, placed into the screening copy of the schemas.
     bounds: tuple[Bound, ...] = ()
 
@@ -130,7 +131,7 @@ def rule(
     severity: Severity,
     *,
     whole_response_only: bool = False,
-    screened: bool = False,
+    screened: str = "",
     bounds: tuple[Bound, ...] = (),
     response_types: tuple[str, ...] = ("completion",),
 ) -> Callable[[ResponseCheck], ResponseCheck]:

@@ -44,7 +44,7 @@ def _tool_calls(message: Mapping[str, Any]) -> list[Any]:
     return calls if isinstance(calls, list) else []
 
 
-@rule("chat-finish-tool-calls", "error", whole_response_only=True, screened=True, response_types=CHAT)
+@rule("chat-finish-tool-calls", "error", whole_response_only=True, screened="choices", response_types=CHAT)
 def finish_tool_calls(payload: Mapping[str, Any]) -> Iterator[Finding]:
     """finish_reason "tool_calls" says the model called a tool: the message carries tool_calls.
 
@@ -70,7 +70,7 @@ def finish_tool_calls(payload: Mapping[str, Any]) -> Iterator[Finding]:
             )
 
 
-@rule("chat-message-empty", "error", whole_response_only=True, screened=True, response_types=CHAT)
+@rule("chat-message-empty", "error", whole_response_only=True, screened="choices", response_types=CHAT)
 def message_empty(payload: Mapping[str, Any]) -> Iterator[Finding]:
     """A message that finished with "stop" says something: content, tool_calls, a refusal or audio.
 
@@ -96,7 +96,7 @@ def message_empty(payload: Mapping[str, Any]) -> Iterator[Finding]:
             )
 
 
-@rule("chat-tool-arguments-json", "warning", whole_response_only=True, screened=True, response_types=CHAT)
+@rule("chat-tool-arguments-json", "warning", whole_response_only=True, screened="choices", response_types=CHAT)
 def tool_arguments_json(payload: Mapping[str, Any]) -> Iterator[Finding]:
     """A tool call's arguments are JSON text: the spec warns the model may emit invalid JSON.
 
@@ -146,7 +146,7 @@ def _token_logprobs(payload: Mapping[str, Any]) -> Iterator[tuple[InstancePath, 
                         yield (*path, "top_logprobs", rank), alternative
 
 
-@rule("chat-logprob-positive", "error", screened=True, bounds=_LOGPROB_BOUNDS, response_types=CHAT)
+@rule("chat-logprob-positive", "error", screened="choices", bounds=_LOGPROB_BOUNDS, response_types=CHAT)
 def logprob_positive(payload: Mapping[str, Any]) -> Iterator[Finding]:
     """A log-probability is at most 0 (a probability is at most 1)."""
     for path, item in _token_logprobs(payload):
@@ -155,7 +155,7 @@ def logprob_positive(payload: Mapping[str, Any]) -> Iterator[Finding]:
             yield _finding((*path, "logprob"), f"logprob {value} is above 0", "a number <= 0", value)
 
 
-@rule("chat-logprob-bytes", "warning", screened=True, response_types=CHAT)
+@rule("chat-logprob-bytes", "warning", screened="choices", response_types=CHAT)
 def logprob_bytes(payload: Mapping[str, Any]) -> Iterator[Finding]:
     """A token's bytes are its UTF-8 encoding: clients join them to rebuild characters tokens split.
 

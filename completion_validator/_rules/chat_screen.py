@@ -14,7 +14,7 @@ leaves them out.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, Final
 
 from completion_validator._rules.response_screen import (
@@ -24,8 +24,9 @@ from completion_validator._rules.response_screen import (
     envelope_passes,
     indexes_pass,
 )
+from completion_validator._rules.response_screen import PARTS as SHARED_PARTS
 
-__all__ = ["CHUNK_SCANNER_ROLES", "CREATED_WINDOW", "SCANNER_ROLES", "passes_screen"]
+__all__ = ["CHUNK_SCANNER_ROLES", "CREATED_WINDOW", "PARTS", "SCANNER_ROLES", "passes_screen"]
 
 _TOKEN_LISTS = ("content", "refusal")
 # Members of a message that say something when they are not null (tool_calls: a non-empty list).
@@ -60,8 +61,11 @@ SCANNER_ROLES: Final[dict[tuple[str, ...], str]] = {
 
 def passes_screen(payload: dict[str, Any], *, chunk: bool = False) -> bool:
     """True only if no rule would report anything for `payload`, given the bounds were checked already."""
-    if not envelope_passes(payload):
-        return False
+    return envelope_passes(payload) and choices_pass(payload, chunk=chunk)
+
+
+def choices_pass(payload: dict[str, Any], *, chunk: bool = False) -> bool:
+    """No rule about the choices (indexes, logprobs, what a message says) would report anything."""
     choices = payload.get("choices")
     if type(choices) is not list or not indexes_pass(choices, chunk=chunk):
         return False
@@ -143,3 +147,7 @@ def _bytes_agree(item: dict[str, Any]) -> bool:
     except (UnicodeEncodeError, ValueError, TypeError):  # a lone surrogate, or items that are no bytes
         return False
     return False
+
+
+# The screen by part (see `response_screen.PARTS`): the shared ones, and chat's choices.
+PARTS: Final[dict[str, Callable[..., bool]]] = {**SHARED_PARTS, "choices": choices_pass}

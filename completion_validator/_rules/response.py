@@ -5,9 +5,10 @@ id; the first line of its docstring is its rationale. A rule yields findings at 
 pointer. Rules run after the schema and must tolerate payloads the schema rejected: they skip
 values of the wrong type. They are written to cost little on valid payloads (builtins over whole
 lists, no per-item Python work unless something is wrong), and the fast path's screen
-(`response_screen.py`) is their conservative twin: a rule it stands for says `screened=True`
-(a test holds the pair to that); a new rule without it makes the fast path stand aside while
-it is selected. A rule that is a plain bound declares it (`bounds=`), and compiled code checks it.
+(`response_screen.py`) is their conservative twin: a rule names the part of it that stands for
+it (`screened="usage"`; a test holds each pair to that); a new rule without one makes the fast
+path stand aside while it is selected. A rule that is a plain bound declares it (`bounds=`), and
+compiled code checks it.
 """
 
 from __future__ import annotations
@@ -58,7 +59,7 @@ def _logprobs(payload: Mapping[str, Any]) -> Iterator[tuple[int, Mapping[str, An
             yield position, logprobs
 
 
-@rule("usage-total", "error", screened=True, response_types=BOTH)
+@rule("usage-total", "error", screened="usage", response_types=BOTH)
 def usage_total(payload: Mapping[str, Any], *, lenient: bool = False) -> Iterator[Finding]:
     """usage.total_tokens must equal prompt_tokens + completion_tokens, as the spec defines it.
 
@@ -87,7 +88,7 @@ def usage_total(payload: Mapping[str, Any], *, lenient: bool = False) -> Iterato
 @rule(
     "usage-negative",
     "error",
-    screened=True,
+    screened="usage",
     response_types=BOTH,
     bounds=(
         *((("usage", name), {"minimum": 0}) for name in ("prompt_tokens", "completion_tokens", "total_tokens")),
@@ -120,7 +121,7 @@ def usage_negative(payload: Mapping[str, Any]) -> Iterator[Finding]:
                     )
 
 
-@rule("usage-details", "error", screened=True, response_types=BOTH)
+@rule("usage-details", "error", screened="usage", response_types=BOTH)
 def usage_details(payload: Mapping[str, Any]) -> Iterator[Finding]:
     """A breakdown cannot exceed its total: *_tokens_details values <= completion_tokens / prompt_tokens.
 
@@ -148,7 +149,7 @@ def usage_details(payload: Mapping[str, Any]) -> Iterator[Finding]:
                 )
 
 
-@rule("choice-index-unique", "error", screened=True, response_types=BOTH)
+@rule("choice-index-unique", "error", screened="choices", response_types=BOTH)
 def choice_index_unique(payload: Mapping[str, Any]) -> Iterator[Finding]:
     """Each choice's index identifies it: no two choices in one response may share one."""
     seen: dict[int, int] = {}
@@ -167,7 +168,7 @@ def choice_index_unique(payload: Mapping[str, Any]) -> Iterator[Finding]:
             seen[index] = position
 
 
-@rule("choice-index-sequence", "warning", whole_response_only=True, screened=True, response_types=BOTH)
+@rule("choice-index-sequence", "warning", whole_response_only=True, screened="choices", response_types=BOTH)
 def choice_index_sequence(payload: Mapping[str, Any]) -> Iterator[Finding]:
     """With n choices, the indexes are expected to be 0..n-1 (in any order); a gap suggests a lost choice."""
     choices = payload.get("choices")
@@ -185,7 +186,7 @@ def choice_index_sequence(payload: Mapping[str, Any]) -> Iterator[Finding]:
     )
 
 
-@rule("logprobs-lengths", "error", screened=True)
+@rule("logprobs-lengths", "error", screened="choices")
 def logprobs_lengths(payload: Mapping[str, Any]) -> Iterator[Finding]:
     """tokens, token_logprobs, top_logprobs and text_offset describe the same positions: equal lengths when present."""
     for position, logprobs in _logprobs(payload):
@@ -203,7 +204,7 @@ def logprobs_lengths(payload: Mapping[str, Any]) -> Iterator[Finding]:
                 )
 
 
-@rule("logprobs-shape", "warning", screened=True)
+@rule("logprobs-shape", "warning", screened="choices")
 def logprobs_shape(payload: Mapping[str, Any]) -> Iterator[Finding]:
     """A logprobs object carries the legacy arrays (tokens, token_logprobs, top_logprobs, text_offset), not the chat shape.
 
@@ -226,7 +227,7 @@ def logprobs_shape(payload: Mapping[str, Any]) -> Iterator[Finding]:
 @rule(
     "logprob-positive",
     "error",
-    screened=True,
+    screened="choices",
     bounds=(
         (("choices", "[]", "logprobs", "token_logprobs", "[]"), {"maximum": 0}),
         (("choices", "[]", "logprobs", "top_logprobs", "[]", "*"), {"maximum": 0}),
@@ -272,7 +273,7 @@ def _is_positive(value: object) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool) and value > 0 and math.isfinite(value)
 
 
-@rule("text-offset-order", "warning", screened=True)
+@rule("text-offset-order", "warning", screened="choices")
 def text_offset_order(payload: Mapping[str, Any]) -> Iterator[Finding]:
     """text_offset gives each token's place in the text: it should never decrease."""
     for position, logprobs in _logprobs(payload):
@@ -292,7 +293,7 @@ def text_offset_order(payload: Mapping[str, Any]) -> Iterator[Finding]:
                 break
 
 
-@rule("created-plausible", "warning", screened=True, response_types=BOTH)
+@rule("created-plausible", "warning", screened="created", response_types=BOTH)
 def created_plausible(payload: Mapping[str, Any]) -> Iterator[Finding]:
     """Created is a Unix time in seconds: milliseconds, a time before 2015 or more than a day ahead is suspect."""
     created = _int(payload.get("created"))
@@ -310,7 +311,7 @@ def created_plausible(payload: Mapping[str, Any]) -> Iterator[Finding]:
     yield _finding(("created",), f"created {created} {problem}", "a Unix time in seconds", payload.get("created"))
 
 
-@rule("id-empty", "warning", screened=True, response_types=BOTH)
+@rule("id-empty", "warning", screened="id", response_types=BOTH)
 def id_empty(payload: Mapping[str, Any]) -> Iterator[Finding]:
     """An empty id identifies nothing (TGI sends one); the spec calls it a unique identifier."""
     if payload.get("id") == "":

@@ -6,11 +6,15 @@ bounds (log-probabilities <= 0, token counts >= 0, as the rules declare them), t
 `passes_screen` about the relational ones, in straight-line code over builtins. It says True
 only when certainly no rule would report anything; anything unusual (an unexpected type, a null,
 a float count) gets False and the rules themselves run. A test holds the pair to that, and each
-rule it stands for says so (`screened=True`): with any other rule selected the fast path stands
-aside.
+rule it stands for says so (`screened=` its part): with any other rule selected the fast path
+stands aside.
 
 `SCANNER_ROLES` is the same twin for the compiled scanner: the paths where it checks what
 `passes_screen` checks, each named after the scanner's role constant there.
+
+`PARTS` splits the screen by what the rules read (`created`, `id`, `usage`, `choices`); each rule
+names its part (`screened="usage"`). Where the screen fails, only the rules of the parts that
+fail run: a TGI log whose every line has `id: ""` runs one rule a line, not fifteen.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from __future__ import annotations
 import itertools
 import operator
 import time
+from collections.abc import Callable
 from typing import Any, Final
 
 from completion_validator._rules.response import EARLIEST_CREATED, LOGPROB_ARRAYS, ONE_DAY
@@ -57,8 +62,11 @@ SCANNER_ROLES: Final[dict[tuple[str, ...], str]] = {
 
 def passes_screen(payload: dict[str, Any], *, chunk: bool = False) -> bool:
     """True only if no rule would report anything for `payload`, given the bounds were checked already."""
-    if not envelope_passes(payload):
-        return False
+    return envelope_passes(payload) and choices_pass(payload, chunk=chunk)
+
+
+def choices_pass(payload: dict[str, Any], *, chunk: bool = False) -> bool:
+    """No rule about the choices (indexes, logprobs, whether tokens are true) would report anything."""
     choices = payload.get("choices")
     if type(choices) is not list:
         return False
@@ -78,11 +86,22 @@ def passes_screen(payload: dict[str, Any], *, chunk: bool = False) -> bool:
 
 def envelope_passes(payload: dict[str, Any]) -> bool:
     """What the rules both types share say nothing of `created`, `id` and `usage`."""
+    return created_passes(payload) and id_passes(payload) and usage_passes(payload)
+
+
+def created_passes(payload: dict[str, Any], *, chunk: bool = False) -> bool:
+    """`created` is a plausible Unix time in seconds."""
     created = payload.get("created")
-    if type(created) is not int or not EARLIEST_CREATED <= created <= time.time() + ONE_DAY:
-        return False
-    if payload.get("id") == "":
-        return False
+    return type(created) is int and EARLIEST_CREATED <= created <= time.time() + ONE_DAY
+
+
+def id_passes(payload: dict[str, Any], *, chunk: bool = False) -> bool:
+    """`id` is not the empty string."""
+    return payload.get("id") != ""
+
+
+def usage_passes(payload: dict[str, Any], *, chunk: bool = False) -> bool:
+    """No rule about the token counts would report anything."""
     usage = payload.get("usage")
     return usage is None or _usage_passes(usage)
 
@@ -151,3 +170,12 @@ def _logprobs_pass(logprobs: object) -> bool:
         return not text_offset or all(map(operator.le, text_offset, itertools.islice(text_offset, 1, None)))
     except TypeError:
         return False
+
+
+# The screen by part, each a function of (payload, *, chunk): a rule names the one that stands for it.
+PARTS: Final[dict[str, Callable[..., bool]]] = {
+    "created": created_passes,
+    "id": id_passes,
+    "usage": usage_passes,
+    "choices": choices_pass,
+}

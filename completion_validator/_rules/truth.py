@@ -161,7 +161,7 @@ def _offsets_comparable(tokens: Sequence[str], offsets: object) -> bool:
     return isinstance(offsets, list) and len(offsets) == len(tokens) and all(type(offset) is int for offset in offsets)
 
 
-@rule("logprobs-tokens-text", "error", whole_response_only=True, screened=True)
+@rule("logprobs-tokens-text", "error", whole_response_only=True, screened="choices")
 def logprobs_tokens_text(payload: Mapping[str, Any]) -> Iterator[Finding]:
     """The tokens joined are the choice's text (with echo, prompt and completion): each token is the text at its place.
 
@@ -188,7 +188,7 @@ def logprobs_tokens_text(payload: Mapping[str, Any]) -> Iterator[Finding]:
             )
 
 
-@rule("text-offset-token", "error", screened=True)
+@rule("text-offset-token", "error", screened="choices")
 def text_offset_token(payload: Mapping[str, Any]) -> Iterator[Finding]:
     """Each text_offset is where its token starts: the step from one offset to the next is the token's length.
 
@@ -218,7 +218,7 @@ def text_offset_token(payload: Mapping[str, Any]) -> Iterator[Finding]:
             )
 
 
-@rule("top-logprob-chosen", "error", screened=True)
+@rule("top-logprob-chosen", "error", screened="choices")
 def top_logprob_chosen(payload: Mapping[str, Any]) -> Iterator[Finding]:
     """Where top_logprobs[i] lists the chosen token, its value is token_logprobs[i]: one token, one log-probability.
 
@@ -260,7 +260,7 @@ def _says_something(choice: Mapping[str, Any]) -> bool:
     return False
 
 
-@rule("usage-zero", "error", screened=True, response_types=BOTH)
+@rule("usage-zero", "error", screened="usage", response_types=BOTH)
 def usage_zero(payload: Mapping[str, Any]) -> Iterator[Finding]:
     """A usage of all zeros beside generated text is a placeholder, not a count: text takes at least one token.
 
