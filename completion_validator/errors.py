@@ -176,6 +176,12 @@ class Finding:
         placed.__dict__.update(self.__dict__, event=event, line=line, column=column)
         return placed
 
+    def by_rule(self, keyword: str, severity: Severity) -> Finding:
+        """The same finding stamped with its rule's id and severity (as `located`, without `replace`'s cost)."""
+        stamped = object.__new__(Finding)
+        stamped.__dict__.update(self.__dict__, keyword=keyword, severity=severity)
+        return stamped
+
     def in_file(self, file: str | None) -> Finding:
         """The same finding in the input named `file` (as `located`, without `dataclasses.replace`'s cost)."""
         placed = object.__new__(Finding)

@@ -28,6 +28,7 @@ from completion_validator._probe.cases import PROMPT, Case
 from completion_validator._probe.outcome import Outcome
 from completion_validator._response_types import COMPLETION, RESPONSE_TYPES
 from completion_validator._results import FileResult
+from completion_validator import _rules as _rules_registry
 from completion_validator._rules import RULES, Rule, finding, run_probe_rules
 from completion_validator._settings import Settings
 from completion_validator._tally import tally_findings
@@ -42,6 +43,7 @@ _CACHED = (
     _judge.compiled_validator,
     _judge._bounds_validator,
     _judge._suspects,
+    _rules_registry._response_rules,
     _settings._selected_rules,
     _api._default_judge,
 )

@@ -21,7 +21,8 @@ so a rule only says where and what.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
+from functools import cache
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeVar
 
 from completion_validator._jsontext import Position
@@ -113,7 +114,7 @@ class Rule:
         assert self.check is not None
         found = self.check(payload, lenient=lenient) if self.profile_aware else self.check(payload)
         for finding in found:
-            yield replace(finding, keyword=self.id, severity=self.severity)
+            yield finding.by_rule(self.id, self.severity)
 
 
 RULES: dict[str, Rule] = {}
@@ -199,7 +200,7 @@ def run_probe_rules(outcome: object, selected: frozenset[str], response_type: st
     for rule_id, registered in RULES.items():
         if registered.probe_check is not None and rule_id in selected and response_type in registered.response_types:
             for found in registered.probe_check(outcome):
-                yield replace(found, keyword=rule_id, severity=registered.severity)
+                yield found.by_rule(rule_id, registered.severity)
 
 
 def finding(path: InstancePath, message: str, expected: str | None = None, actual: object = None) -> Finding:
@@ -235,14 +236,21 @@ def run_rules(
     """Every finding of the selected response rules on `payload` (a stream chunk skips whole-response rules)."""
     if not isinstance(payload, Mapping):
         return
-    for rule_id, registered in RULES.items():
-        if (
-            registered.check is not None
-            and rule_id in selected
-            and response_type in registered.response_types
-            and not (chunk and registered.whole_response_only)
-        ):
-            yield from registered.run(payload, lenient=lenient)
+    for registered in _response_rules(selected, chunk, response_type):
+        yield from registered.run(payload, lenient=lenient)
+
+
+@cache
+def _response_rules(selected: frozenset[str], chunk: bool, response_type: str) -> tuple[Rule, ...]:
+    """The response rules to run, in registry order: looked up once per selection, not per document."""
+    return tuple(
+        registered
+        for rule_id, registered in RULES.items()
+        if registered.check is not None
+        and rule_id in selected
+        and response_type in registered.response_types
+        and not (chunk and registered.whole_response_only)
+    )
 
 
 def new_stream_checks() -> list[StreamCheck]:
