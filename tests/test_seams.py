@@ -20,6 +20,7 @@ from typing import Any
 import pytest
 
 from completion_validator import _api, _settings, iter_errors
+from completion_validator import _rules as _rules_registry
 from completion_validator._check import check
 from completion_validator._fastpath import _judge
 from completion_validator._fastpath._program import Unsupported
@@ -28,7 +29,6 @@ from completion_validator._probe.cases import PROMPT, Case
 from completion_validator._probe.outcome import Outcome
 from completion_validator._response_types import COMPLETION, RESPONSE_TYPES
 from completion_validator._results import FileResult
-from completion_validator import _rules as _rules_registry
 from completion_validator._rules import RULES, Rule, finding, run_probe_rules
 from completion_validator._settings import Settings
 from completion_validator._tally import tally_findings

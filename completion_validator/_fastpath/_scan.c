@@ -135,12 +135,6 @@ typedef struct {
     int is_index;
 } Step;
 
-/* One logprobs token, as the truth checks measure it. */
-typedef struct {
-    size_t start, bytes;  /* where its UTF-8 bytes are in the joined tokens, and how many */
-    long long code_points, utf16_units;
-} Token;
-
 /* The truth checks' view of one choice (response.py's twin, truth.py): its text, its tokens joined,
  * and the offsets, log-probabilities and chosen alternatives, compared when the choice closes. */
 typedef struct {
@@ -149,7 +143,8 @@ typedef struct {
     int text_seen;
     char *joined;
     size_t joined_len, joined_cap;
-    Token *tokens;
+    size_t *starts;    /* where each token's UTF-8 bytes begin in `joined` (the next one's start ends it):
+                        * a word a token, so a 200 MB document's million tokens cost 8 MB, not 32 */
     Py_ssize_t n_tokens, tokens_cap;
     long long *offsets;
     Py_ssize_t n_offsets, offsets_cap;
@@ -256,7 +251,7 @@ static int bytes_put(char **buffer, size_t *len, size_t *cap, const char *bytes,
 static void truth_free(Truth *t) {
     PyMem_Free(t->text);
     PyMem_Free(t->joined);
-    PyMem_Free(t->tokens);
+    PyMem_Free(t->starts);
     PyMem_Free(t->offsets);
     PyMem_Free(t->logprobs);
     PyMem_Free(t->chosen);
@@ -271,18 +266,27 @@ static void truth_reset(Truth *t) {
 
 static int truth_token(Truth *t, const char *text, Py_ssize_t length) {
     if (length >= 6 && memcmp(text, "bytes:", 6) == 0) t->skip = 1; /* OpenAI's part of a character */
-    if (!grow((void **)&t->tokens, &t->tokens_cap, t->n_tokens + 1, sizeof(Token))) return 0;
-    Token *token = &t->tokens[t->n_tokens++];
-    token->start = t->joined_len;
-    token->bytes = (size_t)length;
-    token->code_points = token->utf16_units = 0;
-    for (Py_ssize_t i = 0; i < length; i++) {
-        unsigned char byte = (unsigned char)text[i];
-        if ((byte & 0xC0) != 0x80) token->code_points++;
-        if (byte >= 0xF0) token->utf16_units++; /* beyond the BMP: a surrogate pair */
-    }
-    token->utf16_units += token->code_points;
+    if (!grow((void **)&t->starts, &t->tokens_cap, t->n_tokens + 1, sizeof(size_t))) return 0;
+    t->starts[t->n_tokens++] = t->joined_len;
     return bytes_put(&t->joined, &t->joined_len, &t->joined_cap, text, (size_t)length);
+}
+
+/* Where token `i`'s bytes end in `joined`. */
+static inline size_t token_end(const Truth *t, Py_ssize_t i) {
+    return i + 1 < t->n_tokens ? t->starts[i + 1] : t->joined_len;
+}
+
+/* Token `i`'s length counted one way: 0 code points, 1 UTF-8 bytes, 2 UTF-16 units. */
+static long long token_length(const Truth *t, Py_ssize_t i, int way) {
+    size_t start = t->starts[i], end = token_end(t, i);
+    if (way == 1) return (long long)(end - start);
+    long long points = 0, astral = 0;
+    for (size_t k = start; k < end; k++) {
+        unsigned char byte = (unsigned char)t->joined[k];
+        if ((byte & 0xC0) != 0x80) points++;
+        if (byte >= 0xF0) astral++; /* beyond the BMP: a surrogate pair */
+    }
+    return way == 0 ? points : points + astral;
 }
 
 static int truth_double(double **items, Py_ssize_t *n, Py_ssize_t *cap, double value) {
@@ -294,9 +298,7 @@ static int truth_double(double **items, Py_ssize_t *n, Py_ssize_t *cap, double v
 /* Do the offsets step by the tokens' lengths, counted one way (0 code points, 1 UTF-8 bytes, 2 UTF-16 units)? */
 static int offsets_step(const Truth *t, int way) {
     for (Py_ssize_t i = 1; i < t->n_offsets; i++) {
-        const Token *token = &t->tokens[i - 1];
-        long long length = way == 0 ? token->code_points : way == 1 ? (long long)token->bytes : token->utf16_units;
-        if (t->offsets[i] - t->offsets[i - 1] != length) return 0;
+        if (t->offsets[i] - t->offsets[i - 1] != token_length(t, i - 1, way)) return 0;
     }
     return 1;
 }
@@ -324,9 +326,12 @@ static void chosen_key(Scan *s, const char *key, Py_ssize_t length) {
     Truth *t = &s->truth;
     if (!s->text_mode) return;
     Py_ssize_t position = t->n_chosen - 1;
-    const Token *token = position >= 0 && position < t->n_tokens ? &t->tokens[position] : NULL;
-    t->key_is_chosen = token != NULL && (size_t)length == token->bytes &&
-                       memcmp(key, t->joined + token->start, token->bytes) == 0;
+    if (position < 0 || position >= t->n_tokens) {
+        t->key_is_chosen = 0;
+        return;
+    }
+    size_t start = t->starts[position], bytes = token_end(t, position) - start;
+    t->key_is_chosen = (size_t)length == bytes && memcmp(key, t->joined + start, bytes) == 0;
 }
 
 static const double POWERS_OF_TEN[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,

@@ -7,7 +7,10 @@ the limit whatever the input, and an endless input ends.
 
 from __future__ import annotations
 
+import io
+import os
 import re
+import stat
 import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -113,17 +116,32 @@ def broken_finding(number: int, reason: str) -> Finding:
 def read_limited(stream: BinaryIO, limit: int) -> bytes | None:
     """All of `stream`, or None if it holds more than `limit` bytes (then at most limit + 1 were read).
 
-    For compressed input the limit counts decompressed bytes: a gzip bomb stops there.
+    For compressed input the limit counts decompressed bytes: a gzip bomb stops there. A regular
+    file is read in one call of its size (and a byte more, to see its end), so a 200 MB document
+    is held once, not once in blocks and again joined.
     """
     blocks: list[bytes] = []
     total = 0
+    whole = _regular_file_size(stream)
     while total <= limit:
-        block = stream.read(min(_READ_BLOCK, limit + 1 - total))
+        wanted = limit + 1 - total
+        block = stream.read(min(whole + 1, wanted) if whole is not None and not blocks else min(_READ_BLOCK, wanted))
         if not block:
-            return b"".join(blocks)
+            return blocks[0] if len(blocks) == 1 else b"".join(blocks)
         blocks.append(block)
         total += len(block)
     return None
+
+
+def _regular_file_size(stream: BinaryIO) -> int | None:
+    """The size of the plain file `stream` reads (not decompressed, not a pipe), or None."""
+    if not isinstance(stream, io.BufferedReader):
+        return None
+    try:
+        status = os.fstat(stream.fileno())
+    except (OSError, ValueError):
+        return None
+    return status.st_size if stat.S_ISREG(status.st_mode) else None
 
 
 def lines_limited(stream: BinaryIO, limit: int, first: int = 1) -> Iterator[tuple[int, bytes] | TooLong | Broken]:

@@ -8,6 +8,7 @@ or one of its workers), once they have all ended.
 from __future__ import annotations
 
 import io
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -16,6 +17,7 @@ import pytest
 
 from completion_validator._runner import SPAN_LINES, _spans
 from tests.cli_helpers import SCRIPT
+from tests.conftest import REPO
 from tests.hostile.harness import run_guarded
 
 _PEAK = """
@@ -97,3 +99,15 @@ def test_a_line_over_the_limit_is_refused_holding_at_most_the_limit(tmp_path: Pa
     log = tmp_path / ("long.jsonl.gz" if compressed else "long.jsonl")
     log.write_bytes(__import__("gzip").compress(line, 1) if compressed else line)
     assert peak_mib(str(SCRIPT), "-qq", "--jobs", "1", "--max-document-size", "100M", str(log)) < 140
+
+
+def test_a_large_valid_document_is_held_about_once(tmp_path: Path) -> None:
+    # An 80 MB response (a vendor member holds most of it): the file is read in one call of its
+    # size. Read in blocks and joined, it was held twice at the peak (~180 MiB here).
+    document = json.loads((REPO / "tests/examples/valid/v01_openai_spec_example_nonstream.json").read_text())
+    document["x_vendor_trace"] = 'naïve café: "quoted" ' * 3_500_000
+    path = tmp_path / "large.json"
+    path.write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
+    size = path.stat().st_size / (1 << 20)
+    peak = peak_mib(str(SCRIPT), "-qq", str(path))
+    assert peak < 1.15 * size + 25, f"{peak:.0f} MiB at the peak for {size:.0f} MiB"
