@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import random
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -222,17 +223,34 @@ def with_null_fingerprint(payload: bytes) -> bytes:
     return _dumps({**json.loads(payload), "system_fingerprint": None}).encode()
 
 
-def write_jsonl(path: Path, lines: int, invalid_share: float = 0.01) -> Path:
-    """A log of mostly small responses, some medium; `invalid_share` of the lines have one schema error.
+def _total_off_by_one(document: dict[str, Any]) -> dict[str, Any]:
+    usage = document["usage"]
+    return {**document, "usage": {**usage, "total_tokens": usage["total_tokens"] + 1}}
 
-    The invalid lines are what a vLLM log holds under the default profile: `system_fingerprint:
-    null`. The same bytes every time.
+
+# The one problem every line of a real log has, by server: what `write_jsonl` plants.
+PROBLEMS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
+    "vLLM: system_fingerprint null (schema)": lambda document: {**document, "system_fingerprint": None},
+    'TGI: id "" (a warning rule)': lambda document: {**document, "id": ""},
+    "usage-total off by one (a rule)": _total_off_by_one,
+    "created missing (required)": lambda document: {
+        name: value for name, value in document.items() if name != "created"
+    },
+}
+VLLM, TGI, USAGE_TOTAL, MISSING = PROBLEMS
+
+
+def write_jsonl(path: Path, lines: int, invalid_share: float = 0.01, problem: str = VLLM) -> Path:
+    """A log of mostly small responses, some medium; `invalid_share` of the lines have one problem.
+
+    The problem is one of `PROBLEMS`; by default what a vLLM log holds under the default profile,
+    `system_fingerprint: null`. The same bytes every time.
     """
     rng = random.Random(SEED + 1)
     small = response(rng, choices=1, tokens=0, alternatives=0)
     medium = response(rng, choices=2, tokens=16, alternatives=3)
     templates = [_dumps(small), _dumps(medium)]
-    broken = [_dumps({**small, "system_fingerprint": None}), _dumps({**medium, "system_fingerprint": None})]
+    broken = [_dumps(PROBLEMS[problem](small)), _dumps(PROBLEMS[problem](medium))]
     with path.open("w", encoding="utf-8") as out:
         for _ in range(lines):
             kind = broken if rng.random() < invalid_share else templates
@@ -254,4 +272,28 @@ def write_capture(path: Path, chunks: int) -> Path:
             }
             out.write(f"data: {json.dumps(chunk, ensure_ascii=False, separators=(',', ':'))}\n\n")
         out.write("data: [DONE]\n\n")
+    return path
+
+
+def write_big_document(path: Path, repeats: int, problem: str | None = None) -> Path:
+    """One response of `repeats` x 2,048 tokens with 5 alternatives each (800: ~200 MB), true to its text.
+
+    `problem`: a key of `PROBLEMS` planted in it (the envelope's: a schema error or a rule's).
+    """
+    rng = random.Random(SEED)
+    document = response(rng, choices=1, tokens=2048, alternatives=5)
+    choice = document["choices"][0]
+    logprobs = choice["logprobs"]
+    for name in ("tokens", "token_logprobs", "top_logprobs"):
+        logprobs[name] = logprobs[name] * repeats
+    step = len(choice["text"])  # each repeat's offsets continue where the text's last copy ended
+    logprobs["text_offset"] = [offset + copy * step for copy in range(repeats) for offset in logprobs["text_offset"]]
+    choice["text"] = choice["text"] * repeats
+    usage = document["usage"]
+    usage["completion_tokens"] = len(logprobs["tokens"])
+    usage["total_tokens"] = usage["prompt_tokens"] + usage["completion_tokens"]
+    if problem is not None:
+        document = PROBLEMS[problem](document)
+    with path.open("w", encoding="utf-8") as out:
+        out.write(_dumps(document))
     return path

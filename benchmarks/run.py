@@ -33,12 +33,17 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.payloads import (
+    PROBLEMS,
     SEED,
+    USAGE_TOTAL,
+    VLLM,
+    _dumps,
     chat_sizes,
     invalid,
     response,
     sizes,
     with_null_fingerprint,
+    write_big_document,
     write_capture,
     write_jsonl,
 )
@@ -163,6 +168,13 @@ def explain(raw: bytes) -> int:
     return sum(1 for _ in iter_errors_json(raw))
 
 
+def _all_findings(payload: object) -> int:
+    """What a test suite asks of a value it holds: every finding, through the public dict API."""
+    from completion_validator import iter_errors
+
+    return sum(1 for _ in iter_errors(payload))
+
+
 def _all_errors(validator: Any, instance: object) -> int:
     return len(list(validator.iter_errors(instance)))
 
@@ -217,6 +229,12 @@ def payload_benchmarks(repeats: int, measured: Measured) -> str:
         log_line = with_null_fingerprint(raw)
         assert explain(log_line) == 1
         ours_log_line = median_seconds(partial(explain, log_line), few)
+        rule_line = _dumps(PROBLEMS[USAGE_TOTAL](parsed)).encode()
+        assert explain(rule_line) == 1
+        ours_rule_line = median_seconds(partial(explain, rule_line), few)
+        dict_invalid = median_seconds(partial(_all_findings, bad_parsed), few)
+        measured[f"rule-{name}"] = ours_rule_line / floor
+        measured[f"dict-invalid-{name}"] = dict_invalid / floor
         ours_valid = figures["ours: is_valid_json(bytes), valid"]
         measured[f"valid-{name}"] = ours_valid / floor
         measured[f"invalid-{name}"] = ours_invalid / floor
@@ -252,6 +270,24 @@ def payload_benchmarks(repeats: int, measured: Measured) -> str:
                 "ours: records + positions, system_fingerprint null (a vLLM log line)",
                 _us(ours_log_line),
                 f"{ours_log_line / floor:.1f}×",
+            ]
+        )
+        rows.append(
+            [
+                name,
+                f"{len(raw):,} B",
+                "ours: records + positions, usage-total off by one (a rule's finding)",
+                _us(ours_rule_line),
+                f"{ours_rule_line / floor:.1f}×",
+            ]
+        )
+        rows.append(
+            [
+                name,
+                f"{len(raw):,} B",
+                "ours: iter_errors(dict), invalid (ratio: to orjson.loads of its text)",
+                _us(dict_invalid),
+                f"{dict_invalid / floor:.1f}×",
             ]
         )
     return table(
@@ -358,23 +394,27 @@ def chat_benchmarks(repeats: int, measured: Measured) -> str:
 LOGS = {"all valid": 0.0, "1% invalid": 0.01, "all invalid": 1.0}
 
 
-def jsonl_benchmarks(lines: int, repeats: int, measured: Measured) -> str:
-    """Three JSONL logs through the CLI, against a loop that only reads lines and parses them."""
+def _floor(path: Path, repeats: int) -> float:
+    """The CPU time of the floor for a JSON Lines file: read its lines and `orjson.loads` each."""
     import orjson
 
+    def floor_loop() -> None:
+        with path.open("rb") as stream:
+            for line in stream:
+                orjson.loads(line)
+
+    return median_seconds(floor_loop, repeats)
+
+
+def jsonl_benchmarks(lines: int, repeats: int, measured: Measured) -> str:
+    """Three JSONL logs through the CLI, against a loop that only reads lines and parses them."""
     from completion_validator.batch import check_lines  # the public batch API, as Dask and Spark run it
 
     script = str(BIN / "completion-validator")
     rows = []
     for label, share in LOGS.items():
         path = write_jsonl(DATA / f"log-{share}-{lines}.jsonl", lines, share)
-
-        def floor_loop(path: Path = path) -> None:
-            with path.open("rb") as stream:
-                for line in stream:
-                    orjson.loads(line)
-
-        floor = median_seconds(floor_loop, max(3, repeats // 2))
+        floor = _floor(path, max(3, repeats // 2))
         rows.append([label, "read lines + orjson.loads (floor)", f"CPU {floor:.2f} s", f"{lines / floor:,.0f}", "100%"])
         for jobs in (1, 2):
             command = [script, "-qq", "--jobs", str(jobs), str(path)]
@@ -423,6 +463,68 @@ def jsonl_benchmarks(lines: int, repeats: int, measured: Measured) -> str:
     return table(
         f"JSONL: {lines:,} lines per log (whole command: wall and CPU; the floor and the API: CPU medians)",
         ["log", "what", "time", "lines/s", "throughput vs floor"],
+        rows,
+    )
+
+
+def problem_log_benchmarks(lines: int, repeats: int, measured: Measured) -> str:
+    """Logs where every line has the same one problem, as a server's logs do: the whole command.
+
+    The text report goes to /dev/null (each finding is still formatted and written). One core
+    against the floor's CPU time; `--jobs 2` against `--jobs 1` by wall time, with the load
+    average at the time (the machines are shared).
+    """
+    script = str(BIN / "completion-validator")
+    rows = []
+    for number, problem in enumerate(PROBLEMS):
+        path = write_jsonl(DATA / f"problem-{number}-{lines}.jsonl", lines, 1.0, problem)
+        floor = _floor(path, max(3, repeats // 2))
+        one_wall, one_cpu = median_wall_and_cpu([script, "--jobs", "1", str(path)], max(3, repeats // 3))
+        load = os.getloadavg()[0]
+        two_wall, _ = median_wall_and_cpu([script, "--jobs", "2", str(path)], max(3, repeats // 3))
+        measured[f"problem-{number}"] = floor / one_cpu
+        rows.append(
+            [
+                problem,
+                f"CPU {floor:.2f} s",
+                f"wall {one_wall:.2f} s, CPU {one_cpu:.2f} s",
+                f"{lines / one_cpu:,.0f}",
+                f"{floor / one_cpu:.0%}",
+                f"{one_wall / two_wall:.2f}× (load {load:.2f})",
+            ]
+        )
+    return table(
+        f"JSONL where every line has one problem: {lines:,} lines, text report to /dev/null",
+        [
+            "every line",
+            "floor",
+            "completion-validator --jobs 1",
+            "lines/s (CPU)",
+            "vs floor (CPU)",
+            "--jobs 2 speed-up",
+        ],
+        rows,
+    )
+
+
+BIG_DOCUMENTS = {"valid": None, "a schema error": VLLM, "a rule's error": USAGE_TOTAL}
+
+
+def big_document_memory(measured: Measured) -> str:
+    """Peak memory over one ~200 MB response through the command (generated once, kept in benchmarks/data)."""
+    script = str(BIN / "completion-validator")
+    rows = []
+    for number, (label, problem) in enumerate(BIG_DOCUMENTS.items()):
+        path = DATA / f"big-document-{number}.json"
+        if not path.exists():
+            write_big_document(path, 800, problem)
+        cpu, rss = child_usage([script, "-qq", str(path)])
+        size = path.stat().st_size / 2**20
+        measured[f"document-rss-{number}"] = rss / size
+        rows.append([label, f"{size:.0f} MiB", f"{rss:.0f} MiB", f"{rss / size:.2f}×", f"CPU {cpu:.1f} s"])
+    return table(
+        "One large response through the command (peak RSS, the interpreter included)",
+        ["document", "size", "peak RSS", "ratio", "time"],
         rows,
     )
 
@@ -602,7 +704,12 @@ _INVALID_WHY = (
     "and positions in Python (~75 us); a document whose errors are only scalars where no rule looks (a vLLM "
     "log line: the system_fingerprint rows) is judged by the scanner instead"
 )
+_RULE_WHY = (
+    "the scanner stops where a rule's screen fails: the document is parsed by orjson, checked by "
+    "jsonschema-rs, its failing part's rules run in Python and their finding is located by a walk of the text"
+)
 _JSONL_WHY = "per line: the scanner plus the reader's and report's Python glue"
+_JUDGED_WHY = "the scanner judges the line; the rest is Python per finding: its record, position and report line"
 _JSONL_INVALID_WHY = "per line: the scanner's judgement, the record (cached), its position, the report, in Python"
 TARGETS = [
     *(
@@ -638,24 +745,31 @@ TARGETS = [
         )
         for size in ("small", "medium", "large")
     ),
-    Target(
-        "invalid-small",
-        "invalid document explained in full (small): ≤ 10× orjson.loads",
-        10.0,
-        True,
-        "{:.1f}×",
-        _INVALID_WHY,
+    *(
+        Target(
+            f"{key}-{size}",
+            f"{what} explained in full ({size}), located, bytes API: ≤ {bound:g}× orjson.loads",
+            bound,
+            True,
+            "{:.1f}×",
+            why,
+        )
+        for key, what, why in (
+            ("invalid", "invalid document", _INVALID_WHY),
+            ("rule", "document with a rule's finding", _RULE_WHY),
+        )
+        for size, bound in (("small", 8.0), ("medium", 2.0), ("large", 2.0))
     ),
     *(
         Target(
-            f"invalid-{size}",
-            f"invalid document explained in full ({size}): ≤ 5× orjson.loads",
-            5.0,
+            f"dict-invalid-{size}",
+            f"iter_errors(dict) on an invalid value ({size}): ≤ {bound:g}× orjson.loads of its text",
+            bound,
             True,
             "{:.1f}×",
-            _INVALID_WHY,
+            "a value is explained in Python: its safe view is walked, then jsonschema-rs and the rules",
         )
-        for size in ("medium", "large")
+        for size, bound in (("small", 10.0), ("medium", 3.0), ("large", 3.0))
     ),
     *(
         Target(
@@ -711,6 +825,30 @@ TARGETS = [
         _JSONL_INVALID_WHY,
     ),
     Target("jsonl-0.01-jobs1", "JSONL 1% invalid, one core: ≥ 40% of the floor", 0.4, False, "{:.0%}", _JSONL_WHY),
+    *(
+        Target(
+            f"problem-{number}",
+            f"JSONL, every line {problem}, one core, text report: ≥ 50% of the floor",
+            0.5,
+            False,
+            "{:.0%}",
+            _RULE_WHY if "rule" in problem else _JUDGED_WHY,
+        )
+        for number, problem in enumerate(PROBLEMS)
+    ),
+    *(
+        Target(
+            f"document-rss-{number}",
+            f"one ~200 MB response, {label}: peak RSS ≤ 1.3× its size",
+            1.3,
+            True,
+            "{:.2f}×",
+            "valid or a schema error: the bytes once, the interpreter, the scanner's per-token truth buffers "
+            "(offsets, log-probabilities, chosen alternatives: 32 B a token); a rule's error: the value is "
+            "built in Python to run the rule",
+        )
+        for number, label in enumerate(BIG_DOCUMENTS)
+    ),
     Target("jsonl-rss-0.01", "JSONL: peak memory flat, well under 150 MiB", 150.0, True, "{:.0f} MiB"),
     Target("big-rss", "1 GB JSONL: peak memory under 150 MiB", 150.0, True, "{:.0f} MiB"),
     Target("startup", "start-up on one small file: ≤ half of check-jsonschema (CPU)", 0.5, True, "{:.2f}×"),
@@ -759,6 +897,8 @@ def main(argv: list[str] | None = None) -> int:
     print(chat_benchmarks(repeats, measured))
     print(cliff_benchmarks(repeats, measured))
     print(jsonl_benchmarks(20_000 if arguments.quick else 100_000, repeats, measured))
+    print(problem_log_benchmarks(20_000 if arguments.quick else 100_000, repeats, measured))
+    print(big_document_memory(measured))
     print(stream_benchmarks(20_000, measured))
     print(startup_benchmarks(5 if arguments.quick else 15, measured))
     print(many_files_benchmarks(1000, 3 if arguments.quick else 5, measured))

@@ -72,10 +72,15 @@ def iter_errors(
 def check_value(payload: object, settings: Settings) -> list[Finding]:
     """`check` for a value from a user: a clean one is vouched for at compiled speed, the rest explained."""
     chosen = _default_judge() if settings is _DEFAULTS else judge(settings)
-    if chosen is not None and chosen.value(payload) is CLEAN:
+    verdict = None if chosen is None else chosen.value(payload)
+    if verdict is CLEAN:
         return []
-    # Explained from the payload itself, not the copy: an IntEnum equals its int, but a record
-    # shows the value the user passed.
+    # Explained from the payload itself, not the copy: a record shows the value the user passed.
+    if type(verdict) is Exact:
+        # The judge's JSON copy came back equal to it through orjson, which refuses subclasses
+        # (an IntEnum), tuples, NaN, lone surrogates, cycles and deep nesting: the payload holds
+        # JSON values only, as if read from text, so no safe view of it needs to be built.
+        return check(payload, settings, chosen, from_json_text=True, schema_valid=verdict.schema_valid)
     return check(payload, settings, chosen)
 
 
