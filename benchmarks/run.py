@@ -700,9 +700,8 @@ _VALID_WHY = (
 _PYDANTIC_WHY = _VALID_WHY
 _DICT_WHY = "the scanner's walker runs over the dict in C; a miss means it was not built, and orjson round-trips it"
 _INVALID_WHY = (
-    "this document's string `index` is one the rule screen cannot vouch for, so every rule runs, then records "
-    "and positions in Python (~75 us); a document whose errors are only scalars where no rule looks (a vLLM "
-    "log line: the system_fingerprint rows) is judged by the scanner instead"
+    "the scanner judges this document (a string index, a finish_reason outside the enum) in one pass; what "
+    "is left is Python: two records built, located and yielded (~6 µs against a 0.8 µs parse)"
 )
 _RULE_WHY = (
     "the scanner stops where a rule's screen fails: the document is parsed by orjson, checked by "
@@ -767,7 +766,8 @@ TARGETS = [
             bound,
             True,
             "{:.1f}×",
-            "a value is explained in Python: its safe view is walked, then jsonschema-rs and the rules",
+            "the value is copied through orjson and judged; where it is not clean, jsonschema-rs's errors are "
+            "translated to records and the failing part's rules run, in Python",
         )
         for size, bound in (("small", 10.0), ("medium", 3.0), ("large", 3.0))
     ),
