@@ -843,9 +843,8 @@ TARGETS = [
             1.3,
             True,
             "{:.2f}×",
-            "valid or a schema error: the bytes once, the interpreter, the scanner's per-token truth buffers "
-            "(offsets, log-probabilities, chosen alternatives: 32 B a token); a rule's error: the value is "
-            "built in Python to run the rule",
+            "valid or a schema error: the bytes once, the interpreter, the scanner's truth buffers (12 B a "
+            "token, the joined tokens, the text); a rule's error: the value is built in Python to run the rule",
         )
         for number, label in enumerate(BIG_DOCUMENTS)
     ),

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import collections
 import decimal
+import itertools
 import json
 import math
 import os
@@ -587,3 +588,35 @@ def test_the_compiled_truth_checks_agree_with_the_rules(
         assert clean, (bend, "walker", raw[:400])
     if clean and bend != "bytes-token":
         assert verdict, (bend, "walker", raw[:400])
+
+
+# The truth checks compare offsets and chosen alternatives as they come where what they are
+# compared with came first (the usual order), and keep them otherwise: every order of the logprobs
+# arrays takes one of the two paths, and both must say what the reference says.
+LOGPROB_ORDERS = list(itertools.permutations(("tokens", "token_logprobs", "top_logprobs", "text_offset")))
+
+
+@pytest.mark.parametrize(
+    "order", LOGPROB_ORDERS, ids=["-".join(name[:5] for name in order) for order in LOGPROB_ORDERS]
+)
+@pytest.mark.parametrize(
+    ("name", "clean"),
+    [
+        ("valid/h01_logprobs_full", True),
+        ("invalid/x06_text_offset_off_by_one", False),
+        ("invalid/x07_top_logprob_disagrees", False),
+    ],
+)
+def test_the_truth_checks_hold_whatever_the_order_of_the_logprobs_arrays(
+    name: str, clean: bool, order: tuple[str, ...]
+) -> None:
+    document = json.loads((REPO / "tests/examples" / f"{name}.json").read_text(encoding="utf-8"))
+    for choice in document["choices"]:
+        logprobs = choice["logprobs"]
+        choice["logprobs"] = {key: logprobs[key] for key in order if key in logprobs}
+    data = json.dumps(document, ensure_ascii=False).encode()
+    verdict = assert_sound(data, PROFILES["strict"])
+    if not clean:
+        assert not verdict
+    elif order.index("tokens") < order.index("top_logprobs"):  # else: alternatives before their tokens, not sure
+        assert verdict

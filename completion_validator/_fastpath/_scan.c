@@ -143,15 +143,24 @@ typedef struct {
     int text_seen;
     char *joined;
     size_t joined_len, joined_cap;
-    size_t *starts;    /* where each token's UTF-8 bytes begin in `joined` (the next one's start ends it):
-                        * a word a token, so a 200 MB document's million tokens cost 8 MB, not 32 */
+    uint32_t *starts;  /* where each token's UTF-8 bytes begin in `joined` (the next one's start ends
+                        * it): 4 bytes a token, so a 200 MB document's 1.6 million tokens cost 6 MB */
     Py_ssize_t n_tokens, tokens_cap;
+    /* Offsets and chosen alternatives are compared as they come where what they are compared with
+     * came first (the usual order: tokens, token_logprobs, top_logprobs, text_offset), so a large
+     * document keeps neither; otherwise they are kept and compared when the choice closes. */
     long long *offsets;
     Py_ssize_t n_offsets, offsets_cap;
+    int offsets_streamed;  /* -1 undecided; 1 when the tokens came first: compared as they come */
+    unsigned steps;        /* the ways the streamed offsets step by their tokens so far (bit = way) */
+    long long last_offset;
     double *logprobs;  /* NaN: null */
     Py_ssize_t n_logprobs, logprobs_cap;
     double *chosen;    /* top_logprobs[i][tokens[i]], NaN where the item does not list it */
     Py_ssize_t n_chosen, chosen_cap;
+    int chosen_streamed;   /* -1 undecided; 1 when token_logprobs came first: compared as they come */
+    double current_chosen; /* the chosen alternative's log-probability in the item being read */
+    int chosen_differs;    /* a streamed chosen alternative disagreed with token_logprobs */
     int key_is_chosen; /* the member being read is the chosen token's */
     int finish_stop;   /* finish_reason is "stop": tokens may run past the text (the stop sequence's) */
     int skip;          /* a bytes: token or a token that is not a string: the rules pass over the choice */
@@ -262,12 +271,16 @@ static void truth_reset(Truth *t) {
     t->text_len = t->joined_len = 0;
     t->n_tokens = t->n_offsets = t->n_logprobs = t->n_chosen = 0;
     t->text_seen = t->key_is_chosen = t->finish_stop = t->skip = t->not_sure = 0;
+    t->offsets_streamed = t->chosen_streamed = -1;
+    t->steps = 7;
+    t->chosen_differs = 0;
 }
 
 static int truth_token(Truth *t, const char *text, Py_ssize_t length) {
     if (length >= 6 && memcmp(text, "bytes:", 6) == 0) t->skip = 1; /* OpenAI's part of a character */
-    if (!grow((void **)&t->starts, &t->tokens_cap, t->n_tokens + 1, sizeof(size_t))) return 0;
-    t->starts[t->n_tokens++] = t->joined_len;
+    if (t->joined_len > UINT32_MAX - (size_t)length) return 0; /* 4 GB of tokens: not sure */
+    if (!grow((void **)&t->starts, &t->tokens_cap, t->n_tokens + 1, sizeof(uint32_t))) return 0;
+    t->starts[t->n_tokens++] = (uint32_t)t->joined_len;
     return bytes_put(&t->joined, &t->joined_len, &t->joined_cap, text, (size_t)length);
 }
 
@@ -295,6 +308,52 @@ static int truth_double(double **items, Py_ssize_t *n, Py_ssize_t *cap, double v
     return 1;
 }
 
+/* The ways (bit 0 code points, 1 UTF-8 bytes, 2 UTF-16 units) token `i`'s length equals `step`. */
+static unsigned token_steps(const Truth *t, Py_ssize_t i, long long step) {
+    size_t start = t->starts[i], end = token_end(t, i);
+    long long points = 0, astral = 0;
+    for (size_t k = start; k < end; k++) {
+        unsigned char byte = (unsigned char)t->joined[k];
+        if ((byte & 0xC0) != 0x80) points++;
+        if (byte >= 0xF0) astral++;
+    }
+    return (step == points ? 1u : 0u) | (step == (long long)(end - start) ? 2u : 0u) | (step == points + astral ? 4u : 0u);
+}
+
+/* One offset: compared with its token as it comes where the tokens came first, else kept. 0: out of memory. */
+static int truth_offset(Truth *t, long long v) {
+    if (t->offsets_streamed < 0) t->offsets_streamed = t->n_tokens > 0;
+    if (!t->offsets_streamed) {
+        if (!grow((void **)&t->offsets, &t->offsets_cap, t->n_offsets + 1, sizeof(long long))) return 0;
+        t->offsets[t->n_offsets++] = v;
+        return 1;
+    }
+    Py_ssize_t i = t->n_offsets++;
+    if (i > 0 && i - 1 < t->n_tokens && t->steps) t->steps &= token_steps(t, i - 1, v - t->last_offset);
+    t->last_offset = v;
+    return 1;
+}
+
+/* One top_logprobs item begins (a NaN chosen value until the chosen token's key comes). 0: out of memory. */
+static int truth_top_item(Truth *t) {
+    if (t->n_chosen >= t->n_tokens) t->not_sure = 1; /* alternatives before their tokens */
+    if (t->chosen_streamed < 0) t->chosen_streamed = t->n_logprobs > 0;
+    t->current_chosen = NAN;
+    if (t->chosen_streamed) {
+        t->n_chosen++;
+        return 1;
+    }
+    return truth_double(&t->chosen, &t->n_chosen, &t->chosen_cap, NAN);
+}
+
+/* A top_logprobs object item ends: its chosen value against token_logprobs, where that came first. */
+static void truth_top_item_end(Truth *t) {
+    Py_ssize_t i = t->n_chosen - 1;
+    if (t->chosen_streamed <= 0 || i < 0 || i >= t->n_tokens || i >= t->n_logprobs) return;
+    double chosen = t->current_chosen, value = t->logprobs[i];
+    if (!isnan(chosen) && !isnan(value) && fabs(chosen - value) > 1e-3 + 1e-4 * fabs(value)) t->chosen_differs = 1;
+}
+
 /* Do the offsets step by the tokens' lengths, counted one way (0 code points, 1 UTF-8 bytes, 2 UTF-16 units)? */
 static int offsets_step(const Truth *t, int way) {
     for (Py_ssize_t i = 1; i < t->n_offsets; i++) {
@@ -310,10 +369,7 @@ static int truth_hole(Scan *s, int role) {
     if (!s->text_mode) return 1;
     if (role == R_TOKEN) t->skip = 1; /* a token that is not a string: the rules pass over the choice */
     if (role == R_TOKEN_LOGPROB) return truth_double(&t->logprobs, &t->n_logprobs, &t->logprobs_cap, NAN);
-    if (role == R_TOP_ITEM) {
-        if (t->n_chosen >= t->n_tokens) t->not_sure = 1; /* alternatives before their tokens */
-        return truth_double(&t->chosen, &t->n_chosen, &t->chosen_cap, NAN);
-    }
+    if (role == R_TOP_ITEM) return truth_top_item(t);
     return 1;
 }
 
@@ -380,7 +436,12 @@ static int truth_holds(const Scan *s) {
         int stop_tokens = t->finish_stop && t->joined_len > t->text_len && memcmp(t->joined, t->text, t->text_len) == 0;
         if (!same && !stop_tokens) return 0;
     }
-    if (t->n_offsets == t->n_tokens && !offsets_step(t, 0) && !offsets_step(t, 1) && !offsets_step(t, 2)) return 0;
+    if (t->n_offsets == t->n_tokens) {
+        int stepped = t->offsets_streamed > 0 ? t->steps != 0
+                                              : offsets_step(t, 0) || offsets_step(t, 1) || offsets_step(t, 2);
+        if (!stepped) return 0;
+    }
+    if (t->chosen_streamed > 0) return !t->chosen_differs;
     Py_ssize_t compared = t->n_tokens;
     if (t->n_logprobs < compared) compared = t->n_logprobs;
     if (t->n_chosen < compared) compared = t->n_chosen;
@@ -1030,11 +1091,7 @@ static int open_container(Scan *s, const Node *n, int role, int kind) {
         s->chat.at[s->chat.level].bytes_len = 0;
         break;
     case R_TOP_ITEM: /* a position's alternatives: none is the chosen token's until its key comes */
-        if (s->text_mode) {
-            Truth *t = &s->truth;
-            if (t->n_chosen >= t->n_tokens) t->not_sure = 1; /* alternatives before their tokens */
-            if (!truth_double(&t->chosen, &t->n_chosen, &t->chosen_cap, NAN)) return 0;
-        }
+        if (s->text_mode && !truth_top_item(&s->truth)) return 0;
         break;
     case R_LOGPROBS:
         s->lengths_seen = 0;
@@ -1063,6 +1120,7 @@ static int close_container(Scan *s, int role) {
         s->array_length = s->items_counted;
         s->lengths_seen++;
     }
+    if (role == R_TOP_ITEM && s->text_mode) truth_top_item_end(&s->truth);
     if (!close_role(s, role)) return 0;
     if (role == R_CHOICE) s->n_choices++;
     return 1;
@@ -1130,18 +1188,17 @@ static int number_value(Scan *s, const Node *n, int role, const Number *num) {
     case R_OFFSET: /* text_offset never decreases */
         if (v < s->last_offset) return 0;
         s->last_offset = v;
-        if (s->text_mode) {
-            Truth *t = &s->truth;
-            if (!grow((void **)&t->offsets, &t->offsets_cap, t->n_offsets + 1, sizeof(long long))) return 0;
-            t->offsets[t->n_offsets++] = v;
-        }
+        if (s->text_mode && !truth_offset(&s->truth, v)) return 0;
         break;
     case R_TOKEN_LOGPROB:
         if (s->text_mode && !truth_double(&s->truth.logprobs, &s->truth.n_logprobs, &s->truth.logprobs_cap, num->real))
             return 0;
         break;
     case R_TOP_VALUE:
-        if (s->text_mode && s->truth.key_is_chosen && s->truth.n_chosen > 0) s->truth.chosen[s->truth.n_chosen - 1] = num->real;
+        if (s->text_mode && s->truth.key_is_chosen && s->truth.n_chosen > 0) {
+            if (s->truth.chosen_streamed > 0) s->truth.current_chosen = num->real;
+            else s->truth.chosen[s->truth.n_chosen - 1] = num->real;
+        }
         break;
     case R_LP_BYTE: {
         TokenBytes *tb = &s->chat.at[s->chat.level];
