@@ -75,11 +75,13 @@ def check_value(payload: object, settings: Settings) -> list[Finding]:
     verdict = None if chosen is None else chosen.value(payload)
     if verdict is CLEAN:
         return []
+    if type(verdict) is Judged and not may_be_recognized(verdict.findings):
+        return list(verdict.findings)  # the scanner's records of the payload's exact JSON text
     # Explained from the payload itself, not the copy: a record shows the value the user passed.
     if type(verdict) is Exact:
-        # The judge's JSON copy came back equal to it through orjson, which refuses subclasses
-        # (an IntEnum), tuples, NaN, lone surrogates, cycles and deep nesting: the payload holds
-        # JSON values only, as if read from text, so no safe view of it needs to be built.
+        # The judge's JSON copy came back equal to it through orjson, which refuses str, int,
+        # dict and list subclasses, tuples, NaN, lone surrogates, cycles and deep nesting: the
+        # payload holds JSON values (or Enums, equal to theirs), so no safe view needs building.
         return check(payload, settings, chosen, from_json_text=True, schema_valid=verdict.schema_valid)
     return check(payload, settings, chosen)
 

@@ -7,6 +7,7 @@ it must never say "clean" for one with any error, warning or duplicate key.
 from __future__ import annotations
 
 import copy
+import enum
 import json
 from collections.abc import Callable
 from dataclasses import replace
@@ -19,8 +20,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from completion_validator import is_valid_json
+from completion_validator._api import check_value
 from completion_validator._check import check
-from completion_validator._fastpath import CLEAN
+from completion_validator._fastpath import CLEAN, Judged
 from completion_validator._fastpath._judge import judge
 from completion_validator._fastpath._keys import has_no_duplicate_keys
 from completion_validator._jsontext import parse_json
@@ -611,3 +613,31 @@ def test_many_alternatives_stay_on_the_compiled_path_and_duplicates_are_found(du
     settings = Settings(response_type="completion")
     assert _reference_finds_nothing(text, settings) is (duplicate_at is None)
     assert _checker(settings)(text) is (duplicate_at is None)
+
+
+class _Count(enum.IntEnum):
+    ONE = 1
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "judged"),
+    [
+        (("choices", 0, "finish_reason"), "eos_token", True),  # outside the enum: the scanner's records, as for text
+        (("choices", 0, "index"), "0", True),
+        (("model",), _Count.ONE, False),  # orjson writes an IntEnum as its int: the record must show the IntEnum
+    ],
+)
+def test_an_invalid_value_gets_the_scanner_records_of_its_text_only_where_they_show_its_own_values(
+    path: tuple[str | int, ...], value: object, judged: bool
+) -> None:
+    payload = json.loads((REPO / "tests/examples/valid/v01_openai_spec_example_nonstream.json").read_text())
+    parent: Any = payload
+    for part in path[:-1]:
+        parent = parent[part]
+    parent[path[-1]] = value
+    fast = judge(Settings())
+    assert fast is not None
+    assert (type(fast.value(payload)) is Judged) is judged
+    found = check_value(payload, Settings())
+    assert [repr(finding) for finding in found] == [repr(finding) for finding in check(payload, Settings(), None)]
+    assert type(found[0].actual) is type(value)

@@ -446,7 +446,7 @@ def _orjson_reader(settings: Settings) -> TextRead | None:
 
 
 def _value_reader(settings: Settings) -> ValueRead:
-    """For a Python value: `CLEAN`, an `Exact` JSON copy, or `UNREAD`.
+    """For a Python value: `CLEAN`, the scanner's records of its text (`Judged`), an `Exact` copy, or `UNREAD`.
 
     The scanner's checks walk the value in C (exact dicts, lists, str, int, float, bool, None);
     where they are not sure, orjson writes the value (refusing subclasses, dataclasses,
@@ -468,18 +468,26 @@ def _value_reader(settings: Settings) -> ValueRead:
         if found is None:  # shared sub-objects make it too large written out: no round trip through text
             return UNREAD
         if rest is None:
-            rest = _round_trip_reader(settings) or _unread
+            rest = _round_trip_reader(settings, compiled) or _unread
         return rest(payload)
 
     return read
 
 
-def _round_trip_reader(settings: Settings) -> ValueRead | None:
-    """The value reader without the scanner's walker: orjson writes and reads back, jsonschema-rs decides."""
+def _round_trip_reader(settings: Settings, compiled: tuple[Any, Program] | None = None) -> ValueRead | None:
+    """The value reader without the scanner's walker: orjson writes and reads back, jsonschema-rs decides.
+
+    With the compiled scanner (`compiled`), the text written is judged by it first: a value
+    whose only errors are scalars where no rule looks (an invalid enum, a string index) gets
+    the scanner's records (`Judged`), as the same text would, without a schema engine.
+    """
     checks = _checks(settings, chunk=False)
     if checks is None or orjson is None:
         return None
     validator, screen = checks
+    scan_judge, judged, now = (
+        (None, None, time.time) if compiled is None else (compiled[0].judge, judged_builder(compiled[1]), time.time)
+    )
     loads, dumps = orjson.loads, orjson.dumps
     strict = orjson.OPT_PASSTHROUGH_SUBCLASS | orjson.OPT_PASSTHROUGH_DATACLASS | orjson.OPT_PASSTHROUGH_DATETIME
     failures = (orjson.JSONEncodeError, ValueError, TypeError, OverflowError, RecursionError)
@@ -489,9 +497,19 @@ def _round_trip_reader(settings: Settings) -> ValueRead | None:
         if not within(payload, ROUND_TRIP_LIMIT):
             return UNREAD  # shared sub-objects: written out it would be astronomically long (orjson would try)
         try:
-            value = loads(dumps(payload, option=strict))
+            written = dumps(payload, option=strict)
+            value = loads(written)
             if value != payload:
                 return UNREAD
+            if scan_judge is not None and judged is not None:
+                # equal, and orjson refuses what is not JSON: the text is the payload's, exactly
+                verdict = scan_judge(written, now())
+                if verdict is True:
+                    return CLEAN
+                if verdict is not None:
+                    account = judged(verdict)
+                    if _actuals_are_the_payloads(account, payload):
+                        return account
             valid = validator(value)
         except failures:
             return UNREAD
@@ -500,6 +518,26 @@ def _round_trip_reader(settings: Settings) -> ValueRead | None:
         return Exact(value)
 
     return read
+
+
+def _actuals_are_the_payloads(account: Judged, payload: object) -> bool:
+    """Whether each value the scanner's records show, read from the written text, is the payload's own.
+
+    orjson writes an Enum as its value (an IntEnum equals its int): where one is what failed, the
+    record must show it, so the value is explained from itself instead.
+    """
+    for finding in account.findings:
+        if finding.keyword == "required" or finding.instance_path is None:
+            continue
+        node: Any = payload
+        try:
+            for part in finding.instance_path:
+                node = node[part]
+        except (KeyError, IndexError, TypeError):  # cannot be: the text is the payload's; explain it instead
+            return False
+        if type(node) is not type(finding.actual):
+            return False
+    return True
 
 
 # Values a Python value may hold, written out, for the round trip through orjson: a legitimate
