@@ -14,6 +14,7 @@ import json
 import re
 from collections.abc import Iterable
 from dataclasses import KW_ONLY, dataclass
+from functools import cached_property
 from typing import Literal
 
 Severity = Literal["error", "warning"]
@@ -150,12 +151,14 @@ class Finding:
     column: int | None = None
     document: int | None = None
 
-    @property
+    # Cached in the instance (a frozen dataclass keeps a `__dict__`, which `located` and its kin
+    # copy): a log's findings share a few cached records, so each path is written once, not per line.
+    @cached_property
     def pointer(self) -> str | None:
         """The RFC 6901 JSON Pointer of the offending value, e.g. `/choices/0/finish_reason`."""
         return None if self.instance_path is None else to_pointer(self.instance_path)
 
-    @property
+    @cached_property
     def path(self) -> str | None:
         """The JSONPath of the offending value, e.g. `$.choices[0].finish_reason`."""
         return None if self.instance_path is None else to_json_path(self.instance_path)

@@ -52,6 +52,7 @@ def judged_builder(program: Program) -> Callable[[list[Failure]], Judged]:
             if finding is None:
                 finding = record(kind, node, path, value)
                 if len(cache) < _CACHED:
+                    _ = finding.path, finding.pointer  # written once, carried by every located copy
                     cache[key] = finding
             findings.append(finding)
         return Judged(tuple(findings), tuple(failure[4] for failure in failures))
