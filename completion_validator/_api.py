@@ -167,7 +167,14 @@ def is_valid_json(data: bytes | str, **options: Unpack[Options]) -> bool:
     if type(verdict) is Judged:
         found = list(verdict.findings)
     elif type(verdict) is Exact:  # read exactly once: explained from that value
-        found = check(verdict.value, settings, chosen, from_json_text=True, schema_valid=verdict.schema_valid)
+        found = check(
+            verdict.value,
+            settings,
+            chosen,
+            from_json_text=True,
+            schema_valid=verdict.schema_valid,
+            failed_parts=verdict.failed_parts,
+        )
     else:
         try:
             payload = parse_json(raw.decode("utf-8"))

@@ -54,7 +54,14 @@ def check_json(
         locator = JsonLocator(
             source, text.first_line, single_line=text.single_line, value=verdict.value, writer=judge.dumps
         )
-        found = check(verdict.value, settings, judge, from_json_text=True, schema_valid=verdict.schema_valid)
+        found = check(
+            verdict.value,
+            settings,
+            judge,
+            from_json_text=True,
+            schema_valid=verdict.schema_valid,
+            failed_parts=verdict.failed_parts,
+        )
         return _located(Document(verdict.value, text.index, locator), found)
     document = parse_document(text)
     if isinstance(document, Finding):
@@ -83,21 +90,23 @@ def check(
     chunk: bool = False,
     from_json_text: bool = False,
     schema_valid: bool = False,
+    failed_parts: frozenset[str] | None = None,
 ) -> list[Finding]:
     """Schema findings and rule findings for one payload (or one stream chunk), in document order.
 
     `judge` must be for the same mode (`chunk`). `from_json_text` says the payload was parsed
     exactly from JSON text (no duplicate key, no number rounded), so it holds JSON values only:
     only its depth can matter (`_unwalked`). `schema_valid`: the judge found the schema (and the
-    rules' bounds) to pass already, so only the rules are left.
+    rules' bounds) to pass already, so only the rules are left; `failed_parts`: and which parts of
+    the rule screen failed, so only their rules are.
     """
     typed = settings.for_document(payload)
     if typed is not settings:  # `auto`: checked as the type the document is, by that type's judge
         settings = typed
         if judge is not None and judge.settings.response_type != typed.response_type:
-            judge, schema_valid = _judge_for(typed, chunk), False
+            judge, schema_valid, failed_parts = _judge_for(typed, chunk), False, None
     if from_json_text and judge is not None:
-        found = _unwalked(payload, settings, judge, chunk, schema_valid)
+        found = _unwalked(payload, settings, judge, chunk, schema_valid, failed_parts)
         if found is not None:
             return found
     examined = examine_parsed(payload) if from_json_text else examine(payload)  # rules, too, see the safe view
@@ -111,7 +120,12 @@ def _judge_for(settings: Settings, chunk: bool) -> Judge | None:
 
 
 def _unwalked(
-    payload: object, settings: Settings, judge: Judge, chunk: bool, schema_valid: bool
+    payload: object,
+    settings: Settings,
+    judge: Judge,
+    chunk: bool,
+    schema_valid: bool,
+    failed_parts: frozenset[str] | None = None,
 ) -> list[Finding] | None:
     """The findings of a payload read exactly from text, without walking it for its depth first.
 
@@ -122,7 +136,8 @@ def _unwalked(
     """
     unexamined = Examined(payload, ())
     if schema_valid:  # the judge found no schema error: only the rules can report anything
-        found = _rule_findings(unexamined, payload, settings, chunk, [], judge.suspects(payload, schema_valid=True))
+        suspects = judge.suspects(payload, schema_valid=True, failed_parts=failed_parts)
+        found = _rule_findings(unexamined, payload, settings, chunk, [], suspects)
     else:
         schema_found = judge.explain(payload)
         if schema_found is None:

@@ -41,6 +41,7 @@ from completion_validator._fastpath._screen import screening_schemas
 from completion_validator._jsontext import JsonLocator, JsonSyntaxError, parse_json
 from completion_validator._recognize import may_be_recognized
 from completion_validator._response_types import COMPLETION
+from completion_validator._rules import RULES
 from completion_validator._settings import Settings
 from completion_validator.errors import Finding
 from tests.conftest import REPO
@@ -88,6 +89,7 @@ def assert_sound(data: bytes, settings_: Settings) -> bool:
     verdict = scanner(settings_)(data, time.time())
     if verdict:
         assert reference_clean(data, settings_), data[:300]
+    assert_account_sound(data, settings_)
     fast = judge(settings_)
     assert fast is not None
     judged = fast.text(data)
@@ -97,6 +99,23 @@ def assert_sound(data: bytes, settings_: Settings) -> bool:
             assert records(judged.located_in_line(data, 7)) == records(reference_located(data, settings_, 7))
     assert_chunk_sound(data, settings_)
     return verdict
+
+
+SUSPECTED_PARTS = {"SUSPECT_ID": "id", "SUSPECT_CREATED": "created", "SUSPECT_USAGE": "usage"}
+
+
+def assert_account_sound(data: bytes, settings_: Settings) -> None:
+    """Where the scanner's account names the envelope's failing parts and no schema failure, the
+    reference finds nothing but what those parts' rules report."""
+    found = compiled(settings_)
+    assert found is not None
+    account = found[0].account(data, time.time())
+    if type(account) is not tuple or account[0]:
+        return
+    named = {name for constant, name in SUSPECTED_PARTS.items() if account[1] & getattr(_scan, constant)}
+    assert named, data[:300]
+    reported = {finding.keyword for finding in check(parse_json(data.decode("utf-8")), settings_, None)}
+    assert {RULES[keyword].screened if keyword in RULES else keyword for keyword in reported} <= named, data[:300]
 
 
 def assert_chunk_sound(data: bytes, settings_: Settings) -> bool:

@@ -214,14 +214,16 @@ class _Counting:
 
 @pytest.mark.usefixtures("fresh_fast_path")
 @pytest.mark.parametrize(
-    ("usage", "keyword"),
+    ("usage", "keyword", "calls"),
     [
-        ({"prompt_tokens": 5, "completion_tokens": 7, "total_tokens": 13}, "usage-total"),
-        ({"prompt_tokens": 5, "completion_tokens": 7, "total_tokens": 12, "x": -1}, "usage-negative"),
+        # read whole by the scanner, which names the usage part: no schema engine at all
+        ({"prompt_tokens": 5, "completion_tokens": 7, "total_tokens": 13}, "usage-total", 0),
+        # a member the scanner does not follow in usage: orjson and jsonschema-rs, once
+        ({"prompt_tokens": 5, "completion_tokens": 7, "total_tokens": 12, "x": -1}, "usage-negative", 2),
     ],
 )
 def test_a_line_failing_only_a_rule_is_judged_by_jsonschema_rs_once(
-    usage: dict[str, int], keyword: str, monkeypatch: pytest.MonkeyPatch
+    usage: dict[str, int], keyword: str, calls: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from completion_validator._fastpath import _explain, _libraries
     from completion_validator.batch import check_lines
@@ -237,7 +239,7 @@ def test_a_line_failing_only_a_rule_is_judged_by_jsonschema_rs_once(
     counting.calls = 0
     report = check_lines([line, line])
     assert [finding.keyword for finding in report.findings] == [keyword, keyword]
-    assert counting.calls == 2, "once per line: the judge's verdict is not asked again"
+    assert counting.calls == calls, "at most once per line: the judge's verdict is not asked again"
     _explain.compiled_explainer.cache_clear()
 
 

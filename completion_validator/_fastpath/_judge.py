@@ -24,7 +24,7 @@ from typing import Any
 
 from completion_validator._fastpath._keys import ESCAPED_COLON, has_no_duplicate_keys
 from completion_validator._fastpath._libraries import jsonschema_rs, orjson, scan
-from completion_validator._fastpath._program import Program, Unsupported, compile_program
+from completion_validator._fastpath._program import Program, Unsupported, compile_program, constant
 from completion_validator._fastpath._records import judged_builder
 from completion_validator._fastpath._screen import screened_rules, screening_schemas
 from completion_validator._fastpath._verdict import CLEAN, UNREAD, Exact, Judged, Verdict
@@ -85,13 +85,16 @@ class Judge:
         explainer = compiled_explainer(self.settings.profile(stream=self.chunk))
         return None if explainer is None else explainer(payload)
 
-    def suspects(self, payload: object, *, schema_valid: bool = False) -> frozenset[str] | None:
+    def suspects(
+        self, payload: object, *, schema_valid: bool = False, failed_parts: frozenset[str] | None = None
+    ) -> frozenset[str] | None:
         """The selected rules that might report anything on `payload`; None: any might (run them all).
 
-        `schema_valid`: the judge found the schema and the rules' bounds to pass already.
+        `schema_valid`: the judge found the schema and the rules' bounds to pass already;
+        `failed_parts`: and the scanner named the screen's parts that failed (the rest passed).
         """
         suspects = _suspects(self.settings, self.chunk)
-        return None if suspects is None else suspects(payload, schema_valid)
+        return None if suspects is None else suspects(payload, schema_valid, failed_parts)
 
 
 @cache
@@ -183,7 +186,9 @@ NO_SUSPECTS: frozenset[str] = frozenset()
 
 
 @cache
-def _suspects(settings: Settings, chunk: bool) -> Callable[[Any, bool], frozenset[str] | None] | None:
+def _suspects(
+    settings: Settings, chunk: bool
+) -> Callable[[Any, bool, frozenset[str] | None], frozenset[str] | None] | None:
     """A function naming the selected rules that might report anything on a payload, valid or not.
 
     The screen's bounds checked by jsonschema-rs and the screen itself: together the rules'
@@ -207,11 +212,14 @@ def _suspects(settings: Settings, chunk: bool) -> Callable[[Any, bool], frozense
         (passes, frozenset(rule_id for rule_id, rule in selected.items() if rule.screened == name))
         for name, passes in parts.items()
     ]
+    in_part = {name: rules for name, (_, rules) in zip(parts, by_part, strict=True)}
     bounded = frozenset(rule_id for rule_id, rule in selected.items() if rule.bounds)
 
-    def suspects(payload: Any, within_bounds: bool) -> frozenset[str] | None:
+    def suspects(payload: Any, within_bounds: bool, failed: frozenset[str] | None) -> frozenset[str] | None:
         if type(payload) is not dict:
             return None
+        if failed is not None and within_bounds and failed <= in_part.keys():  # the scanner read it whole
+            return unparted.union(*(in_part.get(name, NO_SUSPECTS) for name in failed))
         try:
             within = within_bounds or bounds(payload)
             if within and passes_screen(payload, chunk=chunk):
@@ -324,23 +332,39 @@ def _text_reader(settings: Settings) -> TextRead:
     then, so a clean run never pays for them) read the document.
     """
     compiled = scanner(settings)
-    if compiled is None:
+    if compiled is None or orjson is None:
         return _orjson_reader(settings) or _unread
-    scan_judge, judged, now = compiled[0].judge, judged_builder(compiled[1]), time.time
+    account, judged, now = compiled[0].account, judged_builder(compiled[1]), time.time
+    loads, malformed, failed_parts = orjson.loads, orjson.JSONDecodeError, _failed_parts()
     rest: TextRead | None = None
 
     def read(raw: bytes) -> Verdict:
         nonlocal rest
-        failures = scan_judge(raw, now())
+        failures = account(raw, now())
         if failures is True:
             return CLEAN
-        if failures is not None:  # the scanner explained it whole
+        if type(failures) is list:  # the scanner explained it whole
             return judged(failures)
+        if type(failures) is tuple and not failures[0] and not _has_long_integer(raw):
+            # read whole, the schema and the bounds kept, and only the envelope's rules to run:
+            # orjson reads the value (strict JSON, no duplicate key: the scanner checked)
+            try:
+                return Exact(loads(raw), schema_valid=True, failed_parts=failed_parts[failures[1]])
+            except malformed:
+                pass
         if rest is None:
             rest = _orjson_reader(settings) or _unread
         return rest(raw)
 
     return read
+
+
+@cache
+def _failed_parts() -> dict[int, frozenset[str]]:
+    """The screen's parts named by the scanner's `SUSPECT_` bits (every combination of them)."""
+    named = {constant("SUSPECT_ID"): "id", constant("SUSPECT_CREATED"): "created", constant("SUSPECT_USAGE"): "usage"}
+    every = sum(named)
+    return {bits: frozenset(name for bit, name in named.items() if bits & bit) for bits in range(every + 1)}
 
 
 def _auto_text_reader(settings: Settings) -> TextRead:

@@ -219,7 +219,23 @@ typedef struct {
     int text_mode;
     Truth truth;
     Chat chat;
+    /* `account` only: where the envelope's screen fails (an empty id, an implausible created, usage
+     * arithmetic), the part is noted and the scan goes on, so the schema is still judged whole. */
+    int suspecting;
+    unsigned suspects;
 } Scan;
+
+/* The envelope's screen parts (the rule parts `id`, `created`, `usage` of the screen modules). */
+#define SUSPECT_ID 1u
+#define SUSPECT_CREATED 2u
+#define SUSPECT_USAGE 4u
+
+/* A screen check of the envelope failed: noted, and the scan goes on (1), when accounting; else not sure (0). */
+static int suspect(Scan *s, unsigned part) {
+    if (!s->suspecting) return 0;
+    s->suspects |= part;
+    return 1;
+}
 
 /* What a number token looked like. */
 typedef struct {
@@ -1021,10 +1037,12 @@ static int close_role(Scan *s, int role) {
     case R_ROOT:
         return s->created_seen;
     case R_USAGE:
-        if (!(s->prompt_seen && s->completion_seen && s->total_seen)) return 0;
-        if (s->total != s->prompt + s->completion) return 0;
-        if (s->total == 0) return 0; /* usage-zero: the rules look at the choices' text */
-        return s->details_prompt_max <= s->prompt && s->details_completion_max <= s->completion;
+        if (!(s->prompt_seen && s->completion_seen && s->total_seen)) return suspect(s, SUSPECT_USAGE);
+        if (s->total != s->prompt + s->completion) return suspect(s, SUSPECT_USAGE);
+        if (s->total == 0) return suspect(s, SUSPECT_USAGE); /* usage-zero: the rules look at the choices' text */
+        if (s->details_prompt_max > s->prompt || s->details_completion_max > s->completion)
+            return suspect(s, SUSPECT_USAGE);
+        return 1;
     case R_CHOICES:
         if (s->n_choices == 1) return sc->chunk || s->indexes[0] == 0 || s->indexes[0] == UNKNOWN_INDEX;
         if (s->n_choices > MAX_CHOICES) return choices_many(s);
@@ -1161,7 +1179,8 @@ static int string_value(Scan *s, const Node *n, int role, const char *text, Py_s
         }
         if (role == R_ARGUMENTS && !s->sc->chunk && !is_json_text(s->sc, text, length)) return 0;
     }
-    return !(role == R_ID && length == 0) && !COUNTED(role);
+    if (role == R_ID && length == 0 && !suspect(s, SUSPECT_ID)) return 0;
+    return !COUNTED(role);
 }
 
 static int literal_value(const Node *n, int role, int kind) {
@@ -1181,7 +1200,7 @@ static int number_value(Scan *s, const Node *n, int role, const Number *num) {
     long long v = num->value;
     switch (role) {
     case R_DETAIL_COUNT:
-        if (v < 0) return 0;
+        if (v < 0 && !suspect(s, SUSPECT_USAGE)) return 0;
         if (s->details == R_DETAILS_PROMPT && v > s->details_prompt_max) s->details_prompt_max = v;
         if (s->details == R_DETAILS_COMPLETION && v > s->details_completion_max) s->details_completion_max = v;
         break;
@@ -1211,7 +1230,7 @@ static int number_value(Scan *s, const Node *n, int role, const Number *num) {
         break;
     }
     case R_CREATED:
-        if (v < sc->earliest || v > s->latest) return 0;
+        if ((v < sc->earliest || v > s->latest) && !suspect(s, SUSPECT_CREATED)) return 0;
         s->created_seen = 1;
         break;
     case R_INDEX:
@@ -1574,7 +1593,8 @@ static int walk_typed(Scan *s, PyObject *o, const Node *n, int role) {
 }
 
 /* clean() and judge(): one pass over a document; `failures` a list to judge into, or NULL. */
-static PyObject *scan_document(Scanner *self, PyObject *const *args, Py_ssize_t nargs, PyObject *failures) {
+static PyObject *scan_document(Scanner *self, PyObject *const *args, Py_ssize_t nargs, PyObject *failures,
+                               unsigned *suspects) {
     if (nargs != 2) {
         PyErr_SetString(PyExc_TypeError, "clean(document, now) and judge(document, now) take two arguments");
         return NULL;
@@ -1610,6 +1630,7 @@ static PyObject *scan_document(Scanner *self, PyObject *const *args, Py_ssize_t 
     s.details = R_NONE;
     s.failures = failures;
     s.text_mode = 1;
+    s.suspecting = suspects != NULL;
     int ok = self->n_nodes > 0 && value(&s, 0);
     if (ok) {
         skip_space(&s);
@@ -1620,12 +1641,13 @@ static PyObject *scan_document(Scanner *self, PyObject *const *args, Py_ssize_t 
     truth_free(&s.truth);
     chat_free(&s.chat);
     if (release) PyBuffer_Release(&view);
+    if (suspects != NULL) *suspects = s.suspects;
     if (ok) Py_RETURN_TRUE;
     Py_RETURN_FALSE;
 }
 
 static PyObject *scanner_clean(Scanner *self, PyObject *const *args, Py_ssize_t nargs) {
-    return scan_document(self, args, nargs, NULL);
+    return scan_document(self, args, nargs, NULL, NULL);
 }
 
 /* True (clean), None (not sure) or the schema failures of a document no rule reports on, as
@@ -1633,7 +1655,7 @@ static PyObject *scanner_clean(Scanner *self, PyObject *const *args, Py_ssize_t 
 static PyObject *scanner_judge(Scanner *self, PyObject *const *args, Py_ssize_t nargs) {
     PyObject *failures = PyList_New(0);
     if (failures == NULL) return NULL;
-    PyObject *verdict = scan_document(self, args, nargs, failures);
+    PyObject *verdict = scan_document(self, args, nargs, failures, NULL);
     if (verdict == NULL || verdict == Py_False || PyList_GET_SIZE(failures) == 0) {
         Py_DECREF(failures);
         if (verdict != Py_False) return verdict;
@@ -1641,6 +1663,32 @@ static PyObject *scanner_judge(Scanner *self, PyObject *const *args, Py_ssize_t 
         Py_RETURN_NONE;
     }
     Py_DECREF(verdict);
+    return failures;
+}
+
+/* `judge`, but where only the envelope's screen failed (an empty id, an implausible created, usage
+ * arithmetic), (the schema failures, the SUSPECT_ bits of the parts that failed): the rules of those
+ * parts alone are left to run, on a document the scanner read whole (strict JSON, bounds kept). */
+static PyObject *scanner_account(Scanner *self, PyObject *const *args, Py_ssize_t nargs) {
+    PyObject *failures = PyList_New(0);
+    if (failures == NULL) return NULL;
+    unsigned suspects = 0;
+    PyObject *verdict = scan_document(self, args, nargs, failures, &suspects);
+    if (verdict == NULL) {
+        Py_DECREF(failures);
+        return NULL;
+    }
+    if (verdict == Py_False) {
+        Py_DECREF(verdict);
+        Py_DECREF(failures);
+        Py_RETURN_NONE;
+    }
+    Py_DECREF(verdict);
+    if (suspects) return Py_BuildValue("(Nk)", failures, (unsigned long)suspects);
+    if (PyList_GET_SIZE(failures) == 0) {
+        Py_DECREF(failures);
+        Py_RETURN_TRUE;
+    }
     return failures;
 }
 
@@ -1865,6 +1913,8 @@ static PyMethodDef scanner_methods[] = {
      "clean(document, now) -> bool: True only if the JSON document is certainly clean; `now` is time.time()."},
     {"judge", (PyCFunction)(void (*)(void))scanner_judge, METH_FASTCALL,
      "judge(document, now) -> True (clean), None (not sure) or its schema failures, when no rule reports on it."},
+    {"account", (PyCFunction)(void (*)(void))scanner_account, METH_FASTCALL,
+     PyDoc_STR("account(document, now) -> judge's answer, or (failures, SUSPECT_ bits) where only the envelope's screen failed")},
     {"clean_value", (PyCFunction)(void (*)(void))scanner_clean_value, METH_FASTCALL,
      "clean_value(value, now) -> bool | None: the same for a Python value (exact dict, list, str, int, float, bool, "
      "None); None where it holds more than WALK_BUDGET values written out."},
@@ -1968,7 +2018,8 @@ PyMODINIT_FUNC PyInit__scan(void) {
         {"MAX_CHOICES", MAX_CHOICES}, {"MAX_PROPS", MAX_PROPS}, {"MAX_INT_DIGITS", MAX_INT_DIGITS},
         {"MAX_FAILURES", MAX_FAILURES}, {"WALK_BUDGET", WALK_BUDGET}, {"FAIL_TYPE", FAIL_TYPE}, {"FAIL_ENUM", FAIL_ENUM},
         {"FAIL_REQUIRED", FAIL_REQUIRED}, {"KEPT_TYPE", KEPT_TYPE}, {"KEPT_ENUM", KEPT_ENUM},
-        {"KEPT_REQUIRED", KEPT_REQUIRED},
+        {"KEPT_REQUIRED", KEPT_REQUIRED}, {"SUSPECT_ID", SUSPECT_ID}, {"SUSPECT_CREATED", SUSPECT_CREATED},
+        {"SUSPECT_USAGE", SUSPECT_USAGE},
     };
     for (size_t i = 0; i < sizeof constants / sizeof constants[0]; i++) {
         if (PyModule_AddIntConstant(module, constants[i].name, constants[i].value) < 0) {

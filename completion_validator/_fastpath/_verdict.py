@@ -73,6 +73,9 @@ class Exact:
 
     value: Any
     schema_valid: bool = False
+    # The screen's parts that failed, as the scanner named them reading the text whole (`id`,
+    # `created`, `usage`): only their rules are left to run. None: not known.
+    failed_parts: frozenset[str] | None = None
 
 
 Verdict = _Mark | Judged | Exact

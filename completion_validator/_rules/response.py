@@ -33,6 +33,8 @@ BOTH = ("completion", "chat")
 
 def _int(value: object) -> int | None:
     """The integer a JSON number stands for (1.0 is 1), or None for anything else (NaN and infinity too)."""
+    if type(value) is int:  # nearly always: no isinstance checks for it
+        return value
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
     if isinstance(value, float):
@@ -42,14 +44,18 @@ def _int(value: object) -> int | None:
 
 def _usage(payload: Mapping[str, Any]) -> Mapping[str, Any] | None:
     usage = payload.get("usage")
-    return usage if isinstance(usage, Mapping) else None
+    return usage if type(usage) is dict or isinstance(usage, Mapping) else None
 
 
 def _choices(payload: Mapping[str, Any]) -> list[tuple[int, Mapping[str, Any]]]:
     choices = payload.get("choices")
     if not isinstance(choices, list):
         return []
-    return [(position, choice) for position, choice in enumerate(choices) if isinstance(choice, Mapping)]
+    return [
+        (position, choice)
+        for position, choice in enumerate(choices)
+        if type(choice) is dict or isinstance(choice, Mapping)
+    ]
 
 
 def _logprobs(payload: Mapping[str, Any]) -> Iterator[tuple[int, Mapping[str, Any]]]:

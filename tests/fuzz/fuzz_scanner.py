@@ -49,6 +49,7 @@ with atheris.instrument_imports(include=["completion_validator"]):
     from completion_validator._jsontext import JsonLocator, JsonSyntaxError, parse_json
     from completion_validator._recognize import may_be_recognized
     from completion_validator._response_types import RESPONSE_TYPES
+    from completion_validator._rules import RULES
     from completion_validator._settings import Settings
 
 _scan = _instrumented_scanner()
@@ -58,6 +59,7 @@ PROFILES = [
     for kind in RESPONSE_TYPES
     for lenient, forbid in ((False, False), (True, False), (False, True), (True, True))
 ]
+SUSPECTED = {"SUSPECT_ID": "id", "SUSPECT_CREATED": "created", "SUSPECT_USAGE": "usage"}
 # (settings, chunk, scanner, judged): each profile for whole documents and for stream chunks.
 SCANNERS = []
 for _settings in PROFILES:
@@ -99,6 +101,14 @@ def test_one_input(raw: bytes) -> None:
         if chunk or not may_be_recognized(account.findings):  # else the checker reads the document itself
             records = [repr(finding) for finding in account.located_in_text(data)]
             assert records == _reference(data, settings, chunk), ("judged records differ", data[:300])
+    account = scanner.account(data, now)
+    if type(account) is tuple and not account[0]:  # only the envelope's rules are left: nothing else is wrong
+        named = {name for constant, name in SUSPECTED.items() if account[1] & getattr(_scan, constant)}
+        text = data.decode("utf-8")  # the scanner read it whole: strict UTF-8 JSON
+        reported = {finding.keyword for finding in check(parse_json(text), settings, None, chunk=chunk)}
+        parts = {RULES[keyword].screened if keyword in RULES else keyword for keyword in reported}
+        assert named, ("an account naming no part", data[:300])
+        assert parts <= named, ("an account naming the wrong parts", data[:300])
     try:
         value = json.loads(data)
     except (ValueError, RecursionError):
