@@ -704,8 +704,9 @@ _INVALID_WHY = (
     "is left is Python: two records built, located and yielded (~6 µs against a 0.8 µs parse)"
 )
 _RULE_WHY = (
-    "the scanner stops where a rule's screen fails: the document is parsed by orjson, checked by "
-    "jsonschema-rs, its failing part's rules run in Python and their finding is located by a walk of the text"
+    "the scanner reads the document whole and names the screen's failing part (id, created, usage: other "
+    "rules still stop it), but orjson builds the value, the part's rules run in Python, and the finding is "
+    "located by a search of the text"
 )
 _JSONL_WHY = "per line: the scanner plus the reader's and report's Python glue"
 _JUDGED_WHY = "the scanner judges the line; the rest is Python per finding: its record, position and report line"
