@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable, Iterator
 from functools import cache
 from typing import Unpack
 
-from completion_validator._check import check, check_json
+from completion_validator._check import check, check_exact, check_json
 from completion_validator._fastpath import CLEAN, UNREAD, Exact, Judged, Verdict
 from completion_validator._fastpath._judge import Judge, judge
 from completion_validator._inputs._items import JsonText
@@ -167,14 +167,7 @@ def is_valid_json(data: bytes | str, **options: Unpack[Options]) -> bool:
     if type(verdict) is Judged:
         found = list(verdict.findings)
     elif type(verdict) is Exact:  # read exactly once: explained from that value
-        found = check(
-            verdict.value,
-            settings,
-            chosen,
-            from_json_text=True,
-            schema_valid=verdict.schema_valid,
-            failed_parts=verdict.failed_parts,
-        )
+        found = check_exact(verdict, settings, chosen)
     else:
         try:
             payload = parse_json(raw.decode("utf-8"))

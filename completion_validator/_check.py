@@ -54,19 +54,24 @@ def check_json(
         locator = JsonLocator(
             source, text.first_line, single_line=text.single_line, value=verdict.value, writer=judge.dumps
         )
-        found = check(
-            verdict.value,
-            settings,
-            judge,
-            from_json_text=True,
-            schema_valid=verdict.schema_valid,
-            failed_parts=verdict.failed_parts,
-        )
+        found = check_exact(verdict, settings, judge)
         return _located(Document(verdict.value, text.index, locator), found)
     document = parse_document(text)
     if isinstance(document, Finding):
         return document
     return check_document(document, settings, judge)
+
+
+def check_exact(verdict: Exact, settings: Settings, judge: Judge | None) -> list[Finding]:
+    """The findings of a value the judge read exactly from text, with what it learned of it (not asked again)."""
+    return check(
+        verdict.value,
+        settings,
+        judge,
+        from_json_text=True,
+        schema_valid=verdict.schema_valid,
+        failed_parts=verdict.failed_parts,
+    )
 
 
 def check_document(document: Document, settings: Settings, judge: Judge | None) -> list[Finding]:

@@ -208,26 +208,24 @@ def _suspects(
     passes_screen, parts = kind.passes_screen, kind.screen_parts
     selected = {rule_id: RULES[rule_id] for rule_id in _response_rules(settings)}
     unparted = frozenset(rule_id for rule_id, rule in selected.items() if rule.screened not in parts)
-    by_part = [
-        (passes, frozenset(rule_id for rule_id, rule in selected.items() if rule.screened == name))
-        for name, passes in parts.items()
-    ]
-    in_part = {name: rules for name, (_, rules) in zip(parts, by_part, strict=True)}
+    in_part = {
+        name: frozenset(rule_id for rule_id, rule in selected.items() if rule.screened == name) for name in parts
+    }
     bounded = frozenset(rule_id for rule_id, rule in selected.items() if rule.bounds)
 
     def suspects(payload: Any, within_bounds: bool, failed: frozenset[str] | None) -> frozenset[str] | None:
         if type(payload) is not dict:
             return None
         if failed is not None and within_bounds and failed <= in_part.keys():  # the scanner read it whole
-            return unparted.union(*(in_part.get(name, NO_SUSPECTS) for name in failed))
+            return unparted.union(*(in_part[name] for name in failed))
         try:
             within = within_bounds or bounds(payload)
             if within and passes_screen(payload, chunk=chunk):
                 return NO_SUSPECTS
             found = set(unparted) if within else unparted | bounded
-            for passes, rules in by_part:
-                if rules and not passes(payload, chunk=chunk):
-                    found |= rules
+            for name, passes in parts.items():
+                if in_part[name] and not passes(payload, chunk=chunk):
+                    found |= in_part[name]
         except (ValueError, TypeError, OverflowError, KeyError, AttributeError):
             return None
         return frozenset(found)
@@ -509,9 +507,8 @@ def _round_trip_reader(settings: Settings, compiled: tuple[Any, Program] | None 
     if checks is None or orjson is None:
         return None
     validator, screen = checks
-    scan_judge, judged, now = (
-        (None, None, time.time) if compiled is None else (compiled[0].judge, judged_builder(compiled[1]), time.time)
-    )
+    scan_judge, now = (None, time.time) if compiled is None else (compiled[0].judge, time.time)
+    judged = None if compiled is None else judged_builder(compiled[1])
     loads, dumps = orjson.loads, orjson.dumps
     strict = orjson.OPT_PASSTHROUGH_SUBCLASS | orjson.OPT_PASSTHROUGH_DATACLASS | orjson.OPT_PASSTHROUGH_DATETIME
     failures = (orjson.JSONEncodeError, ValueError, TypeError, OverflowError, RecursionError)
