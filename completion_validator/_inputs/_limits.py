@@ -123,6 +123,8 @@ def read_limited(stream: BinaryIO, limit: int) -> bytes | None:
     blocks: list[bytes] = []
     total = 0
     whole = _regular_file_size(stream)
+    if whole is not None and whole > limit:
+        return None  # a regular file says its size: over the limit, nothing need be read
     while total <= limit:
         wanted = limit + 1 - total
         block = stream.read(min(whole + 1, wanted) if whole is not None and not blocks else min(_READ_BLOCK, wanted))
