@@ -503,13 +503,27 @@ class Locator:
 
     def locate(self, path: InstancePath, keyword: str) -> Position:
         """The position to report for a finding at `path`: the value, or for a missing member its object."""
-        if keyword == "required":
-            path = path[:-1]
-        while True:
-            found = self.key_at(path) if keyword in _AT_KEY else self.value_at(path)
-            if found is not None or not path:
-                return found or Position(1, 1)
-            path, keyword = path[:-1], ""
+        for place, at_key in places(path, keyword):
+            found = self.key_at(place) if at_key else self.value_at(place)
+            if found is not None:
+                return found
+        return Position(1, 1)
+
+
+def places(path: InstancePath, keyword: str) -> Iterator[tuple[InstancePath, bool]]:
+    """Where a finding at `path` with `keyword` is shown, in the order to try them: (path, at its key).
+
+    The value (or the key, for `_AT_KEY`); a missing member at its object; where a path is not
+    in the text (a finding about something absent), the nearest ancestor that is.
+    """
+    if keyword == "required":
+        path = path[:-1]
+    at_key = keyword in _AT_KEY
+    while True:
+        yield path, at_key
+        if not path:
+            return
+        path, at_key = path[:-1], False
 
 
 class JsonLocator(Locator):

@@ -36,6 +36,7 @@ from completion_validator._fastpath import Judged
 from completion_validator._fastpath._judge import judge
 from completion_validator._fastpath._judge import scanner as compiled
 from completion_validator._fastpath._libraries import scan as _scan
+from completion_validator._fastpath._members import PART_BITS
 from completion_validator._fastpath._program import Unsupported, compile_program
 from completion_validator._fastpath._screen import screening_schemas
 from completion_validator._jsontext import JsonLocator, JsonSyntaxError, parse_json
@@ -59,6 +60,8 @@ COMPACT = json.dumps(VALID, separators=(",", ":"), ensure_ascii=False)
 EXAMPLES = sorted((REPO / "tests/examples").glob("**/*.json"))
 # The scanner is a text completion's: it is held to the reference checking every document as one.
 PROFILES = {name: replace(settings_, response_type="completion") for name, settings_ in USER_PROFILES.items()}
+# A rule's warnings, judged by the scanner, become errors as the reference makes them.
+WARNINGS_AS_ERRORS = Settings(response_type="completion", warnings_as_errors=True)
 
 
 Scan = Callable[[bytes | bytearray | memoryview | str, float], bool]
@@ -101,7 +104,7 @@ def assert_sound(data: bytes, settings_: Settings) -> bool:
     return verdict
 
 
-SUSPECTED_PARTS = {"SUSPECT_ID": "id", "SUSPECT_CREATED": "created", "SUSPECT_USAGE": "usage"}
+SUSPECTED_PARTS = {constant: part for part, constant in PART_BITS.items()}
 
 
 def assert_account_sound(data: bytes, settings_: Settings) -> None:
@@ -211,7 +214,7 @@ def test_cases(case: dict[str, Any]) -> None:
         assert verdict is ("conservative" not in case), case.get("conservative", "an ordinary clean document")
         conservative = "conservative" in case or "walker_conservative" in case
         assert assert_walk_sound(parsed(data), Settings()) is not conservative
-    for settings_ in PROFILES.values():
+    for settings_ in (*PROFILES.values(), WARNINGS_AS_ERRORS):
         assert_sound(data, settings_)
         assert_walk_sound(parsed(data), settings_)
 

@@ -18,6 +18,8 @@ from dataclasses import replace
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from completion_validator import _api, _settings, iter_errors
 from completion_validator import _rules as _rules_registry
@@ -32,7 +34,9 @@ from completion_validator._results import FileResult
 from completion_validator._rules import RULES, Rule, finding, run_probe_rules
 from completion_validator._settings import Settings
 from completion_validator._tally import tally_findings
+from completion_validator.chat_strategies import chat_completions
 from completion_validator.errors import Finding
+from completion_validator.strategies import faulty_completions
 from tests.conftest import REPO
 from tests.hostile.inputs import VALID
 
@@ -114,6 +118,37 @@ def test_every_screened_rule_names_a_part_of_each_screen_it_is_under() -> None:
             assert RULES[rule_id].screened in kind.screen_parts, (kind.name, rule_id)
 
 
+# Values a member may hold, hostile ones too: what a rule reading only that member must cope with alone.
+_JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**70), 2**70) | st.floats(allow_nan=False) | st.text(max_size=8),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=20), inner, max_size=4),
+    max_leaves=12,
+)
+_USAGE_NAMES = st.sampled_from(
+    ["prompt_tokens", "completion_tokens", "total_tokens", "completion_tokens_details", "prompt_tokens_details", "x"]
+)
+_USAGES = st.dictionaries(_USAGE_NAMES, st.integers(-3, 20) | _JSON_VALUES, max_size=6)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    payload=st.one_of(faulty_completions().map(lambda drawn: drawn[0]), chat_completions()),
+    members=st.dictionaries(st.sampled_from(["id", "created", "usage", "choices"]), _JSON_VALUES | _USAGES, max_size=3),
+    lenient=st.booleans(),
+)
+def test_a_rule_that_names_what_it_reads_says_the_same_of_those_members_alone(
+    payload: dict[str, Any], members: dict[str, Any], lenient: bool
+) -> None:
+    """`reads=`: the fast path runs such a rule on those members alone, read from their text (`_members.py`)."""
+    payload = {**payload, **members}
+    for registered in RULES.values():
+        if registered.check is None or not registered.reads:
+            continue
+        alone = {name: value for name, value in payload.items() if name in registered.reads}
+        whole = [repr(found) for found in registered.run(payload, lenient=lenient)]
+        assert [repr(found) for found in registered.run(alone, lenient=lenient)] == whole, registered.id
+
+
 @pytest.mark.parametrize(
     ("change", "part", "reported"),
     [
@@ -121,6 +156,7 @@ def test_every_screened_rule_names_a_part_of_each_screen_it_is_under() -> None:
         ({"id": ""}, "id", ["id-empty"]),  # TGI's lines
         ({"created": 1}, "created", ["created-plausible"]),
         ({"usage": {"prompt_tokens": 5, "completion_tokens": 7, "total_tokens": 13}}, "usage", ["usage-total"]),
+        ({"usage": {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0}}, "zero-usage", ["usage-zero"]),
         ({"choices": [{**VALID["choices"][0], "index": 1}]}, "choices", ["choice-index-sequence"]),
     ],
 )

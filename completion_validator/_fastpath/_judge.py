@@ -24,6 +24,7 @@ from typing import Any
 
 from completion_validator._fastpath._keys import ESCAPED_COLON, has_no_duplicate_keys
 from completion_validator._fastpath._libraries import jsonschema_rs, orjson, scan
+from completion_validator._fastpath._members import PART_BITS, failed_parts, member_runner
 from completion_validator._fastpath._program import Program, Unsupported, compile_program, constant
 from completion_validator._fastpath._records import judged_builder
 from completion_validator._fastpath._screen import screened_rules, screening_schemas
@@ -334,6 +335,7 @@ def _text_reader(settings: Settings) -> TextRead:
         return _orjson_reader(settings) or _unread
     account, judged, now = compiled[0].account, judged_builder(compiled[1]), time.time
     loads, malformed, failed_parts = orjson.loads, orjson.JSONDecodeError, _failed_parts()
+    members = member_runner(settings, _parted(settings), _has_long_integer)
     rest: TextRead | None = None
 
     def read(raw: bytes) -> Verdict:
@@ -343,13 +345,17 @@ def _text_reader(settings: Settings) -> TextRead:
             return CLEAN
         if type(failures) is list:  # the scanner explained it whole
             return judged(failures)
-        if type(failures) is tuple and not failures[0] and not _has_long_integer(raw):
+        if type(failures) is tuple and not failures[0]:
             # read whole, the schema and the bounds kept, and only the envelope's rules to run:
-            # orjson reads the value (strict JSON, no duplicate key: the scanner checked)
-            try:
-                return Exact(loads(raw), schema_valid=True, failed_parts=failed_parts[failures[1]])
-            except malformed:
-                pass
+            # on the members they read, if that is all they read
+            explained = None if members is None else members(raw, failures[1], failures[2])
+            if explained is not None:
+                return explained
+            if not _has_long_integer(raw):  # else orjson reads the value (strict JSON, no duplicate key)
+                try:
+                    return Exact(loads(raw), schema_valid=True, failed_parts=failed_parts[failures[1]])
+                except malformed:
+                    pass
         if rest is None:
             rest = _orjson_reader(settings) or _unread
         return rest(raw)
@@ -360,9 +366,20 @@ def _text_reader(settings: Settings) -> TextRead:
 @cache
 def _failed_parts() -> dict[int, frozenset[str]]:
     """The screen's parts named by the scanner's `SUSPECT_` bits (every combination of them)."""
-    named = {constant("SUSPECT_ID"): "id", constant("SUSPECT_CREATED"): "created", constant("SUSPECT_USAGE"): "usage"}
-    every = sum(named)
-    return {bits: frozenset(name for bit, name in named.items() if bits & bit) for bits in range(every + 1)}
+    every = sum(constant(name) for name in PART_BITS.values())
+    return {bits: failed_parts(bits) for bits in range(every + 1)}
+
+
+def _parted(settings: Settings) -> dict[str, frozenset[str]]:
+    """The selected response rules by the part of the screen that stands for them ("": none)."""
+    from completion_validator._rules import RULES
+
+    parts = response_type(settings.typed).screen_parts
+    parted: dict[str, set[str]] = {}
+    for rule_id in _response_rules(settings):
+        screened = RULES[rule_id].screened
+        parted.setdefault(screened if screened in parts else "", set()).add(rule_id)
+    return {part: frozenset(rules) for part, rules in parted.items()}
 
 
 def _auto_text_reader(settings: Settings) -> TextRead:

@@ -223,12 +223,16 @@ typedef struct {
      * arithmetic), the part is noted and the scan goes on, so the schema is still judged whole. */
     int suspecting;
     unsigned suspects;
+    /* where the envelope's members' values start and end (byte offsets; -1: not read), id,
+     * created, usage: the rules of a part that failed read only its member, from this span */
+    Py_ssize_t spans[6];
 } Scan;
 
 /* The envelope's screen parts (the rule parts `id`, `created`, `usage` of the screen modules). */
 #define SUSPECT_ID 1u
 #define SUSPECT_CREATED 2u
 #define SUSPECT_USAGE 4u
+#define SUSPECT_ZERO_USAGE 8u
 
 /* A screen check of the envelope failed: noted, and the scan goes on (1), when accounting; else not sure (0). */
 static int suspect(Scan *s, unsigned part) {
@@ -1038,8 +1042,9 @@ static int close_role(Scan *s, int role) {
         return s->created_seen;
     case R_USAGE:
         if (!(s->prompt_seen && s->completion_seen && s->total_seen)) return suspect(s, SUSPECT_USAGE);
+        /* usage-zero, which reads the choices' text too: its own part */
+        if (s->total == 0 && !suspect(s, SUSPECT_ZERO_USAGE)) return 0;
         if (s->total != s->prompt + s->completion) return suspect(s, SUSPECT_USAGE);
-        if (s->total == 0) return suspect(s, SUSPECT_USAGE); /* usage-zero: the rules look at the choices' text */
         if (s->details_prompt_max > s->prompt || s->details_completion_max > s->completion)
             return suspect(s, SUSPECT_USAGE);
         return 1;
@@ -1265,6 +1270,11 @@ static int value(Scan *s, int node_index) {
     const unsigned char *begin = s->p;
     int verdict = judged_value(s, n, role, begin);
     if (verdict == 1 && role >= R_MESSAGE) chat_said(s, role, *begin);
+    if (verdict == 1 && s->suspecting && (role == R_ID || role == R_CREATED || role == R_USAGE)) {
+        int member = role == R_ID ? 0 : role == R_CREATED ? 2 : 4;
+        s->spans[member] = begin - s->start;
+        s->spans[member + 1] = s->p - s->start;
+    }
     return verdict <= 1 ? verdict : record_failure(s, node_index, verdict, begin);
 }
 
@@ -1594,7 +1604,7 @@ static int walk_typed(Scan *s, PyObject *o, const Node *n, int role) {
 
 /* clean() and judge(): one pass over a document; `failures` a list to judge into, or NULL. */
 static PyObject *scan_document(Scanner *self, PyObject *const *args, Py_ssize_t nargs, PyObject *failures,
-                               unsigned *suspects) {
+                               unsigned *suspects, Py_ssize_t *spans) {
     if (nargs != 2) {
         PyErr_SetString(PyExc_TypeError, "clean(document, now) and judge(document, now) take two arguments");
         return NULL;
@@ -1631,6 +1641,7 @@ static PyObject *scan_document(Scanner *self, PyObject *const *args, Py_ssize_t 
     s.failures = failures;
     s.text_mode = 1;
     s.suspecting = suspects != NULL;
+    for (int i = 0; i < 6; i++) s.spans[i] = -1;
     int ok = self->n_nodes > 0 && value(&s, 0);
     if (ok) {
         skip_space(&s);
@@ -1642,12 +1653,13 @@ static PyObject *scan_document(Scanner *self, PyObject *const *args, Py_ssize_t 
     chat_free(&s.chat);
     if (release) PyBuffer_Release(&view);
     if (suspects != NULL) *suspects = s.suspects;
+    if (spans != NULL) memcpy(spans, s.spans, sizeof s.spans);
     if (ok) Py_RETURN_TRUE;
     Py_RETURN_FALSE;
 }
 
 static PyObject *scanner_clean(Scanner *self, PyObject *const *args, Py_ssize_t nargs) {
-    return scan_document(self, args, nargs, NULL, NULL);
+    return scan_document(self, args, nargs, NULL, NULL, NULL);
 }
 
 /* True (clean), None (not sure) or the schema failures of a document no rule reports on, as
@@ -1655,7 +1667,7 @@ static PyObject *scanner_clean(Scanner *self, PyObject *const *args, Py_ssize_t 
 static PyObject *scanner_judge(Scanner *self, PyObject *const *args, Py_ssize_t nargs) {
     PyObject *failures = PyList_New(0);
     if (failures == NULL) return NULL;
-    PyObject *verdict = scan_document(self, args, nargs, failures, NULL);
+    PyObject *verdict = scan_document(self, args, nargs, failures, NULL, NULL);
     if (verdict == NULL || verdict == Py_False || PyList_GET_SIZE(failures) == 0) {
         Py_DECREF(failures);
         if (verdict != Py_False) return verdict;
@@ -1667,13 +1679,16 @@ static PyObject *scanner_judge(Scanner *self, PyObject *const *args, Py_ssize_t 
 }
 
 /* `judge`, but where only the envelope's screen failed (an empty id, an implausible created, usage
- * arithmetic), (the schema failures, the SUSPECT_ bits of the parts that failed): the rules of those
- * parts alone are left to run, on a document the scanner read whole (strict JSON, bounds kept). */
+ * arithmetic, a usage of zeros), (the schema failures, the SUSPECT_ bits of the parts that failed,
+ * (start, end) byte offsets of the values of id, created and usage, -1 where not read): the rules
+ * of those parts alone are left to run, on a document the scanner read whole (strict JSON, bounds
+ * kept); a rule that reads only its member can be run on that member's text alone. */
 static PyObject *scanner_account(Scanner *self, PyObject *const *args, Py_ssize_t nargs) {
     PyObject *failures = PyList_New(0);
     if (failures == NULL) return NULL;
     unsigned suspects = 0;
-    PyObject *verdict = scan_document(self, args, nargs, failures, &suspects);
+    Py_ssize_t spans[6];
+    PyObject *verdict = scan_document(self, args, nargs, failures, &suspects, spans);
     if (verdict == NULL) {
         Py_DECREF(failures);
         return NULL;
@@ -1684,7 +1699,9 @@ static PyObject *scanner_account(Scanner *self, PyObject *const *args, Py_ssize_
         Py_RETURN_NONE;
     }
     Py_DECREF(verdict);
-    if (suspects) return Py_BuildValue("(Nk)", failures, (unsigned long)suspects);
+    if (suspects)
+        return Py_BuildValue("(Nk(nnnnnn))", failures, (unsigned long)suspects, spans[0], spans[1], spans[2], spans[3],
+                             spans[4], spans[5]);
     if (PyList_GET_SIZE(failures) == 0) {
         Py_DECREF(failures);
         Py_RETURN_TRUE;
@@ -1914,7 +1931,8 @@ static PyMethodDef scanner_methods[] = {
     {"judge", (PyCFunction)(void (*)(void))scanner_judge, METH_FASTCALL,
      "judge(document, now) -> True (clean), None (not sure) or its schema failures, when no rule reports on it."},
     {"account", (PyCFunction)(void (*)(void))scanner_account, METH_FASTCALL,
-     PyDoc_STR("account(document, now) -> judge's answer, or (failures, SUSPECT_ bits) where only the envelope's screen failed")},
+     PyDoc_STR("account(document, now) -> judge's answer, or (failures, SUSPECT_ bits, spans of id, created, usage) "
+               "where only the envelope's screen failed")},
     {"clean_value", (PyCFunction)(void (*)(void))scanner_clean_value, METH_FASTCALL,
      "clean_value(value, now) -> bool | None: the same for a Python value (exact dict, list, str, int, float, bool, "
      "None); None where it holds more than WALK_BUDGET values written out."},
@@ -2019,7 +2037,7 @@ PyMODINIT_FUNC PyInit__scan(void) {
         {"MAX_FAILURES", MAX_FAILURES}, {"WALK_BUDGET", WALK_BUDGET}, {"FAIL_TYPE", FAIL_TYPE}, {"FAIL_ENUM", FAIL_ENUM},
         {"FAIL_REQUIRED", FAIL_REQUIRED}, {"KEPT_TYPE", KEPT_TYPE}, {"KEPT_ENUM", KEPT_ENUM},
         {"KEPT_REQUIRED", KEPT_REQUIRED}, {"SUSPECT_ID", SUSPECT_ID}, {"SUSPECT_CREATED", SUSPECT_CREATED},
-        {"SUSPECT_USAGE", SUSPECT_USAGE},
+        {"SUSPECT_USAGE", SUSPECT_USAGE}, {"SUSPECT_ZERO_USAGE", SUSPECT_ZERO_USAGE},
     };
     for (size_t i = 0; i < sizeof constants / sizeof constants[0]; i++) {
         if (PyModule_AddIntConstant(module, constants[i].name, constants[i].value) < 0) {

@@ -108,6 +108,10 @@ class Rule:
     screened: str = ""
     # The bounds it amounts to, placed into the screening copy of the schemas.
     bounds: tuple[Bound, ...] = ()
+    # The payload's members it reads (its findings lie under them); (): it may read anything. A
+    # rule that names them can be run on those members alone, read from their text (a TGI line's
+    # `id: ""`), without reading the rest of the document into Python values.
+    reads: tuple[str, ...] = ()
 
     def run(self, payload: Mapping[str, Any], *, lenient: bool = False) -> Iterator[Finding]:
         """A response rule's findings, each stamped with the rule's id and severity."""
@@ -134,9 +138,10 @@ def rule(
     whole_response_only: bool = False,
     screened: str = "",
     bounds: tuple[Bound, ...] = (),
+    reads: tuple[str, ...] = (),
     response_types: tuple[str, ...] = ("completion",),
 ) -> Callable[[ResponseCheck], ResponseCheck]:
-    """Register a response check under `rule_id` (`screened`, `bounds`: what the fast path knows of it)."""
+    """Register a response check under `rule_id` (`screened`, `bounds`, `reads`: what the fast path knows of it)."""
 
     def register(check: ResponseCheck) -> ResponseCheck:
         code = check.__code__  # inspect.signature would cost pre-commit's start-up 5 ms
@@ -153,6 +158,7 @@ def rule(
             response_types=response_types,
             screened=screened,
             bounds=bounds,
+            reads=reads,
         )
         return check
 

@@ -8,7 +8,9 @@ lists, no per-item Python work unless something is wrong), and the fast path's s
 (`response_screen.py`) is their conservative twin: a rule names the part of it that stands for
 it (`screened="usage"`; a test holds each pair to that); a new rule without one makes the fast
 path stand aside while it is selected. A rule that is a plain bound declares it (`bounds=`), and
-compiled code checks it.
+compiled code checks it. A rule that reads only some members of the payload names them
+(`reads=("usage",)`; a test holds it to that): the fast path can then run it on those members
+alone, read from their text.
 """
 
 from __future__ import annotations
@@ -65,7 +67,7 @@ def _logprobs(payload: Mapping[str, Any]) -> Iterator[tuple[int, Mapping[str, An
             yield position, logprobs
 
 
-@rule("usage-total", "error", screened="usage", response_types=BOTH)
+@rule("usage-total", "error", screened="usage", reads=("usage",), response_types=BOTH)
 def usage_total(payload: Mapping[str, Any], *, lenient: bool = False) -> Iterator[Finding]:
     """usage.total_tokens must equal prompt_tokens + completion_tokens, as the spec defines it.
 
@@ -95,6 +97,7 @@ def usage_total(payload: Mapping[str, Any], *, lenient: bool = False) -> Iterato
     "usage-negative",
     "error",
     screened="usage",
+    reads=("usage",),
     response_types=BOTH,
     bounds=(
         *((("usage", name), {"minimum": 0}) for name in ("prompt_tokens", "completion_tokens", "total_tokens")),
@@ -127,7 +130,7 @@ def usage_negative(payload: Mapping[str, Any]) -> Iterator[Finding]:
                     )
 
 
-@rule("usage-details", "error", screened="usage", response_types=BOTH)
+@rule("usage-details", "error", screened="usage", reads=("usage",), response_types=BOTH)
 def usage_details(payload: Mapping[str, Any]) -> Iterator[Finding]:
     """A breakdown cannot exceed its total: *_tokens_details values <= completion_tokens / prompt_tokens.
 
@@ -299,7 +302,7 @@ def text_offset_order(payload: Mapping[str, Any]) -> Iterator[Finding]:
                 break
 
 
-@rule("created-plausible", "warning", screened="created", response_types=BOTH)
+@rule("created-plausible", "warning", screened="created", reads=("created",), response_types=BOTH)
 def created_plausible(payload: Mapping[str, Any]) -> Iterator[Finding]:
     """Created is a Unix time in seconds: milliseconds, a time before 2015 or more than a day ahead is suspect."""
     created = _int(payload.get("created"))
@@ -317,7 +320,7 @@ def created_plausible(payload: Mapping[str, Any]) -> Iterator[Finding]:
     yield _finding(("created",), f"created {created} {problem}", "a Unix time in seconds", payload.get("created"))
 
 
-@rule("id-empty", "warning", screened="id", response_types=BOTH)
+@rule("id-empty", "warning", screened="id", reads=("id",), response_types=BOTH)
 def id_empty(payload: Mapping[str, Any]) -> Iterator[Finding]:
     """An empty id identifies nothing (TGI sends one); the spec calls it a unique identifier."""
     if payload.get("id") == "":

@@ -12,8 +12,9 @@ stands aside.
 `SCANNER_ROLES` is the same twin for the compiled scanner: the paths where it checks what
 `passes_screen` checks, each named after the scanner's role constant there.
 
-`PARTS` splits the screen by what the rules read (`created`, `id`, `usage`, `choices`); each rule
-names its part (`screened="usage"`). Where the screen fails, only the rules of the parts that
+`PARTS` splits the screen by what the rules read (`created`, `id`, `usage`, `choices`; and
+`zero-usage`, whose rule reads the choices' text beside the usage); each rule names its part
+(`screened="usage"`). Where the screen fails, only the rules of the parts that
 fail run: a TGI log whose every line has `id: ""` runs one rule a line, not fifteen.
 """
 
@@ -86,7 +87,7 @@ def choices_pass(payload: dict[str, Any], *, chunk: bool = False) -> bool:
 
 def envelope_passes(payload: dict[str, Any]) -> bool:
     """What the rules both types share say nothing of `created`, `id` and `usage`."""
-    return created_passes(payload) and id_passes(payload) and usage_passes(payload)
+    return created_passes(payload) and id_passes(payload) and usage_passes(payload) and zero_usage_passes(payload)
 
 
 def created_passes(payload: dict[str, Any], *, chunk: bool = False) -> bool:
@@ -106,6 +107,14 @@ def usage_passes(payload: dict[str, Any], *, chunk: bool = False) -> bool:
     return usage is None or _usage_passes(usage)
 
 
+def zero_usage_passes(payload: dict[str, Any], *, chunk: bool = False) -> bool:
+    """`usage` is not all zeros (usage-zero, which then reads the choices' text too, is silent)."""
+    usage = payload.get("usage")
+    if usage is None:
+        return True
+    return type(usage) is dict and type(total := usage.get("total_tokens")) is int and total != 0
+
+
 def indexes_pass(choices: list[Any], *, chunk: bool) -> bool:
     """Every choice an object with an integer index, each once (and 0..n-1 in a whole response)."""
     if not choices:
@@ -123,8 +132,6 @@ def _usage_passes(usage: object) -> bool:
         return False
     prompt, completion, total = usage.get("prompt_tokens"), usage.get("completion_tokens"), usage.get("total_tokens")
     if type(prompt) is not int or type(completion) is not int or type(total) is not int or total != prompt + completion:
-        return False
-    if total == 0:  # usage-zero looks at the choices' text
         return False
     if len(usage) == 3:
         return True
@@ -177,5 +184,6 @@ PARTS: Final[dict[str, Callable[..., bool]]] = {
     "created": created_passes,
     "id": id_passes,
     "usage": usage_passes,
+    "zero-usage": zero_usage_passes,
     "choices": choices_pass,
 }

@@ -260,7 +260,7 @@ def _says_something(choice: Mapping[str, Any]) -> bool:
     return False
 
 
-@rule("usage-zero", "error", screened="usage", response_types=BOTH)
+@rule("usage-zero", "error", screened="zero-usage", reads=("usage", "choices"), response_types=BOTH)
 def usage_zero(payload: Mapping[str, Any]) -> Iterator[Finding]:
     """A usage of all zeros beside generated text is a placeholder, not a count: text takes at least one token.
 

@@ -43,6 +43,8 @@ def _instrumented_scanner() -> ModuleType:
 
 with atheris.instrument_imports(include=["completion_validator"]):
     from completion_validator._check import check
+    from completion_validator._fastpath._judge import _has_long_integer, _parted
+    from completion_validator._fastpath._members import PART_BITS, member_runner
     from completion_validator._fastpath._program import compile_program
     from completion_validator._fastpath._records import judged_builder
     from completion_validator._fastpath._screen import screening_schemas
@@ -59,8 +61,8 @@ PROFILES = [
     for kind in RESPONSE_TYPES
     for lenient, forbid in ((False, False), (True, False), (False, True), (True, True))
 ]
-SUSPECTED = {"SUSPECT_ID": "id", "SUSPECT_CREATED": "created", "SUSPECT_USAGE": "usage"}
-# (settings, chunk, scanner, judged): each profile for whole documents and for stream chunks.
+SUSPECTED = {constant: part for part, constant in PART_BITS.items()}
+# (settings, chunk, scanner, judged, members): each profile for whole documents and for stream chunks.
 SCANNERS = []
 for _settings in PROFILES:
     _kind = RESPONSE_TYPES[_settings.response_type]
@@ -69,7 +71,8 @@ for _settings in PROFILES:
         _roles = _kind.scanner_roles(chunk=_chunk)
         _program = compile_program(screening_schemas(_profile), _kind.root(stream=_chunk), _roles)
         _scanner = _scan.Scanner(_program.nodes, *_kind.created_window, _chunk)
-        SCANNERS.append((_settings, _chunk, _scanner, judged_builder(_program)))
+        _members = None if _chunk else member_runner(_settings, _parted(_settings), _has_long_integer)
+        SCANNERS.append((_settings, _chunk, _scanner, judged_builder(_program), _members))
 
 
 def _reference(data: bytes, settings: Settings, chunk: bool) -> list[Any] | None:
@@ -90,7 +93,7 @@ def _reference(data: bytes, settings: Settings, chunk: bool) -> list[Any] | None
 def test_one_input(raw: bytes) -> None:
     if not raw:
         return
-    settings, chunk, scanner, judged = SCANNERS[raw[0] % len(SCANNERS)]
+    settings, chunk, scanner, judged, members = SCANNERS[raw[0] % len(SCANNERS)]
     data = raw[1:]
     now = time.time()
     if scanner.clean(data, now):
@@ -109,6 +112,10 @@ def test_one_input(raw: bytes) -> None:
         parts = {RULES[keyword].screened if keyword in RULES else keyword for keyword in reported}
         assert named, ("an account naming no part", data[:300])
         assert parts <= named, ("an account naming the wrong parts", data[:300])
+        explained = None if members is None else members(data, account[1], account[2])
+        if explained is not None:  # the rules run on the members they read, from their text alone
+            records = [repr(finding) for finding in explained.located_in_text(data)]
+            assert records == _reference(data, settings, chunk), ("member account differs", data[:300])
     try:
         value = json.loads(data)
     except (ValueError, RecursionError):

@@ -1,0 +1,151 @@
+"""Rule findings from the envelope's members alone: a TGI line's `id: ""` without reading the rest.
+
+Where the scanner read a document whole and only the envelope's screen failed, its account
+(`Scanner.account`) names the parts that failed and where the values of `id`, `created` and
+`usage` lie. The rules of those parts declare the members they read (`reads=`): run on those
+members alone, each read from its text by orjson, they say what they would say of the whole
+document (a test holds each rule to its declaration), and their findings are placed from the
+member's offset. So a log whose every line has one rule's problem is explained as a log of
+schema errors is (`Judged`), without building each line in Python. Where a part's rule reads
+more (usage-zero reads the choices' text), there is no such account: the document is read whole.
+
+Accounts are kept by the members' text: the lines of a log repeat it (TGI's `""`), and a
+finding is frozen, so each line only gets its own offsets. Not where `created` is read: its
+rule compares it with the clock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+from typing import Any
+
+from completion_validator._examine import in_document_order
+from completion_validator._fastpath._libraries import orjson
+from completion_validator._fastpath._program import constant
+from completion_validator._fastpath._verdict import Judged
+from completion_validator._jsontext import find, places
+from completion_validator._rules import RULES, run_rules
+from completion_validator._settings import Settings
+from completion_validator.errors import Finding
+
+# The members whose values the scanner's account spans, in its order.
+SPANNED = ("id", "created", "usage")
+# The scanner's bits for the parts of the screen, by part name.
+PART_BITS = {
+    "id": "SUSPECT_ID",
+    "created": "SUSPECT_CREATED",
+    "usage": "SUSPECT_USAGE",
+    "zero-usage": "SUSPECT_ZERO_USAGE",
+}
+_UNCACHED = frozenset({"created"})  # members whose rules read the clock
+_CACHED = 4096  # accounts kept; a log with more distinct members builds the rest each time
+
+MemberRun = Callable[[bytes, int, tuple[int, ...]], "Judged | None"]
+# An account kept by the members' text: the findings, and where each lies (member index, byte offset in it).
+_Account = tuple[tuple[Finding, ...], tuple[tuple[int, int], ...]]
+
+
+# What to run where the scanner names some failed parts: the rules, the members they read (indexes
+# into SPANNED, in its order), and whether the account may be kept (a plain tuple: a dataclass
+# would cost every run's start-up half a millisecond).
+_Plan = tuple[frozenset[str], tuple[int, ...], bool]
+
+
+def failed_parts(bits: int) -> frozenset[str]:
+    """The screen's parts the scanner's `SUSPECT_` bits name."""
+    return frozenset(part for part, name in PART_BITS.items() if bits & constant(name))
+
+
+def member_runner(
+    settings: Settings, parted: dict[str, frozenset[str]], inexact: Callable[[bytes], bool]
+) -> MemberRun | None:
+    """A function giving the `Judged` account of a document from its failed parts' members, or None.
+
+    `parted`: the selected rules of each part of the screen (those with no part under "");
+    `inexact`: whether orjson may read a text other than the strict parser (a long integer).
+    The function answers None where a rule to run reads more than the members spanned, where a
+    member's text is not what orjson reads exactly, or where a finding lies outside its member.
+    """
+    if orjson is None:
+        return None
+    loads, selected = orjson.loads, settings.selected_rules()
+    plans: dict[int, _Plan | None] = {}
+    cache: dict[tuple[Any, ...], _Account | None] = {}
+
+    def plan(bits: int) -> _Plan | None:
+        parts = failed_parts(bits)
+        rules = parted.get("", frozenset()).union(*(parted.get(part, frozenset()) for part in parts))
+        # a rule that names no members may read any ("*"): not one to run on members alone
+        read = {member for rule_id in rules for member in RULES[rule_id].reads or ("*",)}
+        if not rules or not read <= set(SPANNED):
+            return None
+        members = tuple(index for index, member in enumerate(SPANNED) if member in read)
+        return rules & selected, members, not read & _UNCACHED
+
+    def account(raw: bytes, plan: _Plan, spans: tuple[int, ...]) -> _Account | None:
+        rules, members, _ = plan
+        texts: dict[str, bytes] = {}
+        for index in sorted(members, key=lambda member: spans[2 * member]):  # in document order
+            start, end = spans[2 * index], spans[2 * index + 1]
+            if start < 0:
+                return None
+            texts[SPANNED[index]] = raw[start:end]
+        try:
+            partial = {name: loads(text) for name, text in texts.items()}
+        except orjson.JSONDecodeError:  # cannot be: the scanner read it as strict JSON
+            return None
+        if any(map(inexact, texts.values())):
+            return None
+        found = in_document_order(
+            partial,
+            list(run_rules(partial, rules, lenient=settings.lenient, response_type=settings.typed)),
+        )
+        placed = []
+        for finding in found:
+            where = _offset_in_member(finding, texts)
+            if where is None:
+                return None
+            placed.append((SPANNED.index(where[0]), where[1]))
+        if settings.warnings_as_errors:
+            found = [replace(finding, severity="error") for finding in found]
+        for finding in found:
+            _ = finding.path, finding.pointer  # written once, carried by every located copy
+        return tuple(found), tuple(placed)
+
+    def run(raw: bytes, bits: int, spans: tuple[int, ...]) -> Judged | None:
+        if bits not in plans:
+            plans[bits] = plan(bits)
+        chosen = plans[bits]
+        if chosen is None:
+            return None
+        _, members, kept = chosen
+        key = (bits, *(raw[spans[2 * index] : spans[2 * index + 1]] for index in members))
+        known = cache.get(key, cache) if kept else cache
+        if known is cache:
+            known = account(raw, chosen, spans)
+            if kept and len(cache) < _CACHED:
+                cache[key] = known
+        if known is None:
+            return None
+        findings, placed = known
+        return Judged(findings, tuple(spans[2 * index] + offset for index, offset in placed))
+
+    return run
+
+
+def _offset_in_member(finding: Finding, texts: dict[str, bytes]) -> tuple[str, int] | None:
+    """(the member, the byte offset inside its text) where `finding` is shown; None if outside its member."""
+    path = finding.instance_path
+    if not path or path[0] not in texts:
+        return None
+    member = texts[path[0]]
+    text = member.decode("utf-8")
+    for place, at_key in places(path, finding.keyword):
+        if not place or (at_key and len(place) == 1):
+            return None  # shown outside its member (at the root, at the member's key)
+        found = find(text, place[1:])
+        if found is not None:
+            offset = found[0] if at_key and found[0] is not None else found[1]
+            return path[0], offset if member.isascii() else len(text[:offset].encode("utf-8"))
+    return None
