@@ -32,7 +32,7 @@ from hypothesis import strategies as st
 
 from completion_validator import strategies as drawn
 from completion_validator._check import check
-from completion_validator._fastpath import Judged
+from completion_validator._fastpath import Judged, _verdict
 from completion_validator._fastpath._judge import judge
 from completion_validator._fastpath._judge import scanner as compiled
 from completion_validator._fastpath._libraries import scan as _scan
@@ -185,6 +185,9 @@ def case_text(case: dict[str, Any]) -> bytes:
         return COMPACT.replace('"model"', '"x":' + "[" * case["nest"] + "]" * case["nest"] + ',"model"', 1).encode()
     if case.get("reformat") == "indent":
         text = json.dumps(json.loads(COMPACT), indent=2, ensure_ascii=False)
+    elif case.get("reformat") in ("indent-crlf", "indent-cr"):  # line ends as Windows and old Macs write them
+        ending = "\r\n" if case["reformat"] == "indent-crlf" else "\r"
+        text = json.dumps(json.loads(COMPACT), indent=2, ensure_ascii=False).replace("\n", ending)
     elif case.get("reformat") == "spaced":
         text = json.dumps(json.loads(COMPACT), separators=(" , ", " : "), ensure_ascii=False)
     else:
@@ -200,6 +203,22 @@ def case_text(case: dict[str, Any]) -> bytes:
         data = data[: case["truncate"]]
     prefix = bytes.fromhex(case["prefix_hex"]) if "prefix_hex" in case else str(case.get("prefix", "")).encode()
     return prefix + data + str(case.get("suffix", "")).encode()
+
+
+@pytest.mark.parametrize("piece", [1, 2, 3, 7])
+def test_positions_are_counted_in_pieces_without_decoding_the_text(piece: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A large text's positions are counted piece by piece (bounded memory): pieces that cut
+    characters and line ends apart still give the reference's positions."""
+    monkeypatch.setattr(_verdict, "_PIECE", piece)
+    monkeypatch.setattr(_verdict, "_SMALL", 0)  # every text takes the way large ones take
+    fast = judge(Settings())
+    assert fast is not None
+    for case in CASES:
+        data = case_text(case)
+        verdict = fast.text(data)
+        if type(verdict) is Judged and not may_be_recognized(verdict.findings):
+            expected = records(reference_located(data, Settings(), None))
+            assert records(verdict.located_in_text(data)) == expected, case["name"]
 
 
 @pytest.mark.parametrize("case", CASES, ids=[case["name"] for case in CASES])

@@ -17,7 +17,6 @@ import enum
 from dataclasses import dataclass
 from typing import Any, Final
 
-from completion_validator._jsontext import LineIndex
 from completion_validator.errors import Finding
 
 
@@ -50,21 +49,27 @@ class Judged:
         ]
 
     def located_in_text(self, data: bytes) -> list[Finding]:
-        """The findings of a whole JSON text whose bytes are `data` (lines end at LF, CRLF or CR)."""
+        """The findings of a whole JSON text whose bytes are `data` (lines end at LF, CRLF or CR).
+
+        Counted in the bytes, never decoded whole: a 200 MB document with one finding at its end
+        needs no 800 MB string to say where it is.
+        """
         if not self.findings:
             return []
-        head = data[: max(self.offsets)]
-        characters = _characters(data, head, self.offsets)
-        if b"\n" not in head and b"\r" not in head:  # all on the first line (a file written compactly)
+        end = max(self.offsets)
+        head = data[:end] if end <= _SMALL else b"\n"
+        if b"\n" not in head and b"\r" not in head:  # a small document, its findings on its first line
+            columns = (
+                self.offsets if head.isascii() else [len(head[:offset].decode("utf-8")) for offset in self.offsets]
+            )
             return [
-                finding.located(1, count + 1, None) for finding, count in zip(self.findings, characters, strict=True)
+                finding.located(1, column + 1, None) for finding, column in zip(self.findings, columns, strict=True)
             ]
-        lines = LineIndex(head.decode("utf-8"))
-        located = []
-        for finding, count in zip(self.findings, characters, strict=True):
-            position = lines.position(count)
-            located.append(finding.located(position.line, position.column, None))
-        return located
+        positions = _positions(data, self.offsets)
+        return [
+            finding.located(*positions[offset], None)
+            for finding, offset in zip(self.findings, self.offsets, strict=True)
+        ]
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,16 +86,39 @@ class Exact:
 Verdict = _Mark | Judged | Exact
 
 
-def _characters(data: bytes, head: bytes, offsets: tuple[int, ...]) -> list[int] | tuple[int, ...]:
-    """The character offsets of byte `offsets` into UTF-8 `data`, whose first bytes up to the last are `head`."""
-    if head.isascii():
-        return offsets
-    if len(head) <= 4096:
-        return [len(data[:offset].decode("utf-8")) for offset in offsets]
-    # A large document: decoded once, piece by piece (a missing member's offset, its object's, comes
-    # before those of the values inside it, so the offsets are sorted first).
-    counted, start, count = {}, 0, 0
+# A character of UTF-8 text begins at every byte but a continuation byte (0x80-0xBF). Deleting
+# those starts (`translate`) leaves the continuation bytes: a piece's length less theirs is the
+# number of characters in it, counted without decoding it.
+_CHARACTER_STARTS = bytes(byte for byte in range(256) if not 0x80 <= byte < 0xC0)
+_PIECE = 1 << 20  # bytes counted at a time: memory stays bounded whatever the document's size
+_SMALL = 4096  # findings within this many bytes of a one-line text: its head decoded, the quickest way there
+
+
+def _characters(data: bytes, start: int, end: int) -> int:
+    """How many characters of UTF-8 `data` (valid: the scanner read it) begin in `data[start:end]`."""
+    count = 0
+    for piece_start in range(start, end, _PIECE):
+        piece = data[piece_start : min(piece_start + _PIECE, end)]
+        count += len(piece) if piece.isascii() else len(piece) - len(piece.translate(None, _CHARACTER_STARTS))
+    return count
+
+
+def _positions(data: bytes, offsets: tuple[int, ...]) -> dict[int, tuple[int, int]]:
+    """The (line, column) of each byte offset into the JSON text `data` (lines end at LF, CRLF or CR).
+
+    Each offset is where a value starts, never inside a line end, so the text is walked once, in
+    order of offset, counting line ends and characters between one offset and the next.
+    """
+    placed: dict[int, tuple[int, int]] = {}
+    line, start, column = 1, 0, 0  # column: characters from the line's start up to `start`
     for offset in sorted(set(offsets)):
-        count += len(data[start:offset].decode("utf-8"))
-        counted[offset], start = count, offset
-    return [counted[offset] for offset in offsets]
+        ends = data.count(b"\n", start, offset) + data.count(b"\r", start, offset) - data.count(b"\r\n", start, offset)
+        if ends:
+            line += ends
+            line_start = max(data.rfind(b"\n", start, offset), data.rfind(b"\r", start, offset)) + 1
+            column = _characters(data, line_start, offset)
+        else:
+            column += _characters(data, start, offset)
+        placed[offset] = (line, column + 1)
+        start = offset
+    return placed
