@@ -113,8 +113,14 @@ class _Guarded:
         self._reporter = reporter
 
     def finding(self, finding: Finding) -> None:
-        with written():
+        # `written()` spelled out: a log can have a finding on every line, and a context manager
+        # costs a microsecond each time
+        try:
             self._reporter.finding(finding)
+        except BrokenPipeError:
+            raise
+        except OSError as error:
+            raise ReportNotWritten(error) from None
 
     def file(self, result: FileResult) -> None:
         with written():

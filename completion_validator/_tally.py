@@ -12,9 +12,10 @@ from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING
 
 from completion_validator._check import check_document, check_json
-from completion_validator._fastpath import CLEAN, UNREAD, Verdict
+from completion_validator._fastpath import CLEAN, UNREAD, Judged, Verdict
 from completion_validator._inputs import FORMATS, Capture, Document, Item, JsonText
 from completion_validator._inputs.read_jsonl import is_blank
+from completion_validator._recognize import may_be_recognized
 from completion_validator._results import Report
 from completion_validator._settings import Settings
 from completion_validator._workers import internal_problem
@@ -51,6 +52,11 @@ def tally_lines(
         verdict = text(raw)
         if verdict is CLEAN:
             report.documents += 1
+        elif type(verdict) is Judged and not may_be_recognized(verdict.findings):
+            # the scanner's whole account, as `check_json` would place it: a log whose every
+            # line has one problem comes this way, without an item or a call more per line
+            report.documents += 1
+            count(report, verdict.located_in_line(raw, number), number, max_errors)
         elif verdict is not UNREAD or not is_blank(raw):
             _tally(report, JsonText(raw, number, number, single_line=True), settings, judge, max_errors, debug, verdict)
     return report
@@ -119,12 +125,15 @@ def unreadable(report: Report, finding: Finding) -> None:
 
 def count(report: Report, found: list[Finding], index: int | None, max_errors: int | None) -> None:
     """Count one document's findings, keeping the first `max_errors` of them (and a note of the rest)."""
-    errors = sum(error.severity == "error" for error in found)
+    errors = 0
+    keywords = report.keywords
+    for finding in found:  # one loop, no generators: a log can have a finding on every line
+        errors += finding.severity == "error"
+        keywords[finding.keyword] += 1
     report.errors += errors
     report.warnings += len(found) - errors
-    report.invalid += bool(errors)
-    report.keywords.update(finding.keyword for finding in found)
-    shown = found if max_errors is None else found[:max_errors]
+    report.invalid += errors > 0
+    shown = found if max_errors is None or len(found) <= max_errors else found[:max_errors]
     for finding in shown:
         report.note(finding)
     if len(shown) < len(found):
