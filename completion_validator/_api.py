@@ -124,7 +124,11 @@ def iter_errors_json(data: bytes | str, **options: Unpack[Options]) -> Iterator[
     raw = data.encode("utf-8", "surrogatepass") if isinstance(data, str) else bytes(data)
     settings = settings_from(**options) if options else _DEFAULTS
     chosen = judge(settings) if options else _default_judge()
-    found = check_json(JsonText(raw), settings, chosen)
+    verdict = None if chosen is None else chosen.text(raw)
+    if type(verdict) is Judged and not may_be_recognized(verdict.findings):
+        yield from verdict.located_in_text(raw)  # the scanner's whole account, placed as check_json places it
+        return
+    found = check_json(JsonText(raw), settings, chosen, verdict)
     if isinstance(found, Finding):
         yield found
     else:

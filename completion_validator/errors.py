@@ -169,27 +169,27 @@ class Finding:
         A log can have a finding on every line: the copy is made by copying the instance's fields
         (a frozen dataclass keeps them in `__dict__`), not by running `__init__` again.
         """
-        located = object.__new__(Finding)
-        located.__dict__.update(self.__dict__, line=line, column=column, document=document)
-        return located
+        fields = self.__dict__.copy()  # a copy of a dict, then three stores: quicker than update(**kwargs)
+        fields["line"], fields["column"], fields["document"] = line, column, document
+        return _with_fields(fields)
 
     def in_event(self, event: int, line: int, column: int) -> Finding:
         """The same finding in event `event` of a stream capture, at `line`:`column` of the capture (as `located`)."""
-        placed = object.__new__(Finding)
-        placed.__dict__.update(self.__dict__, event=event, line=line, column=column)
-        return placed
+        fields = self.__dict__.copy()
+        fields["event"], fields["line"], fields["column"] = event, line, column
+        return _with_fields(fields)
 
     def by_rule(self, keyword: str, severity: Severity) -> Finding:
         """The same finding stamped with its rule's id and severity (as `located`, without `replace`'s cost)."""
-        stamped = object.__new__(Finding)
-        stamped.__dict__.update(self.__dict__, keyword=keyword, severity=severity)
-        return stamped
+        fields = self.__dict__.copy()
+        fields["keyword"], fields["severity"] = keyword, severity
+        return _with_fields(fields)
 
     def in_file(self, file: str | None) -> Finding:
         """The same finding in the input named `file` (as `located`, without `dataclasses.replace`'s cost)."""
-        placed = object.__new__(Finding)
-        placed.__dict__.update(self.__dict__, file=file)
-        return placed
+        fields = self.__dict__.copy()
+        fields["file"] = file
+        return _with_fields(fields)
 
     def __str__(self) -> str:
         where = "" if self.path is None else f"{self.path}: "
@@ -238,3 +238,10 @@ class InvalidCompletion(ValueError):
 
 class UnknownRule(ValueError):
     """A rule id in `select` or `ignore` that matches no rule."""
+
+
+def _with_fields(fields: dict[str, object]) -> Finding:
+    """A `Finding` whose instance dict is `fields` (a copy of another's, changed): no `__init__` run."""
+    made = object.__new__(Finding)
+    object.__setattr__(made, "__dict__", fields)  # frozen: its own __setattr__ refuses every name
+    return made

@@ -120,7 +120,10 @@ def member_runner(
         if chosen is None:
             return None
         _, members, kept = chosen
-        key = (bits, *(raw[spans[2 * index] : spans[2 * index + 1]] for index in members))
+        if len(members) == 1:  # nearly always: one part fails, its rules read one member
+            key: tuple[Any, ...] = (bits, raw[spans[2 * members[0]] : spans[2 * members[0] + 1]])
+        else:
+            key = (bits, *[raw[spans[2 * index] : spans[2 * index + 1]] for index in members])
         known = cache.get(key, cache) if kept else cache
         if known is cache:
             known = account(raw, chosen, spans)
@@ -129,7 +132,10 @@ def member_runner(
         if known is None:
             return None
         findings, placed = known
-        return Judged(findings, tuple(spans[2 * index] + offset for index, offset in placed))
+        if len(placed) == 1:
+            ((index, offset),) = placed
+            return Judged(findings, (spans[2 * index] + offset,))
+        return Judged(findings, tuple([spans[2 * index] + offset for index, offset in placed]))
 
     return run
 

@@ -55,7 +55,7 @@ def judged_builder(program: Program) -> Callable[[list[Failure]], Judged]:
                     _ = finding.path, finding.pointer  # written once, carried by every located copy
                     cache[key] = finding
             findings.append(finding)
-        return Judged(tuple(findings), tuple(failure[4] for failure in failures))
+        return Judged(tuple(findings), tuple([failure[4] for failure in failures]))
 
     return build
 
