@@ -641,3 +641,57 @@ def test_an_invalid_value_gets_the_scanner_records_of_its_text_only_where_they_s
     found = check_value(payload, Settings())
     assert [repr(finding) for finding in found] == [repr(finding) for finding in check(payload, Settings(), None)]
     assert type(found[0].actual) is type(value)
+
+
+class _Text(str):
+    pass
+
+
+class _Count(enum.IntEnum):
+    ONE = 1
+
+
+def _nested(levels: int) -> object:
+    value: object = 1
+    for _ in range(levels):
+        value = [value]
+    return value
+
+
+@pytest.mark.parametrize(
+    ("value", "answer"),
+    [
+        ({"a": True, "b": None, "c": -0.0, "d": "é😀", "e": [1.5, -(2**63)], "f": {}}, 2),
+        ({"a": (1,)}, 1),  # a tuple is written as a list: read back, not equal
+        ({"a": float("nan")}, 1),  # written as null
+        ({"a": float("-inf")}, 1),
+        ({1: "a"}, 1),  # orjson refuses the key, but the count is still the count
+        ({_Text("a"): 1}, 1),
+        ({"a": _Text("b")}, 1),
+        ({"a": _Count.ONE}, 1),  # written as 1
+        ({"a": b"x"}, 1),
+        (_nested(300), 1),  # past orjson's depth
+        (_nested(10), 2),
+        ([[0] * 10] * 10, 0),  # 111 values written out: over a limit of 100
+    ],
+    ids=[
+        "json",
+        "tuple",
+        "nan",
+        "infinity",
+        "int-key",
+        "str-subclass-key",
+        "str-subclass",
+        "int-enum",
+        "bytes",
+        "deep",
+        "nested",
+        "over",
+    ],
+)
+def test_the_round_trip_skips_reading_back_only_what_orjson_writes_as_itself(value: object, answer: int) -> None:
+    """`written_out_within` says `PLAIN` only where the copy through orjson would read back equal to the value."""
+    from completion_validator._fastpath._libraries import scan
+
+    assert scan is not None
+    assert scan.written_out_within(value, 100 if answer == 0 else 1 << 20) == answer

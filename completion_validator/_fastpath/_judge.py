@@ -532,13 +532,17 @@ def _round_trip_reader(settings: Settings, compiled: tuple[Any, Program] | None 
     within = _written_out_within()
 
     def read(payload: object) -> Verdict:
-        if not within(payload, ROUND_TRIP_LIMIT):
+        size = within(payload, ROUND_TRIP_LIMIT)
+        if not size:
             return UNREAD  # shared sub-objects: written out it would be astronomically long (orjson would try)
         try:
             written = dumps(payload, option=strict)
-            value = loads(written)
-            if value != payload:
-                return UNREAD
+            if size == PLAIN:  # only what orjson writes as itself: read back, it would equal the payload
+                value: Any = payload
+            else:
+                value = loads(written)
+                if value != payload:
+                    return UNREAD
             if scan_judge is not None and judged is not None:
                 # equal, and orjson refuses what is not JSON: the text is the payload's, exactly
                 verdict = scan_judge(written, now())
@@ -583,13 +587,21 @@ def _actuals_are_the_payloads(account: Judged, payload: object) -> bool:
 ROUND_TRIP_LIMIT = 1 << 24
 
 
-def _written_out_within() -> Callable[[object, int], bool]:
-    """The compiled `written_out_within`, or the same count in Python where the scanner was not built."""
+# What `written_out_within` answers for a value within the limit that holds only exact dicts (str
+# keys), lists, str, int, finite floats, bool and None: its copy through orjson need not be read back.
+PLAIN = 2
+
+
+def _written_out_within() -> Callable[[object, int], int]:
+    """The compiled `written_out_within`, or the same count in Python where the scanner was not built.
+
+    0: over the limit; 1: within; `PLAIN`: within, and plain JSON (the Python count never says so).
+    """
     if scan is not None:
-        compiled: Callable[[object, int], bool] = scan.written_out_within
+        compiled: Callable[[object, int], int] = scan.written_out_within
         return compiled
 
-    def within(value: object, limit: int) -> bool:
+    def within(value: object, limit: int) -> int:
         # Counting in Python costs ~0.5 s a million values: past a million, the round trip (only
         # ever a shortcut) is skipped and the value is explained from itself.
         left, stack = min(limit, 1 << 20), [(value, 0)]
@@ -597,12 +609,12 @@ def _written_out_within() -> Callable[[object, int], bool]:
             node, depth = stack.pop()
             left -= 1
             if left < 0:
-                return False
+                return 0
             if depth < 256 and type(node) is dict:
                 stack.extend((item, depth + 1) for item in node.values())
             elif depth < 256 and (type(node) is list or type(node) is tuple):
                 stack.extend((item, depth + 1) for item in node)
-        return True
+        return 1
 
     return within
 

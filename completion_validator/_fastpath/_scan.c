@@ -1956,25 +1956,36 @@ static PyTypeObject ScannerType = {
    stack must stay shallow whatever the value. */
 #define COUNT_DEPTH 256
 
-/* 1 while `o`, written out, holds at most *left more values; 0 past it; -1 with an exception (Ctrl-C). */
-static int count_within(PyObject *o, Py_ssize_t *left, int depth) {
+/* 1 while `o`, written out, holds at most *left more values; 0 past it; -1 with an exception (Ctrl-C).
+ * `*plain` is cleared where `o` holds anything but exact dicts with str keys, lists, str, int,
+ * finite floats, bool and None (what orjson writes as itself, and reads back equal). */
+static int count_within(PyObject *o, Py_ssize_t *left, int depth, int *plain) {
     if (--*left < 0) return 0;
     if ((*left & SIGNAL_EVERY) == 0 && PyErr_CheckSignals() < 0) return -1;
-    if (depth > COUNT_DEPTH) return 1;
+    if (depth > COUNT_DEPTH) {
+        *plain = 0;
+        return 1;
+    }
     PyTypeObject *type = Py_TYPE(o);
     if (type == &PyDict_Type) {
         Py_ssize_t at = 0;
         PyObject *key, *item;
         while (PyDict_Next(o, &at, &key, &item)) {
-            int found = count_within(item, left, depth + 1);
+            if (!PyUnicode_CheckExact(key)) *plain = 0;
+            int found = count_within(item, left, depth + 1, plain);
             if (found <= 0) return found;
         }
     } else if (type == &PyList_Type || type == &PyTuple_Type) {
+        if (type == &PyTuple_Type) *plain = 0; /* written as a list: read back, not equal */
         Py_ssize_t count = PySequence_Fast_GET_SIZE(o);
         for (Py_ssize_t i = 0; i < count && i < PySequence_Fast_GET_SIZE(o); i++) {
-            int found = count_within(PySequence_Fast_GET_ITEM(o, i), left, depth + 1);
+            int found = count_within(PySequence_Fast_GET_ITEM(o, i), left, depth + 1, plain);
             if (found <= 0) return found;
         }
+    } else if (type == &PyFloat_Type) {
+        if (!isfinite(PyFloat_AS_DOUBLE(o))) *plain = 0; /* written as null */
+    } else if (type != &PyUnicode_Type && type != &PyLong_Type && type != &PyBool_Type && o != Py_None) {
+        *plain = 0;
     }
     return 1;
 }
@@ -1987,15 +1998,17 @@ static PyObject *written_out_within(PyObject *module, PyObject *const *args, Py_
     }
     Py_ssize_t left = PyLong_AsSsize_t(args[1]);
     if (left == -1 && PyErr_Occurred()) return NULL;
-    int found = count_within(args[0], &left, 0);
+    int plain = 1;
+    int found = count_within(args[0], &left, 0, &plain);
     if (found < 0) return NULL;
-    return PyBool_FromLong(found);
+    return PyLong_FromLong(found ? 1 + plain : 0);
 }
 
 static PyMethodDef module_functions[] = {
     {"written_out_within", (PyCFunction)(void (*)(void))written_out_within, METH_FASTCALL,
-     "written_out_within(value, limit) -> bool: whether a Python value, written out as JSON, holds at most limit "
-     "values (shared sub-objects counted each time they appear; exact dicts, lists and tuples are looked into)."},
+     "written_out_within(value, limit) -> 0 if a Python value, written out as JSON, holds more than limit values "
+     "(shared sub-objects counted each time they appear; exact dicts, lists and tuples are looked into); else 1, "
+     "or 2 where it holds only exact dicts with str keys, lists, str, int, finite floats, bool and None."},
     {NULL, NULL, 0, NULL},
 };
 
