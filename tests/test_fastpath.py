@@ -647,10 +647,6 @@ class _Text(str):
     pass
 
 
-class _Count(enum.IntEnum):
-    ONE = 1
-
-
 def _nested(levels: int) -> object:
     value: object = 1
     for _ in range(levels):
