@@ -45,6 +45,7 @@ from completion_validator._response_types import COMPLETION
 from completion_validator._rules import RULES
 from completion_validator._settings import Settings
 from completion_validator.errors import Finding
+from completion_validator.strategies import faulty_completions
 from tests.conftest import REPO
 from tests.hostile.inputs import VALID
 from tests.strategies import completions
@@ -327,6 +328,31 @@ def _mutations(examples: int) -> Any:
         assert_sound(text.encode("utf-8", "surrogatepass"), PROFILES[name])
 
     return run
+
+
+# The envelope's rules, planted one at a time (and two at once): what the scanner's account of
+# their members must place as the reference does, in every layout a server writes.
+_ENVELOPE_FAULTS = ["usage-total", "usage-negative", "usage-details", "usage-zero", "created-plausible", "id-empty"]
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    planted=st.lists(st.sampled_from(_ENVELOPE_FAULTS), min_size=1, max_size=2).flatmap(
+        lambda kinds: st.tuples(*(faulty_completions(fault=kind) for kind in kinds))
+    ),
+    style=st.sampled_from(["compact", "indent", "ascii"]),
+    name=st.sampled_from(sorted(PROFILES)),
+)
+def test_envelope_rules_judged_from_their_members_agree_with_the_reference(
+    planted: tuple[tuple[dict[str, Any], Any], ...], style: str, name: str
+) -> None:
+    document = dict(planted[0][0])
+    for other, _ in planted[1:]:  # a second fault's members laid over the first document
+        document.update({member: other[member] for member in ("id", "created", "usage") if member in other})
+    indent = 2 if style == "indent" else None
+    separators = None if style == "indent" else (",", ":")
+    text = json.dumps(document, indent=indent, separators=separators, ensure_ascii=style == "ascii")
+    assert_sound(text.encode(), PROFILES[name])
 
 
 test_mutated_documents = _mutations(300)
