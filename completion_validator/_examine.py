@@ -321,14 +321,34 @@ def drop_explained(errors: list[Finding]) -> list[Finding]:
 
 def in_document_order(payload: object, errors: list[Finding]) -> list[Finding]:
     """Sort findings the way the fields appear in the document; missing fields after their siblings."""
+    if len(errors) < 2:
+        return errors
+    # Each object's members numbered once, not once per finding: thousands of findings in one
+    # object (an attacker's usage details) must not cost thousands of walks of it.
+    numbered: dict[int, tuple[Mapping[Any, Any], dict[Any, int] | None, list[Any]]] = {}  # the node kept: ids stay
+
+    def place_in(node: Mapping[Any, Any], part: object) -> int:
+        if id(node) not in numbered:
+            keys = list(node)
+            built: dict[Any, int] = {}
+            order: dict[Any, int] | None = built
+            try:
+                for index, name in enumerate(keys):
+                    built.setdefault(name, index)  # the first, as list.index finds it
+            except TypeError:  # not a mapping of JSON (unhashable names): counted as before
+                order = None
+            numbered[id(node)] = (node, order, keys)
+        _, order, keys = numbered[id(node)]
+        if order is not None:
+            return order.get(part, len(keys)) if part in node else len(keys)
+        return keys.index(part) if part in node else len(keys)
 
     def position(error: Finding) -> tuple[int, ...]:
         key: list[int] = []
         node: Any = payload
         for part in error.instance_path or ():
             if isinstance(node, Mapping):
-                keys = list(node)
-                key.append(keys.index(part) if part in node else len(keys))
+                key.append(place_in(node, part))
                 node = node.get(part)
             elif isinstance(node, list) and isinstance(part, int):
                 key.append(part)

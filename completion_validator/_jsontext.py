@@ -71,8 +71,19 @@ _UNKNOWN: Any = object()  # `find` without the parsed value
 Writer = Callable[[Any], bytes]  # writes a parsed value as JSON bytes (orjson.dumps)
 
 
+# The containers a locator was asked into, by offset: None (once), or, from the second time on,
+# every member's (key, value) offsets or every item's offset, found in one walk. A document with
+# thousands of findings in one object or array (an attacker's usage details, a logprob above 0
+# at every token) would otherwise be walked again for each of them: quadratic.
+Walked = dict[int, "dict[str, tuple[int, int]] | list[int] | None"]
+
+
 def find(
-    text: str, path: InstancePath, value: Any = _UNKNOWN, writer: Writer | None = None
+    text: str,
+    path: InstancePath,
+    value: Any = _UNKNOWN,
+    writer: Writer | None = None,
+    walked: Walked | None = None,
 ) -> tuple[int | None, int] | None:
     """(offset of the member's key or None, offset of the value) at `path` in strict JSON text.
 
@@ -81,7 +92,8 @@ def find(
     must be valid JSON (it is: it parsed before anything was found wrong in it). `value`, the
     text's parsed value when known, lets a member be found by searching for its key
     (`_search_member`) instead of walking the members before it; `writer` (orjson.dumps, when
-    installed) lets it look into earlier members that are containers.
+    installed) lets it look into earlier members that are containers. `walked`, kept by the
+    caller across the findings of one text, makes a container asked into again walked once.
     """
     offset = _skip(text, 0)
     key_offset: int | None = None
@@ -90,26 +102,74 @@ def find(
     for part in path:
         opening = text[offset : offset + 1]
         if opening == "{" and isinstance(part, str):
-            found = _search_member(text, offset, node, part, writer) if searchable else None
-            if found is None:
-                found = _find_member(text, _skip(text, offset + 1), part)
+            members = None if walked is None else _walked_before(walked, text, offset)
+            if isinstance(members, dict):
+                found = members.get(part)
+            else:
+                found = _search_member(text, offset, node, part, writer) if searchable else None
+                if found is None:
+                    found = _find_member(text, _skip(text, offset + 1), part)
             if found is None:
                 return None
             key_offset, offset = found
             node = node.get(part) if type(node) is dict else _UNKNOWN
         elif opening == "[" and isinstance(part, int) and part >= 0:
-            offset = _skip(text, offset + 1)
-            for _ in range(part):
+            items = None if walked is None else _walked_before(walked, text, offset)
+            if isinstance(items, list):
+                if part >= len(items):
+                    return None
+                offset = items[part]
+            else:
+                offset = _skip(text, offset + 1)
+                for _ in range(part):
+                    if text.startswith("]", offset):
+                        return None
+                    offset = _after_value(text, offset)
                 if text.startswith("]", offset):
                     return None
-                offset = _after_value(text, offset)
-            if text.startswith("]", offset):
-                return None
             key_offset = None
             node = node[part] if type(node) is list and part < len(node) else _UNKNOWN
         else:
             return None
     return key_offset, offset
+
+
+def _walked_before(walked: Walked, text: str, offset: int) -> dict[str, tuple[int, int]] | list[int] | None:
+    """The container at `offset` walked whole, if it was asked into before; None the first time."""
+    if offset not in walked:
+        walked[offset] = None
+        return None
+    known = walked[offset]
+    if known is None:
+        known = walked[offset] = (
+            _every_member(text, offset) if text.startswith("{", offset) else _every_item(text, offset)
+        )
+    return known
+
+
+def _every_member(text: str, offset: int) -> dict[str, tuple[int, int]]:
+    """Each member of the object at `offset`: its name, and where its key and its value start."""
+    members: dict[str, tuple[int, int]] = {}
+    offset = _skip(text, offset + 1)
+    while not text.startswith("}", offset):
+        match = _STRING.match(text, offset)
+        if match is None:
+            break
+        key, key_start = match.group(), offset
+        offset = _skip(text, _skip(text, match.end()) + 1)  # past the colon
+        members.setdefault(key[1:-1] if "\\" not in key else json.loads(key), (key_start, offset))
+        offset = _after_value(text, offset)
+    return members
+
+
+def _every_item(text: str, offset: int) -> list[int]:
+    """Where each item of the array at `offset` starts."""
+    items = []
+    offset = _skip(text, offset + 1)
+    while not text.startswith("]", offset):
+        items.append(offset)
+        offset = _after_value(text, offset)
+    return items
 
 
 _PLAIN_NAME = re.compile(r"[A-Za-z0-9_]+")
@@ -543,6 +603,7 @@ class JsonLocator(Locator):
         self._single_line = single_line
         self._value = value  # the text's parsed value, when known: members are then searched for
         self._writer = writer
+        self._walked: Walked = {}  # containers asked into, walked whole from the second time on
 
     @cached_property
     def _lines(self) -> LineIndex:
@@ -550,7 +611,7 @@ class JsonLocator(Locator):
 
     def _find(self, path: InstancePath) -> tuple[int | None, int] | None:
         try:
-            return find(self._text, path, self._value, self._writer)
+            return find(self._text, path, self._value, self._writer, self._walked)
         except (ValueError, IndexError):  # not strict JSON after all: report no position rather than fail
             return None
 

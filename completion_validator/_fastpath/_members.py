@@ -24,7 +24,7 @@ from completion_validator._examine import in_document_order
 from completion_validator._fastpath._libraries import orjson
 from completion_validator._fastpath._program import constant
 from completion_validator._fastpath._verdict import Judged
-from completion_validator._jsontext import find, places
+from completion_validator._jsontext import Walked, find, places
 from completion_validator._rules import RULES, run_rules
 from completion_validator._settings import Settings
 from completion_validator.errors import Finding
@@ -102,8 +102,9 @@ def member_runner(
             list(run_rules(partial, rules, lenient=settings.lenient, response_type=settings.typed)),
         )
         placed = []
+        decoded: dict[str, tuple[str, Walked]] = {}  # each member's text, decoded once, and what was walked of it
         for finding in found:
-            where = _offset_in_member(finding, texts)
+            where = _offset_in_member(finding, texts, decoded)
             if where is None:
                 return None
             placed.append((SPANNED.index(where[0]), where[1]))
@@ -140,17 +141,21 @@ def member_runner(
     return run
 
 
-def _offset_in_member(finding: Finding, texts: dict[str, bytes]) -> tuple[str, int] | None:
+def _offset_in_member(
+    finding: Finding, texts: dict[str, bytes], decoded: dict[str, tuple[str, Walked]]
+) -> tuple[str, int] | None:
     """(the member, the byte offset inside its text) where `finding` is shown; None if outside its member."""
     path = finding.instance_path
     if not path or path[0] not in texts:
         return None
     member = texts[path[0]]
-    text = member.decode("utf-8")
+    if path[0] not in decoded:
+        decoded[path[0]] = (member.decode("utf-8"), {})
+    text, walked = decoded[path[0]]
     for place, at_key in places(path, finding.keyword):
         if not place or (at_key and len(place) == 1):
             return None  # shown outside its member (at the root, at the member's key)
-        found = find(text, place[1:])
+        found = find(text, place[1:], walked=walked)
         if found is not None:
             offset = found[0] if at_key and found[0] is not None else found[1]
             return path[0], offset if member.isascii() else len(text[:offset].encode("utf-8"))
