@@ -40,6 +40,7 @@ PART_BITS = {
 }
 _UNCACHED = frozenset({"created"})  # members whose rules read the clock
 _CACHED = 4096  # accounts kept; a log with more distinct members builds the rest each time
+_CACHED_TEXT = 512  # bytes of members' text an account may be kept by: 4,096 of them stay small
 
 MemberRun = Callable[[bytes, int, tuple[int, ...]], "Judged | None"]
 # An account kept by the members' text: the findings, and where each lies (member index, byte offset in it).
@@ -128,7 +129,7 @@ def member_runner(
         known = cache.get(key, cache) if kept else cache
         if known is cache:
             known = account(raw, chosen, spans)
-            if kept and len(cache) < _CACHED:
+            if kept and len(cache) < _CACHED and sum(map(len, key[1:])) <= _CACHED_TEXT:
                 cache[key] = known
         if known is None:
             return None

@@ -24,6 +24,7 @@ from completion_validator._findings import enum_finding, required_finding, type_
 from completion_validator.errors import Finding
 
 _CACHED = 4096  # records kept; a log with more distinct failures builds the rest each time
+_CACHED_VALUE = 256  # characters of a record's path and value it may be kept by: 4,096 of them stay small
 
 Failure = tuple[int, int, tuple[str | int, ...], Any, int]
 
@@ -51,13 +52,19 @@ def judged_builder(program: Program) -> Callable[[list[Failure]], Judged]:
             finding = cache.get(key)
             if finding is None:
                 finding = record(kind, node, path, value)
-                if len(cache) < _CACHED:
+                if len(cache) < _CACHED and _small(path, value):
                     _ = finding.path, finding.pointer  # written once, carried by every located copy
                     cache[key] = finding
             findings.append(finding)
         return Judged(tuple(findings), tuple([failure[4] for failure in failures]))
 
     return build
+
+
+def _small(path: tuple[str | int, ...], value: Any) -> bool:
+    """Whether a record may be kept by this path and value: a long string would stay in memory 4,096 times over."""
+    size = sum(len(part) for part in path if type(part) is str)
+    return size + (len(value) if type(value) is str else 0) <= _CACHED_VALUE
 
 
 def _missing(node: int, keyword: str) -> tuple[Any, str]:

@@ -11,14 +11,21 @@ import io
 import json
 import subprocess
 import sys
+import tracemalloc
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from completion_validator._fastpath import Judged
+from completion_validator._fastpath._judge import judge
 from completion_validator._runner import SPAN_LINES, _spans
+from completion_validator._settings import Settings
 from tests.cli_helpers import SCRIPT
 from tests.conftest import REPO
 from tests.hostile.harness import run_guarded
+from tests.hostile.inputs import VALID
 
 _PEAK = """
 import resource, subprocess, sys
@@ -56,6 +63,34 @@ def test_workers_hold_a_log_of_tiny_invalid_lines_in_bounded_memory(tmp_path: Pa
     log.write_bytes(b"{}\n" * 200_000)
     peak = peak_mib(str(SCRIPT), "--jobs", "2", "-qq", str(log))
     assert peak < 200, f"{peak:.0f} MiB at the peak"
+
+
+def _long_enum_value(number: int) -> dict[str, Any]:
+    return {"choices": [{**VALID["choices"][0], "finish_reason": f"{number:06d}" + "x" * 20_000}]}
+
+
+def _long_usage_member(number: int) -> dict[str, Any]:
+    details = {f"k{number}-{index}": 0 for index in range(2_000)}
+    return {
+        "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 3, "completion_tokens_details": details}
+    }
+
+
+@pytest.mark.parametrize("change", [_long_enum_value, _long_usage_member], ids=["enum-value", "usage-member"])
+def test_what_a_log_repeats_is_not_kept_by_long_values(change: Callable[[int], dict[str, Any]]) -> None:
+    """The scanner's records and the member accounts are kept for the lines that repeat them
+    (4,096 of each): kept by a 20 KB value, 4,096 distinct lines would hold 80 MB for the run."""
+    fast = judge(Settings())
+    assert fast is not None
+    lines = [json.dumps({**VALID, **change(number)}).encode() for number in range(200)]
+    tracemalloc.start()
+    try:
+        for line in lines:
+            assert type(fast.text(line)) is Judged  # the verdict, its records and its account dropped
+        kept, _ = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert kept < 1_000_000, f"{kept:,} bytes kept after 200 distinct lines of {len(lines[0]):,} bytes"
 
 
 def _failing_capture(path: Path, events: int) -> Path:
