@@ -63,6 +63,9 @@ if TYPE_CHECKING:
     from completion_validator._progress import Progress
 
 BATCH_LINES = 2_000  # lines per batch read by the main process (stdin, --jobs 1)
+# ...and bytes at most: a batch and its findings (which hold the values they show) are in memory
+# at once, and 2,000 long lines would be gigabytes.
+BATCH_BYTES = 4 << 20
 SPAN_BYTES = 1 << 20  # bytes per range a worker reads itself (files, --jobs > 1)
 # Lines per range at most: what a worker hands back grows with the findings of its lines, and a
 # megabyte of `{}` lines is 350,000 documents with five findings each (3 GB in flight, unbounded).
@@ -279,6 +282,7 @@ def _line_tallies(lines: NumberedLines, chosen: InputFormat, options: RunOptions
 
     def batches() -> Iterator[list[tuple[int, bytes]]]:
         batch: list[tuple[int, bytes]] = []
+        size = 0
         for entry in lines:
             if isinstance(entry, TooLong):
                 ended.append(line_too_long(entry.number, options.max_document_size))
@@ -287,9 +291,10 @@ def _line_tallies(lines: NumberedLines, chosen: InputFormat, options: RunOptions
                 ended.append(broken_finding(entry.number, entry.reason))
                 break
             batch.append(entry)
-            if len(batch) >= BATCH_LINES:
+            size += len(entry[1])
+            if len(batch) >= BATCH_LINES or size >= BATCH_BYTES:
                 yield batch
-                batch = []
+                batch, size = [], 0
         if batch:
             yield batch
 

@@ -65,8 +65,8 @@ def test_workers_hold_a_log_of_tiny_invalid_lines_in_bounded_memory(tmp_path: Pa
     assert peak < 200, f"{peak:.0f} MiB at the peak"
 
 
-def _long_enum_value(number: int) -> dict[str, Any]:
-    return {"choices": [{**VALID["choices"][0], "finish_reason": f"{number:06d}" + "x" * 20_000}]}
+def _long_enum_value(number: int, length: int = 20_000) -> dict[str, Any]:
+    return {"choices": [{**VALID["choices"][0], "finish_reason": f"{number:06d}" + "x" * length}]}
 
 
 def _long_usage_member(number: int) -> dict[str, Any]:
@@ -91,6 +91,17 @@ def test_what_a_log_repeats_is_not_kept_by_long_values(change: Callable[[int], d
     finally:
         tracemalloc.stop()
     assert kept < 1_000_000, f"{kept:,} bytes kept after 200 distinct lines of {len(lines[0]):,} bytes"
+
+
+def test_a_log_of_long_lines_each_with_a_finding_is_checked_in_bounded_memory(tmp_path: Path) -> None:
+    # A batch was 2,000 lines whatever their length, held with its findings (which hold the
+    # values they show): 3,000 lines of 40 KB peaked at 255 MiB, and grew with the lines' length.
+    log = tmp_path / "long.jsonl"
+    with log.open("w") as stream:
+        for number in range(3_000):
+            stream.write(json.dumps({**VALID, **_long_enum_value(number, 40_000)}) + "\n")
+    peak = peak_mib(str(SCRIPT), "--jobs", "1", "-qq", str(log))
+    assert peak < 100, f"{peak:.0f} MiB at the peak"
 
 
 def _failing_capture(path: Path, events: int) -> Path:
