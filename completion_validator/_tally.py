@@ -55,8 +55,13 @@ def tally_lines(
         elif type(verdict) is Judged and not may_be_recognized(verdict.findings):
             # the scanner's whole account, as `check_json` would place it: a log whose every
             # line has one problem comes this way, without an item or a call more per line
-            report.documents += 1
-            count(report, verdict.located_in_line(raw, number), number, max_errors)
+            try:
+                found = verdict.located_in_line(raw, number)
+            except Exception:  # a bug of ours: the checker's own path says so (an `internal` finding)
+                _tally(report, JsonText(raw, number, number, single_line=True), settings, judge, max_errors, debug)
+            else:
+                report.documents += 1
+                count(report, found, number, max_errors)
         elif verdict is not UNREAD or not is_blank(raw):
             _tally(report, JsonText(raw, number, number, single_line=True), settings, judge, max_errors, debug, verdict)
     return report

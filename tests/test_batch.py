@@ -7,6 +7,7 @@ import json
 import pickle
 from pathlib import Path
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -69,3 +70,23 @@ def test_any_partition_gives_the_same_counts(lines: list[bytes], cuts: list[int]
         merged = Report.merge(merged, check_lines(lines[start:end], max_findings=None))
     counts = ("documents", "invalid", "errors", "warnings", "unreadable", "keywords")
     assert {name: getattr(merged, name) for name in counts} == {name: getattr(whole, name) for name in counts}
+
+
+def test_a_bug_of_ours_on_a_judged_line_is_an_internal_finding_and_the_other_lines_are_kept(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The count loop places a judged line itself; a failure there is still reported, not raised."""
+    from completion_validator._fastpath import Judged
+
+    def broken(self: Judged, raw: bytes, number: int) -> list[object]:
+        raise RuntimeError("planted")
+
+    line = json.dumps({**json.loads(VALID_LINE), "system_fingerprint": None}).encode()
+    assert check_lines([line]).keywords == {"type": 1}  # judged by the scanner, placed in the loop
+    monkeypatch.setattr(Judged, "located_in_line", broken)
+    report = check_lines([line, VALID_LINE, line])
+    assert report.documents == 3
+    assert report.keywords == {"internal": 2}
+    assert all(
+        "internal error while checking this document: RuntimeError: planted" in f.message for f in report.findings
+    )

@@ -207,12 +207,10 @@ def _suspects(
         return None
     kind = response_type(settings.typed)
     passes_screen, parts = kind.passes_screen, kind.screen_parts
-    selected = {rule_id: RULES[rule_id] for rule_id in _response_rules(settings)}
-    unparted = frozenset(rule_id for rule_id, rule in selected.items() if rule.screened not in parts)
-    in_part = {
-        name: frozenset(rule_id for rule_id, rule in selected.items() if rule.screened == name) for name in parts
-    }
-    bounded = frozenset(rule_id for rule_id, rule in selected.items() if rule.bounds)
+    parted = _parted(settings)
+    unparted = parted.get("", NO_SUSPECTS)
+    in_part = {name: parted.get(name, NO_SUSPECTS) for name in parts}
+    bounded = frozenset(rule_id for rule_id in _response_rules(settings) if RULES[rule_id].bounds)
 
     def suspects(payload: Any, within_bounds: bool, failed: frozenset[str] | None) -> frozenset[str] | None:
         if type(payload) is not dict:
@@ -334,7 +332,7 @@ def _text_reader(settings: Settings) -> TextRead:
     if compiled is None or orjson is None:
         return _orjson_reader(settings) or _unread
     account, judged, now = compiled[0].account, judged_builder(compiled[1]), time.time
-    loads, malformed, failed_parts = orjson.loads, orjson.JSONDecodeError, _failed_parts()
+    loads, malformed, parts_named = orjson.loads, orjson.JSONDecodeError, _failed_parts()
     members = member_runner(settings, _parted(settings), _has_long_integer)
     rest: TextRead | None = None
 
@@ -353,7 +351,7 @@ def _text_reader(settings: Settings) -> TextRead:
                 return explained
             if not _has_long_integer(raw):  # else orjson reads the value (strict JSON, no duplicate key)
                 try:
-                    return Exact(loads(raw), schema_valid=True, failed_parts=failed_parts[failures[1]])
+                    return Exact(loads(raw), schema_valid=True, failed_parts=parts_named[failures[1]])
                 except malformed:
                     pass
         if rest is None:

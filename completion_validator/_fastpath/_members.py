@@ -70,7 +70,7 @@ def member_runner(
     """
     if orjson is None:
         return None
-    loads, selected = orjson.loads, settings.selected_rules()
+    loads = orjson.loads
     plans: dict[int, _Plan | None] = {}
     cache: dict[tuple[Any, ...], _Account | None] = {}
 
@@ -82,7 +82,7 @@ def member_runner(
         if not rules or not read <= set(SPANNED):
             return None
         members = tuple(index for index, member in enumerate(SPANNED) if member in read)
-        return rules & selected, members, not read & _UNCACHED
+        return rules, members, not read & _UNCACHED
 
     def account(raw: bytes, plan: _Plan, spans: tuple[int, ...]) -> _Account | None:
         rules, members, _ = plan
@@ -92,11 +92,11 @@ def member_runner(
             if start < 0:
                 return None
             texts[SPANNED[index]] = raw[start:end]
+        if any(map(inexact, texts.values())):
+            return None
         try:
             partial = {name: loads(text) for name, text in texts.items()}
         except orjson.JSONDecodeError:  # cannot be: the scanner read it as strict JSON
-            return None
-        if any(map(inexact, texts.values())):
             return None
         found = in_document_order(
             partial,
