@@ -113,12 +113,27 @@ FORMATS: dict[str, InputFormat] = {
 SUFFIXES: dict[str, InputFormat] = {suffix: entry for entry in FORMATS.values() for suffix in entry.suffixes}
 
 
+# How many dot-separated parts the longest suffix has (`.jsonl.gz`: 2): a name is looked up by
+# its last parts, longest first, not matched against every suffix in turn.
+_SUFFIX_PARTS = max(suffix.count(".") for suffix in SUFFIXES)
+
+
 def format_of(path: Path) -> InputFormat | None:
     """The format a file name says, if it says one (`.jsonl.gz` is JSON Lines, compressed)."""
-    name = path.name.lower()
-    for suffix in sorted(SUFFIXES, key=len, reverse=True):
-        if name.endswith(suffix) and len(name) > len(suffix):
-            return SUFFIXES[suffix]
+    return format_of_name(path.name)
+
+
+def format_of_name(name: str) -> InputFormat | None:
+    """The format the file name `name` says, if it says one (a name that is only a suffix says none)."""
+    name = name.lower()
+    dots: list[int] = []
+    dot = len(name)
+    while len(dots) < _SUFFIX_PARTS and (dot := name.rfind(".", 0, dot)) > 0:  # a dot at 0: the suffix is the name
+        dots.append(dot)
+    for start in reversed(dots):
+        named = SUFFIXES.get(name[start:])
+        if named is not None:
+            return named
     return None
 
 

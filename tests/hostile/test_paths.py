@@ -17,6 +17,7 @@ import json
 import os
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -108,17 +109,47 @@ def test_an_entry_that_cannot_be_examined_is_reported_and_the_rest_checked(
     locked = folder / "locked"
     locked.mkdir()
     (locked / "inside.json").write_bytes(VALID_LINE)
+    real_stat, real_open = Path.stat, Path.open
+    denied = PermissionError(13, "Permission denied")
+
+    # what a folder one may list but not search gives a non-root user (the tests run as root):
+    # its listing names the entry and its type, and every look inside is refused
+    def stat(self: Path, *, follow_symlinks: bool = True) -> os.stat_result:
+        if self.name == "inside.json":
+            raise denied
+        return real_stat(self, follow_symlinks=follow_symlinks)
+
+    def opened(self: Path, *args: Any, **kwargs: Any) -> Any:
+        if self.name == "inside.json":
+            raise denied
+        return real_open(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "stat", stat)
+    monkeypatch.setattr(Path, "open", opened)
+    result = cli(str(folder))
+    assert result.returncode == 2, result.stdout
+    assert f"{locked / 'inside.json'}: error: permission denied [io]" in result.stdout
+    assert "3 documents checked" in result.stdout
+    assert "Traceback" not in result.stderr
+
+
+def test_a_link_whose_target_cannot_be_examined_is_reported_and_the_rest_checked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = _folder(tmp_path)
+    (folder / "target.data").write_bytes(VALID_LINE)
+    (folder / "linked.json").symlink_to(folder / "target.data")
     real_stat = Path.stat
 
     def stat(self: Path, *, follow_symlinks: bool = True) -> os.stat_result:
-        if self.name == "inside.json":  # what a folder one may list but not search gives a non-root user
+        if self.name == "linked.json":  # a link's target that may not be looked at
             raise PermissionError(13, "Permission denied")
         return real_stat(self, follow_symlinks=follow_symlinks)
 
     monkeypatch.setattr(Path, "stat", stat)
     result = cli(str(folder))
     assert result.returncode == 2, result.stdout
-    assert f"{locked / 'inside.json'}: error: cannot examine this entry: permission denied [no-input]" in result.stdout
+    assert f"{folder / 'linked.json'}: error: cannot examine this entry: permission denied [no-input]" in result.stdout
     assert "3 documents checked" in result.stdout
     assert "Traceback" not in result.stderr
 
