@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+import io
 import os
 import signal
 import subprocess
@@ -9,6 +11,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import psutil
 import pytest
@@ -238,3 +241,35 @@ def test_a_reader_that_stops_early_gets_the_status_of_what_was_found(tmp_path: P
     assert result.stdout.startswith(f"{log}:1:2: error:")
     assert "Traceback" not in result.stderr
     assert "Exception ignored" not in result.stderr
+
+
+def test_a_disk_that_fails_mid_file_ends_its_lines_with_a_located_io_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    log = jsonl(tmp_path / "log.jsonl", 5000, invalid_every=1000)  # ~2 MB: more than one block
+    real_open = Path.open
+
+    class Failing(io.BufferedReader):
+        """The file, whose reads past its first megabyte fail as a disk with a bad sector does."""
+
+        def read(self, size: int | None = -1, /) -> bytes:
+            if self.tell() >= 1 << 20:
+                raise OSError(errno.EIO, "Input/output error")
+            return super().read(size)
+
+    def opened(self: Path, mode: str = "r", *args: Any, **kwargs: Any) -> Any:
+        if self == log:
+            return Failing(real_open(self, "rb", buffering=0))
+        return real_open(self, mode, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "open", opened)
+    result = cli("--jobs", "1", str(log))
+    assert result.returncode == 2, result.stdout
+    *findings, summary = result.stdout.splitlines()
+    assert findings[0].startswith(f"{log}:1000:")  # the findings of what was read are kept
+    checked = int(summary.split(" documents checked")[0].split(", ")[1].replace(",", ""))
+    assert 1000 < checked < 5000
+    assert findings[-1] == (
+        f"{log}:{checked + 1}:1: error: the input cannot be read from line {checked + 1} on: input/output error [io]"
+    )
+    assert "Traceback" not in result.stderr
