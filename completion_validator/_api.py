@@ -119,9 +119,12 @@ def iter_errors_json(data: bytes | str, **options: Unpack[Options]) -> Iterator[
     the bytes given; text that is not JSON gives one finding that says where it stops being JSON.
     Takes `iter_errors`'s options; anything but bytes or str raises `TypeError`.
     """
-    if not isinstance(data, bytes | bytearray | memoryview | str):
+    if type(data) is bytes:  # nearly always: a body or a log line, taken as it is (no copy)
+        raw = data
+    elif isinstance(data, bytes | bytearray | memoryview | str):
+        raw = data.encode("utf-8", "surrogatepass") if isinstance(data, str) else bytes(data)
+    else:
         raise TypeError(f"iter_errors_json() takes JSON text as bytes or str, not {type(data).__name__}")
-    raw = data.encode("utf-8", "surrogatepass") if isinstance(data, str) else bytes(data)
     settings = settings_from(**options) if options else _DEFAULTS
     chosen = judge(settings) if options else _default_judge()
     verdict = None if chosen is None else chosen.text(raw)

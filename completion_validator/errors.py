@@ -240,8 +240,11 @@ class UnknownRule(ValueError):
     """A rule id in `select` or `ignore` that matches no rule."""
 
 
+_new, _set = object.__new__, object.__setattr__  # looked up once: a log can copy a finding per line
+
+
 def _with_fields(fields: dict[str, object]) -> Finding:
     """A `Finding` whose instance dict is `fields` (a copy of another's, changed): no `__init__` run."""
-    made = object.__new__(Finding)
-    object.__setattr__(made, "__dict__", fields)  # frozen: its own __setattr__ refuses every name
+    made = _new(Finding)
+    _set(made, "__dict__", fields)  # frozen: its own __setattr__ refuses every name
     return made

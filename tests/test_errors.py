@@ -137,3 +137,35 @@ def test_located_and_in_file_are_replace_with_every_field_carried_over() -> None
     finding = Finding(**values)  # type: ignore[arg-type]
     assert finding.located(3, 4, 5) == replace(finding, line=3, column=4, document=5)
     assert finding.in_file("log.jsonl") == replace(finding, file="log.jsonl")
+
+
+_FINDINGS = st.builds(
+    FieldError,
+    instance_path=st.one_of(
+        st.none(), st.just(()), st.lists(st.sampled_from(["id", "usage", 0]), max_size=2).map(tuple)
+    ),
+    keyword=st.sampled_from(["type", "enum", "stream-order", "usage-total"]),
+    message=st.sampled_from(["bad", "bad\nline", "a\u202eb", "x" * 600]),
+    severity=st.sampled_from(["error", "warning"]),
+    file=st.sampled_from([None, "a.jsonl", "b\n.jsonl"]),
+    line=st.one_of(st.none(), st.integers(1, 9)),
+    column=st.integers(1, 9),
+)
+
+
+@given(st.lists(_FINDINGS, max_size=8), st.booleans())
+def test_the_text_report_writes_each_finding_as_it_would_alone(found: list[Any], color: bool) -> None:
+    # the text reporter keeps what follows a location per record: a line must read as it would
+    # from a reporter that never saw another finding
+    import io
+
+    from completion_validator._reporters.text import TextReporter
+
+    def written(findings: list[Any]) -> str:
+        out = io.StringIO()
+        reporter = TextReporter(out, color=color)
+        for finding in findings:
+            reporter.finding(finding)
+        return out.getvalue()
+
+    assert written(found) == "".join(written([finding]) for finding in found)

@@ -31,7 +31,12 @@ def test_the_findings_and_places_are_the_commands(path: Path, lenient: bool) -> 
     expected = [
         (e["pointer"], e["keyword"], e["severity"], e["line"], e["column"], e["message"]) for e in document["errors"]
     ]
-    assert _located(iter_errors_json(path.read_bytes(), lenient=lenient)) == expected
+    data = path.read_bytes()
+    assert _located(iter_errors_json(data, lenient=lenient)) == expected
+    # a buffer is read as the bytes it holds, and left as it was
+    for buffer in (bytearray(data), memoryview(data)):
+        assert _located(iter_errors_json(buffer, lenient=lenient)) == expected
+        assert bytes(buffer) == data
     try:
         text = path.read_bytes().decode("utf-8")
     except UnicodeDecodeError:

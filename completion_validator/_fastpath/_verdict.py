@@ -14,8 +14,7 @@ checker (`_check.py`) turns one into findings.
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
 
 from completion_validator.errors import Finding
 
@@ -29,12 +28,13 @@ CLEAN: Final = _Mark.CLEAN
 UNREAD: Final = _Mark.UNREAD
 
 
-@dataclass(frozen=True, slots=True)
-class Judged:
+class Judged(NamedTuple):
     """The scanner's whole account of a document: its findings, each with the byte offset of its value.
 
     Strict JSON, no rule reports anything, and these schema findings (the reference engine's
-    records) are all there is. Not yet located: the checker knows the lines.
+    records) are all there is. Not yet located: the checker knows the lines. A named tuple, not a
+    frozen dataclass: one is made per line of a log whose every line has a problem, and a frozen
+    dataclass's `__init__` costs five times a tuple's.
     """
 
     findings: tuple[Finding, ...]
@@ -72,9 +72,11 @@ class Judged:
         ]
 
 
-@dataclass(frozen=True, slots=True)
-class Exact:
-    """A value read exactly from JSON text (or copied exactly from a Python value), to be explained."""
+class Exact(NamedTuple):
+    """A value read exactly from JSON text (or copied exactly from a Python value), to be explained.
+
+    A named tuple, as `Judged` is: immutable, and quick to make.
+    """
 
     value: Any
     schema_valid: bool = False

@@ -19,6 +19,10 @@ def use_color(choice: str, stream: IO[str]) -> bool:
     return bool(os.environ.get("FORCE_COLOR")) or stream.isatty()
 
 
+_WRITTEN = 4096  # lines' ends kept, at most...
+_WRITTEN_MESSAGE = 512  # ...each of a message this long at most
+
+
 class TextReporter:
     """One line per finding, then a one-line summary."""
 
@@ -30,17 +34,25 @@ class TextReporter:
             ("\033[1m", "\033[31m", "\033[33m", "\033[2m", "\033[0m") if color else ("",) * 5
         )
         self._styles = {"location": bold, "error": red + bold, "warning": yellow + bold, "keyword": dim, "reset": reset}
+        self._written: dict[tuple[object, ...], str] = {}
 
     def finding(self, finding: Finding) -> None:
         """Print one line for the finding (with -q errors only; with -qq nothing)."""
         if self._statistics or self._quiet >= 2 or (self._quiet == 1 and finding.severity != "error"):
             return
         style = self._styles
-        self._stream.write(
-            f"{style['location']}{location(finding)}{style['reset']}: "
-            f"{style[finding.severity]}{finding.severity}{style['reset']}: {headline(finding)} "
-            f"{style['keyword']}[{finding.keyword}]{style['reset']}\n"
-        )
+        # What follows the location is the same for every line of a log with one problem: written
+        # once per record (short ones only, a few thousand at most), not escaped anew per line.
+        key = (finding.severity, finding.keyword, finding.path, finding.message)  # the path says if it is the root
+        rest = self._written.get(key)
+        if rest is None:
+            rest = (
+                f"{style[finding.severity]}{finding.severity}{style['reset']}: {headline(finding)} "
+                f"{style['keyword']}[{finding.keyword}]{style['reset']}\n"
+            )
+            if len(self._written) < _WRITTEN and len(finding.message) <= _WRITTEN_MESSAGE:
+                self._written[key] = rest
+        self._stream.write(f"{style['location']}{location(finding)}{style['reset']}: {rest}")
 
     def file(self, result: FileResult) -> None:
         """Nothing per file: the lines say it all."""
