@@ -33,9 +33,10 @@ def test_the_findings_and_places_are_the_commands(path: Path, lenient: bool) -> 
     ]
     data = path.read_bytes()
     assert _located(iter_errors_json(data, lenient=lenient)) == expected
-    # a buffer is read as the bytes it holds, and left as it was
+    # a buffer is read as the bytes it holds, and left as it was (not in the signature: it says
+    # what a caller should pass, the function takes what it can read)
     for buffer in (bytearray(data), memoryview(data)):
-        assert _located(iter_errors_json(buffer, lenient=lenient)) == expected
+        assert _located(iter_errors_json(buffer, lenient=lenient)) == expected  # type: ignore[arg-type]
         assert bytes(buffer) == data
     try:
         text = path.read_bytes().decode("utf-8")

@@ -100,9 +100,9 @@ def test_one_input(raw: bytes) -> None:
         assert _reference(data, settings, chunk) == [], ("false clean", data[:300])
     failures = scanner.judge(data, now)
     if isinstance(failures, list):
-        account = judged(failures)
-        if chunk or not may_be_recognized(account.findings):  # else the checker reads the document itself
-            records = [repr(finding) for finding in account.located_in_text(data)]
+        whole = judged(failures)
+        if chunk or not may_be_recognized(whole.findings):  # else the checker reads the document itself
+            records = [repr(finding) for finding in whole.located_in_text(data)]
             assert records == _reference(data, settings, chunk), ("judged records differ", data[:300])
     account = scanner.account(data, now)
     if type(account) is tuple and not account[0]:  # only the envelope's rules are left: nothing else is wrong
