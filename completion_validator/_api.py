@@ -75,7 +75,7 @@ def check_value(payload: object, settings: Settings) -> list[Finding]:
     verdict = None if chosen is None else chosen.value(payload)
     if verdict is CLEAN:
         return []
-    if type(verdict) is Judged and not may_be_recognized(verdict.findings):
+    if type(verdict) is Judged and (verdict.final or not may_be_recognized(verdict.findings)):
         return list(verdict.findings)  # the scanner's records of the payload's exact JSON text
     # Explained from the payload itself, not the copy: a record shows the value the user passed.
     if type(verdict) is Exact:
@@ -128,7 +128,7 @@ def iter_errors_json(data: bytes | str, **options: Unpack[Options]) -> Iterator[
     settings = settings_from(**options) if options else _DEFAULTS
     chosen = judge(settings) if options else _default_judge()
     verdict = None if chosen is None else chosen.text(raw)
-    if type(verdict) is Judged and not may_be_recognized(verdict.findings):
+    if type(verdict) is Judged and (verdict.final or not may_be_recognized(verdict.findings)):
         yield from verdict.located_in_text(raw)  # the scanner's whole account, placed as check_json places it
         return
     found = check_json(JsonText(raw), settings, chosen, verdict)

@@ -15,6 +15,7 @@ import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cache
+from operator import itemgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
@@ -141,7 +142,11 @@ def run(paths: list[str], options: RunOptions, reporter: Reporter, progress: Pro
                     result.add(tally)
                     summary.keywords.update(tally.keywords)
                     for located in tally.findings:
-                        _report(reporter, progress, located.in_file(source.name))
+                        if located.file is None:
+                            located = located.in_file(name)
+                        if progress is not None:
+                            progress.clear()
+                        reporter.finding(located)
                     if progress is not None:
                         progress.advance(documents=tally.documents + tally.unreadable, bytes_done=tally.bytes_read)
                 if progress is not None:
@@ -193,12 +198,12 @@ def _tallies(source: Source, options: RunOptions, workers: Workers) -> Iterator[
     limit = options.max_document_size
     path = source.path
     if path is None:
-        yield from _stream_tallies(_stdin(), chosen, options, workers)
+        yield from _stream_tallies(_stdin(), chosen, options, workers, source.name)
         return
     named = chosen or format_of(path)
     regular = is_regular(path)
     if regular and named is not None and named.line_based and not is_compressed(path):
-        yield from _file_tallies(path, named, options, workers)
+        yield from _file_tallies(path, named, options, workers, source.name)
     elif (named is not None and named.line_based) or (named is None and not regular):
         # compressed JSON Lines, or any stream: read as stdin is, sniffed when not named
         try:
@@ -207,19 +212,19 @@ def _tallies(source: Source, options: RunOptions, workers: Workers) -> Iterator[
             yield _unreadable(problem(failure_reason(error), "io"))
             return
         with stream:
-            yield from _stream_tallies(stream, named, options, workers)
+            yield from _stream_tallies(stream, named, options, workers, source.name)
     else:
         yield from check_items(read_path(path, chosen, limit), options)
 
 
 def _stream_tallies(
-    stream: BinaryIO, chosen: InputFormat | None, options: RunOptions, workers: Workers
+    stream: BinaryIO, chosen: InputFormat | None, options: RunOptions, workers: Workers, name: str
 ) -> Iterator[Report]:
     """A stream's reports: JSON Lines in batches as they come, anything else read whole within the limit."""
     limit = options.max_document_size
     chosen, lines = sniff_stream(stream, chosen, limit)
     if chosen.line_based:
-        yield from _line_tallies(lines, chosen, options, workers)
+        yield from _line_tallies(lines, chosen, options, workers, name)
         return
     data = join_lines(lines, limit)
     if isinstance(data, Finding):
@@ -235,7 +240,7 @@ def _stream_tallies(
         yield from check_items(read_bytes(data, chosen), options)
 
 
-def _file_tallies(path: Path, named: InputFormat, options: RunOptions, workers: Workers) -> Iterator[Report]:
+def _file_tallies(path: Path, named: InputFormat, options: RunOptions, workers: Workers, name: str) -> Iterator[Report]:
     """A regular JSON Lines file: byte ranges that workers read themselves, or batches in this process."""
     limit = options.max_document_size
     try:
@@ -253,11 +258,11 @@ def _file_tallies(path: Path, named: InputFormat, options: RunOptions, workers: 
             overlong: list[int] = []
             opened = (os.getpid(), stream.fileno(), _identity(stream))
             spans = _spans(stream, SPAN_BYTES, limit, overlong)
-            yield from workers.map(check_line_span, spans, _failed_span, options, named.name, str(path), opened)
+            yield from workers.map(check_line_span, spans, _failed_span, options, named.name, str(path), opened, name)
             if overlong:
                 yield _unreadable(line_too_long(overlong[0], limit))
         else:
-            yield from _block_tallies(stream, named, options)
+            yield from _block_tallies(stream, named, options, name)
 
 
 def _stdin() -> BinaryIO:
@@ -269,7 +274,9 @@ def _stdin() -> BinaryIO:
     return stream
 
 
-def _line_tallies(lines: NumberedLines, chosen: InputFormat, options: RunOptions, workers: Workers) -> Iterator[Report]:
+def _line_tallies(
+    lines: NumberedLines, chosen: InputFormat, options: RunOptions, workers: Workers, name: str
+) -> Iterator[Report]:
     ended: list[Finding] = []  # why the lines ended early, if they did
     first = next(lines, None)
     if first is None:
@@ -297,12 +304,12 @@ def _line_tallies(lines: NumberedLines, chosen: InputFormat, options: RunOptions
         if batch:
             yield batch
 
-    yield from workers.map(check_line_batch, batches(), _failed_batch, options, chosen.name)
+    yield from workers.map(check_line_batch, batches(), _failed_batch, options, chosen.name, name)
     if ended:
         yield _unreadable(ended[0])
 
 
-def _block_tallies(stream: BinaryIO, named: InputFormat, options: RunOptions) -> Iterator[Report]:
+def _block_tallies(stream: BinaryIO, named: InputFormat, options: RunOptions, name: str) -> Iterator[Report]:
     """A regular JSON Lines file checked in this process: read a block at a time, split into lines in C.
 
     What workers do with their byte ranges (`check_line_span`), without a second read: a log is
@@ -330,7 +337,7 @@ def _block_tallies(stream: BinaryIO, named: InputFormat, options: RunOptions) ->
             return
         for start in range(0, len(lines), BATCH_LINES):
             batch = list(enumerate(lines[start : start + BATCH_LINES], start=line + start))
-            report = check_line_batch(batch, options, named.name)
+            report = check_line_batch(batch, options, named.name, name)
             line_ends = len(batch) - (not ended and start + BATCH_LINES >= len(lines))
             report.bytes_read += line_ends
             yield report
@@ -420,9 +427,14 @@ def _open_what_the_run_opened(path: str, opened: tuple[int, int, tuple[int, int]
 
 
 def check_line_span(
-    span: Span, options: RunOptions, format_name: str, path: str, opened: tuple[int, int, tuple[int, int]]
+    span: Span,
+    options: RunOptions,
+    format_name: str,
+    path: str,
+    opened: tuple[int, int, tuple[int, int]],
+    name: str | None = None,
 ) -> Report:
-    """Check one byte range of whole lines of a line-based file (runs in a worker process)."""
+    """Check one byte range of whole lines of a line-based file (runs in a worker process); `name`: as shown."""
     offset, length, first_line = span
     try:
         with _open_what_the_run_opened(path, opened) as stream:
@@ -433,13 +445,18 @@ def check_line_span(
     lines = block.split(b"\n")
     if block.endswith(b"\n"):
         lines.pop()  # the empty string after the last line end
-    report = check_line_batch(list(enumerate(lines, start=first_line)), options, format_name)
+    report = check_line_batch(list(enumerate(lines, start=first_line)), options, format_name, name)
     report.bytes_read = len(block)  # the line ends too: a progress bar ends at the file's size
     return report
 
 
-def check_line_batch(batch: list[tuple[int, bytes]], options: RunOptions, format_name: str) -> Report:
-    """Check some numbered lines of a line-based input (in a worker process with --jobs): the count path."""
+def check_line_batch(
+    batch: list[tuple[int, bytes]], options: RunOptions, format_name: str, file: str | None = None
+) -> Report:
+    """Check some numbered lines of a line-based input (in a worker process with --jobs): the count path.
+
+    `file`: the input's name as the run shows it, given to the findings placed here.
+    """
     report = tally_lines(
         batch,
         options.settings,
@@ -447,8 +464,9 @@ def check_line_batch(batch: list[tuple[int, bytes]], options: RunOptions, format
         max_errors=options.max_errors,
         debug=options.debug,
         format_name=format_name,
+        file=file,
     )
-    report.bytes_read = sum(len(raw) for _, raw in batch)
+    report.bytes_read = sum(map(len, map(itemgetter(1), batch)))  # no Python frame per line
     return report
 
 

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from completion_validator._check import check_document, check_json
 from completion_validator._fastpath import CLEAN, UNREAD, Judged, Verdict
+from completion_validator._fastpath._verdict import column_in_line
 from completion_validator._inputs import FORMATS, Capture, Document, Item, JsonText
 from completion_validator._inputs.read_jsonl import is_blank
 from completion_validator._recognize import may_be_recognized
@@ -34,15 +35,19 @@ def tally_lines(
     max_errors: int | None = None,
     debug: bool = False,
     format_name: str = "jsonl",
+    file: str | None = None,
 ) -> Report:
     """Check numbered lines of a line-based input: the command's JSON Lines path and `check_lines` alike.
 
     Most lines are clean: such a line is counted here and goes no further (no item, no second
-    call). Line 1 takes the reader's own path, which first looks for a BOM.
+    call). Line 1 takes the reader's own path, which first looks for a BOM. `file`: the input's
+    name, given to the findings the scanner placed whole (the caller names the others).
     """
     read_line = FORMATS[format_name].reader().read_line  # looked up once: this loop runs per line
     text = None if judge is None else judge.text
     report = Report(max_findings=max_findings)
+    keywords, kept = report.keywords, report.findings
+    shows_one = max_errors is None or max_errors >= 1
     for number, raw in numbered:
         if text is None or number == 1:
             item = read_line(number, raw)
@@ -52,11 +57,24 @@ def tally_lines(
         verdict = text(raw)
         if verdict is CLEAN:
             report.documents += 1
-        elif type(verdict) is Judged and not may_be_recognized(verdict.findings):
+        elif type(verdict) is Judged and (verdict.final or not may_be_recognized(verdict.findings)):
             # the scanner's whole account, as `check_json` would place it: a log whose every
             # line has one problem comes this way, without an item or a call more per line
             try:
-                found = verdict.located_in_line(raw, number)
+                if len(verdict.findings) == 1 and shows_one:  # `count` spelled out for one finding
+                    finding, offset = verdict.findings[0], verdict.offsets[0]
+                    placed = finding.at(file, number, column_in_line(raw, offset), number)
+                    report.documents += 1
+                    if finding.severity == "error":
+                        report.errors += 1
+                        report.invalid += 1
+                    else:
+                        report.warnings += 1
+                    keywords[finding.keyword] += 1
+                    if report.max_findings is None or len(kept) < report.max_findings:
+                        kept.append(placed)
+                    continue
+                found = verdict.located_in_line(raw, number, file)
             except Exception:  # a bug of ours: the checker's own path says so (an `internal` finding)
                 _tally(report, JsonText(raw, number, number, single_line=True), settings, judge, max_errors, debug)
             else:

@@ -21,7 +21,6 @@ included, runs this same code.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import replace
 from typing import Unpack
 
 from completion_validator._results import Report
@@ -50,9 +49,11 @@ def check_lines(
 
     settings = settings_from(**options) if options else Settings()
     numbered = ((number, _as_bytes(line, number)) for number, line in enumerate(lines, start=1))
-    report = tally_lines(numbered, settings, judge(settings), max_findings=max_findings)
-    if source is not None:
-        report.findings = [replace(finding, file=source) for finding in report.findings]
+    report = tally_lines(numbered, settings, judge(settings), max_findings=max_findings, file=source)
+    if source is not None:  # the findings the loop did not place itself
+        report.findings = [
+            finding if finding.file == source else finding.in_file(source) for finding in report.findings
+        ]
     return report
 
 

@@ -173,6 +173,17 @@ class Finding:
         fields["line"], fields["column"], fields["document"] = line, column, document
         return _with_fields(fields)
 
+    def at(self, file: str | None, line: int, column: int, document: int | None) -> Finding:
+        """The same finding at `line`:`column` of `file` (`located` and `in_file` in one copy).
+
+        A log line's finding is placed once: with the file it came from, not copied again for it.
+        """
+        fields = self.__dict__.copy()
+        fields["file"], fields["line"], fields["column"], fields["document"] = file, line, column, document
+        made = _new(Finding)
+        _set(made, "__dict__", fields)
+        return made
+
     def in_event(self, event: int, line: int, column: int) -> Finding:
         """The same finding in event `event` of a stream capture, at `line`:`column` of the capture (as `located`)."""
         fields = self.__dict__.copy()

@@ -76,17 +76,63 @@ def test_a_bug_of_ours_on_a_judged_line_is_an_internal_finding_and_the_other_lin
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """The count loop places a judged line itself; a failure there is still reported, not raised."""
-    from completion_validator._fastpath import Judged
+    from completion_validator.errors import Finding
 
-    def broken(self: Judged, raw: bytes, number: int) -> list[object]:
+    def broken(self: Finding, *_: object) -> Finding:
         raise RuntimeError("planted")
 
     line = json.dumps({**json.loads(VALID_LINE), "system_fingerprint": None}).encode()
     assert check_lines([line]).keywords == {"type": 1}  # judged by the scanner, placed in the loop
-    monkeypatch.setattr(Judged, "located_in_line", broken)
+    monkeypatch.setattr(Finding, "at", broken)  # what places a judged line's findings, one or more
     report = check_lines([line, VALID_LINE, line])
     assert report.documents == 3
     assert report.keywords == {"internal": 2}
     assert all(
         "internal error while checking this document: RuntimeError: planted" in f.message for f in report.findings
     )
+
+
+def _with(**changes: object) -> bytes:
+    return json.dumps({**json.loads(VALID_LINE), **changes}, ensure_ascii=False).encode()
+
+
+# Lines as logs have them: clean, one judged finding (ASCII or not), two, a rule's, a warning's,
+# what the checker reads itself (another type), blank, broken.
+_LOG_LINES = [
+    VALID_LINE,
+    _with(system_fingerprint=None),
+    _with(system_fingerprint=None, model="模型 ü"),
+    _with(system_fingerprint=None, created="x"),
+    _with(id=""),
+    _with(usage={"prompt_tokens": 1, "completion_tokens": 2, "total_tokens": 4}),
+    INVALID_LINE,
+    b"",
+    b"{broken",
+]
+
+
+@given(
+    st.lists(st.sampled_from(_LOG_LINES), max_size=12),
+    st.sampled_from([None, 0, 1, 2]),
+    st.sampled_from([None, 1, 3]),
+)
+def test_the_count_loop_reports_what_the_reference_engine_reports(
+    lines: list[bytes], max_errors: int | None, max_findings: int | None
+) -> None:
+    from completion_validator._fastpath._judge import judge
+    from completion_validator._settings import Settings
+    from completion_validator._tally import tally_lines
+
+    settings = Settings()
+    numbered = list(enumerate([VALID_LINE, *lines], start=1))  # line 1 takes the reader's own path
+
+    def tally(fast: bool) -> Report:
+        chosen = judge(settings) if fast else None
+        return tally_lines(
+            numbered, settings, chosen, max_errors=max_errors, max_findings=max_findings, file="log.jsonl"
+        )
+
+    def named(report: Report) -> Report:  # what the runner shows: every finding in the file
+        return Report(**{**vars(report), "findings": [f.in_file("log.jsonl") for f in report.findings]})
+
+    assert named(tally(True)) == named(tally(False))

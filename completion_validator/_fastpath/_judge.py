@@ -401,8 +401,8 @@ def _auto_text_reader(settings: Settings) -> TextRead:
     def read(raw: bytes) -> Verdict:
         nonlocal last, current
         verdict = current(raw)
-        if verdict is CLEAN or verdict is UNREAD:
-            return verdict
+        if verdict is CLEAN or verdict is UNREAD or (type(verdict) is Judged and verdict.final):
+            return verdict  # a final account has no finding at `object`: the type is the one asked
         named = _type_named(verdict, settings)
         if named is None or named == last:  # its object is this type's: these are its findings
             return verdict

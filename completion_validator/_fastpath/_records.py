@@ -21,6 +21,7 @@ from typing import Any
 from completion_validator._fastpath._program import Program, constant
 from completion_validator._fastpath._verdict import Judged
 from completion_validator._findings import enum_finding, required_finding, type_finding
+from completion_validator._recognize import may_be_recognized
 from completion_validator.errors import Finding
 
 _CACHED = 4096  # records kept; a log with more distinct failures builds the rest each time
@@ -31,32 +32,43 @@ Failure = tuple[int, int, tuple[str | int, ...], Any, int]
 
 def judged_builder(program: Program) -> Callable[[list[Failure]], Judged]:
     """A function turning `Scanner.judge`'s failures into a `Judged` account (records in document order)."""
-    cache: dict[tuple[Any, ...], Finding] = {}
+    cache: dict[tuple[Any, ...], tuple[Finding, bool]] = {}
     kept_type, kept_required = constant("KEPT_TYPE"), constant("KEPT_REQUIRED")  # else KEPT_ENUM
 
-    def record(kind: int, node: int, path: tuple[str | int, ...], value: Any) -> Finding:
+    def record(kind: int, node: int, path: tuple[str | int, ...], value: Any) -> tuple[Finding, bool]:
+        """The record and whether it is final (see `Judged.final`), kept if small."""
+        # 1 and 1.0 and True are equal keys, and 0.0 and -0.0: the type and the repr tell them apart
+        key = (kind, node, path, type(value), repr(value) if type(value) is float else value)
+        known = cache.get(key)
+        if known is not None:
+            return known
         if kind == kept_type:
             declared, location = program.types[node] or _missing(node, "type")
-            return type_finding(declared, value, path, location)
-        if kind == kept_required:  # path is the missing member's: its object's, and its name
+            finding = type_finding(declared, value, path, location)
+        elif kind == kept_required:  # path is the missing member's: its object's, and its name
             _, location = program.requireds[node] or _missing(node, "required")
-            return required_finding(str(path[-1]), path[:-1], location)
-        allowed, location = program.enums[node] or _missing(node, "enum")
-        return enum_finding(allowed, value, path, location)
+            finding = required_finding(str(path[-1]), path[:-1], location)
+        else:
+            allowed, location = program.enums[node] or _missing(node, "enum")
+            finding = enum_finding(allowed, value, path, location)
+        made = finding, finding.instance_path != ("object",) and not may_be_recognized((finding,))
+        if len(cache) < _CACHED and _small(path, value):
+            _ = finding.path, finding.pointer  # written once, carried by every located copy
+            cache[key] = made
+        return made
 
     def build(failures: list[Failure]) -> Judged:
+        if len(failures) == 1:  # a log line with one problem: no lists to build
+            kind, node, path, value, offset = failures[0]
+            finding, final = record(kind, node, path, value)
+            return Judged((finding,), (offset,), final)
         findings = []
+        every_final = True
         for kind, node, path, value, _ in failures:
-            # 1 and 1.0 and True are equal keys, and 0.0 and -0.0: the type and the repr tell them apart
-            key = (kind, node, path, type(value), repr(value) if type(value) is float else value)
-            finding = cache.get(key)
-            if finding is None:
-                finding = record(kind, node, path, value)
-                if len(cache) < _CACHED and _small(path, value):
-                    _ = finding.path, finding.pointer  # written once, carried by every located copy
-                    cache[key] = finding
+            finding, final = record(kind, node, path, value)
             findings.append(finding)
-        return Judged(tuple(findings), tuple([failure[4] for failure in failures]))
+            every_final = every_final and final
+        return Judged(tuple(findings), tuple([failure[4] for failure in failures]), every_final)
 
     return build
 

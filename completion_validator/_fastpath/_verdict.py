@@ -39,12 +39,15 @@ class Judged(NamedTuple):
 
     findings: tuple[Finding, ...]
     offsets: tuple[int, ...]
+    # True where no finding is at `object` and none is one that `recognized` may read (another
+    # type, an API error body): these findings are then the document's whole account, without
+    # another look (`may_be_recognized`). Kept with each cached record: a log line asks per line.
+    final: bool = False
 
-    def located_in_line(self, raw: bytes, number: int) -> list[Finding]:
-        """The findings of JSON Lines line `number`, whose bytes are `raw`: columns count characters."""
-        ascii_only = raw.isascii()  # then a byte offset is a character offset
+    def located_in_line(self, raw: bytes, number: int, file: str | None = None) -> list[Finding]:
+        """The findings of JSON Lines line `number` of `file`, whose bytes are `raw`: columns count characters."""
         return [
-            finding.located(number, (offset if ascii_only else len(raw[:offset].decode("utf-8"))) + 1, number)
+            finding.at(file, number, column_in_line(raw, offset), number)
             for finding, offset in zip(self.findings, self.offsets, strict=True)
         ]
 
@@ -94,6 +97,11 @@ Verdict = _Mark | Judged | Exact
 _CHARACTER_STARTS = bytes(byte for byte in range(256) if not 0x80 <= byte < 0xC0)
 _PIECE = 1 << 20  # bytes counted at a time: memory stays bounded whatever the document's size
 _SMALL = 4096  # findings within this many bytes of a one-line text: its head decoded, the quickest way there
+
+
+def column_in_line(line: bytes, offset: int) -> int:
+    """The column (from 1, in characters) of byte `offset` of the one-line UTF-8 text `line` (valid: scanned)."""
+    return (offset if line.isascii() else len(line[:offset].decode("utf-8"))) + 1  # ASCII: bytes are characters
 
 
 def _characters(data: bytes, start: int, end: int) -> int:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from typing import IO
 
-from completion_validator._reporters._lines import headline, location
+from completion_validator._reporters._lines import headline, one_line
 from completion_validator._results import FileResult, Summary
 from completion_validator.errors import Finding
 
@@ -35,6 +35,8 @@ class TextReporter:
         )
         self._styles = {"location": bold, "error": red + bold, "warning": yellow + bold, "keyword": dim, "reset": reset}
         self._written: dict[tuple[object, ...], str] = {}
+        self._file: str | None = None
+        self._file_shown = ""
 
     def finding(self, finding: Finding) -> None:
         """Print one line for the finding (with -q errors only; with -qq nothing)."""
@@ -52,7 +54,11 @@ class TextReporter:
             )
             if len(self._written) < _WRITTEN and len(finding.message) <= _WRITTEN_MESSAGE:
                 self._written[key] = rest
-        self._stream.write(f"{style['location']}{location(finding)}{style['reset']}: {rest}")
+        if finding.file != self._file:  # a run's findings come file by file: the name is escaped once per file
+            self._file, self._file_shown = finding.file, one_line(finding.file or "")
+        line = finding.line
+        where = self._file_shown if line is None else f"{self._file_shown}:{line}:{finding.column}"
+        self._stream.write(f"{style['location']}{where}{style['reset']}: {rest}")
 
     def file(self, result: FileResult) -> None:
         """Nothing per file: the lines say it all."""
