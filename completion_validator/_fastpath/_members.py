@@ -25,6 +25,7 @@ from completion_validator._fastpath._libraries import orjson
 from completion_validator._fastpath._program import constant
 from completion_validator._fastpath._verdict import Judged
 from completion_validator._jsontext import Walked, find, places
+from completion_validator._recognize import may_be_recognized
 from completion_validator._rules import RULES, run_rules
 from completion_validator._settings import Settings
 from completion_validator.errors import Finding
@@ -44,7 +45,7 @@ _CACHED_TEXT = 512  # bytes of members' text an account may be kept by: 4,096 of
 
 MemberRun = Callable[[bytes, int, tuple[int, ...]], "Judged | None"]
 # An account kept by the members' text: the findings, and where each lies (member index, byte offset in it).
-_Account = tuple[tuple[Finding, ...], tuple[tuple[int, int], ...]]
+_Account = tuple[tuple[Finding, ...], tuple[tuple[int, int], ...], bool]  # findings, places, final
 
 
 # What to run where the scanner names some failed parts: the rules, the members they read (indexes
@@ -113,7 +114,7 @@ def member_runner(
             found = [replace(finding, severity="error") for finding in found]
         for finding in found:
             _ = finding.path, finding.pointer  # written once, carried by every located copy
-        return tuple(found), tuple(placed)
+        return tuple(found), tuple(placed), not may_be_recognized(tuple(found))
 
     def run(raw: bytes, bits: int, spans: tuple[int, ...]) -> Judged | None:
         if bits not in plans:
@@ -126,18 +127,19 @@ def member_runner(
             key: tuple[Any, ...] = (bits, raw[spans[2 * members[0]] : spans[2 * members[0] + 1]])
         else:
             key = (bits, *[raw[spans[2 * index] : spans[2 * index + 1]] for index in members])
-        known = cache.get(key, cache) if kept else cache
-        if known is cache:
+        if kept and key in cache:  # (None too: a member not to be judged so, known already)
+            known = cache[key]
+        else:
             known = account(raw, chosen, spans)
             if kept and len(cache) < _CACHED and sum(map(len, key[1:])) <= _CACHED_TEXT:
                 cache[key] = known
         if known is None:
             return None
-        findings, placed = known
+        findings, placed, final = known
         if len(placed) == 1:
             ((index, offset),) = placed
-            return Judged(findings, (spans[2 * index] + offset,))
-        return Judged(findings, tuple([spans[2 * index] + offset for index, offset in placed]))
+            return Judged(findings, (spans[2 * index] + offset,), final)
+        return Judged(findings, tuple([spans[2 * index] + offset for index, offset in placed]), final)
 
     return run
 

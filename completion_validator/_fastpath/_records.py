@@ -51,16 +51,17 @@ def judged_builder(program: Program) -> Callable[[list[Failure]], Judged]:
         else:
             allowed, location = program.enums[node] or _missing(node, "enum")
             finding = enum_finding(allowed, value, path, location)
-        made = finding, finding.instance_path != ("object",) and not may_be_recognized((finding,))
+        made = finding, not may_be_recognized((finding,))  # (which says so of a finding at `object` too)
         if len(cache) < _CACHED and _small(path, value):
             _ = finding.path, finding.pointer  # written once, carried by every located copy
             cache[key] = made
         return made
 
     def build(failures: list[Failure]) -> Judged:
-        if len(failures) == 1:  # a log line with one problem: no lists to build
+        if len(failures) == 1:  # a log line with one problem: no lists to build, no call but on a miss
             kind, node, path, value, offset = failures[0]
-            finding, final = record(kind, node, path, value)
+            known = cache.get((kind, node, path, type(value), repr(value) if type(value) is float else value))
+            finding, final = known if known is not None else record(kind, node, path, value)
             return Judged((finding,), (offset,), final)
         findings = []
         every_final = True

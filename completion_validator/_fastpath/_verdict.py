@@ -39,9 +39,9 @@ class Judged(NamedTuple):
 
     findings: tuple[Finding, ...]
     offsets: tuple[int, ...]
-    # True where no finding is at `object` and none is one that `recognized` may read (another
-    # type, an API error body): these findings are then the document's whole account, without
-    # another look (`may_be_recognized`). Kept with each cached record: a log line asks per line.
+    # True where no finding is one `recognized` may read (at `object`: another type; no `choices`:
+    # an API error body): these findings are then the document's whole account, under the type
+    # asked, without another look (`may_be_recognized`), known once per cached record.
     final: bool = False
 
     def located_in_line(self, raw: bytes, number: int, file: str | None = None) -> list[Finding]:
