@@ -313,11 +313,10 @@ def _block_tallies(stream: BinaryIO, named: InputFormat, options: RunOptions, na
     """A regular JSON Lines file checked in this process: read a block at a time, split into lines in C.
 
     What workers do with their byte ranges (`check_line_span`), without a second read: a log is
-    not read line by line through Python.
+    not read line by line through Python (nor counted apart from its split).
     """
     limit = options.max_document_size
-    overlong: list[int] = []
-    blocks = _blocks(stream, SPAN_BYTES, limit, overlong)
+    blocks = _whole_lines(stream, SPAN_BYTES, limit)
     line = 1  # the next line to read
     while True:
         try:
@@ -326,8 +325,8 @@ def _block_tallies(stream: BinaryIO, named: InputFormat, options: RunOptions, na
             yield _unreadable(broken_finding(line, failure_reason(error)))
             return
         if read is None:
-            break
-        _, block, line = read
+            return
+        block, too_long = read
         lines = block.split(b"\n")
         ended = lines[-1] == b""  # the block ends with a line end (the file's last line may not)
         if ended:
@@ -338,12 +337,12 @@ def _block_tallies(stream: BinaryIO, named: InputFormat, options: RunOptions, na
         for start in range(0, len(lines), BATCH_LINES):
             batch = list(enumerate(lines[start : start + BATCH_LINES], start=line + start))
             report = check_line_batch(batch, options, named.name, name)
-            line_ends = len(batch) - (not ended and start + BATCH_LINES >= len(lines))
-            report.bytes_read += line_ends
+            report.bytes_read += len(batch) - (not ended and start + BATCH_LINES >= len(lines))  # line ends
             yield report
         line += len(lines)
-    if overlong:
-        yield _unreadable(line_too_long(overlong[0], limit))
+        if too_long is not None:  # the block stopped before it: the lines above are all there is
+            yield _unreadable(line_too_long(line, limit))
+            return
 
 
 def _spans(
@@ -380,6 +379,23 @@ def _blocks(stream: BinaryIO, size: int, limit: int, overlong: list[int]) -> Ite
     Stops before a line over `limit` (noted in `overlong`).
     """
     offset, line = 0, 1
+    for block, too_long in _whole_lines(stream, size, limit):
+        if block:
+            yield offset, block, line
+        if too_long is not None:
+            overlong.append(line + too_long)
+            return
+        offset += len(block)
+        line += block.count(b"\n")
+
+
+def _whole_lines(stream: BinaryIO, size: int, limit: int) -> Iterator[tuple[bytes, int | None]]:
+    """Blocks of whole lines of about `size` bytes; the last is cut before a line over `limit`.
+
+    Each comes with None, but for that last one: with how many lines come before the long one in
+    it (its line number, less the block's first). Lines are not counted here: a reader that
+    splits the block counts them as it does.
+    """
     while block := stream.read(size):
         if not block.endswith(b"\n"):
             block += stream.readline(limit + 1)
@@ -387,13 +403,9 @@ def _blocks(stream: BinaryIO, size: int, limit: int, overlong: list[int]) -> Ite
             too_long = _first_line_over(block, limit)
             if too_long is not None:
                 cut = sum(len(part) + 1 for part in block.split(b"\n")[:too_long])
-                if cut:
-                    yield offset, block[:cut], line
-                overlong.append(line + too_long)
+                yield block[:cut], too_long
                 return
-        yield offset, block, line
-        offset += len(block)
-        line += block.count(b"\n")
+        yield block, None
 
 
 def _first_line_over(block: bytes, limit: int) -> int | None:

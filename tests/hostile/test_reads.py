@@ -65,6 +65,19 @@ def test_a_line_over_the_limit_ends_a_jsonl_file_the_same_whatever_the_jobs(tmp_
     assert text.splitlines()[-1] == "1 file, 3,000 documents checked: 0 invalid, 1 error, 1 unreadable"
 
 
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_a_line_over_the_limit_at_the_start_of_a_block_is_found_by_its_number(tmp_path: Path, jobs: str) -> None:
+    # files are read a megabyte at a time, each block ending at a line end: this long line is
+    # the first of the second block, whose cut before it is empty
+    before = -(-(1 << 20) // (len(VALID_LINE) + 1))  # the lines that end the first block
+    log = jsonl(tmp_path / "log.jsonl", before)
+    with log.open("ab") as out:
+        out.write(b'{"id": "' + b"x" * 5000 + b'"}\n' + VALID_LINE + b"\n")
+    text = assert_sane(run_guarded("--jobs", jobs, "--max-document-size", "4k", log), 2)
+    assert f"{log}:{before + 1}:1: error: line {before + 1} is longer than 4 KiB" in text
+    assert text.splitlines()[-1] == f"1 file, {before:,} documents checked: 0 invalid, 1 error, 1 unreadable"
+
+
 def test_a_document_just_under_the_limit_is_read() -> None:
     assert_sane(run_guarded("--max-document-size", str(len(VALID_LINE)), "-", stdin=VALID_LINE), 0)
     assert_sane(run_guarded("--max-document-size", str(len(VALID_LINE) - 1), "-", stdin=VALID_LINE), 2)
