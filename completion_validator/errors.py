@@ -180,9 +180,7 @@ class Finding:
         """
         fields = self.__dict__.copy()
         fields["file"], fields["line"], fields["column"], fields["document"] = file, line, column, document
-        made = _new(Finding)
-        _set(made, "__dict__", fields)
-        return made
+        return _with_fields(fields)
 
     def in_event(self, event: int, line: int, column: int) -> Finding:
         """The same finding in event `event` of a stream capture, at `line`:`column` of the capture (as `located`)."""

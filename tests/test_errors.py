@@ -128,7 +128,7 @@ def test_pointer_escapes_round_trip(parts: list[str | int]) -> None:
     assert to_json_path(tuple(parts)).startswith("$")
 
 
-def test_located_and_in_file_are_replace_with_every_field_carried_over() -> None:
+def test_located_in_file_and_at_are_replace_with_every_field_carried_over() -> None:
     from dataclasses import fields, replace
 
     from completion_validator.errors import Finding
@@ -137,6 +137,7 @@ def test_located_and_in_file_are_replace_with_every_field_carried_over() -> None
     finding = Finding(**values)  # type: ignore[arg-type]
     assert finding.located(3, 4, 5) == replace(finding, line=3, column=4, document=5)
     assert finding.in_file("log.jsonl") == replace(finding, file="log.jsonl")
+    assert finding.at("log.jsonl", 3, 4, 5) == replace(finding, file="log.jsonl", line=3, column=4, document=5)
 
 
 _FINDINGS = st.builds(
