@@ -9,7 +9,7 @@ import stat
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from completion_validator._inputs import SUFFIXES, format_of_name
 from completion_validator._inputs._items import os_message
@@ -54,9 +54,6 @@ class Excluded:
         """The defaults and `patterns` (each may hold several, comma-separated)."""
         extra = tuple(part.strip().rstrip("/") for value in patterns for part in value.split(",") if part.strip())
         return cls(DEFAULT_EXCLUDES + extra)
-
-    def __contains__(self, relative: PurePosixPath) -> bool:
-        return self.excludes(relative.name, str(relative))
 
     def excludes(self, name: str, relative: str) -> bool:
         """Whether the entry `name`, at `relative` (a posix path from the folder scanned), is passed over."""
