@@ -67,6 +67,7 @@ BATCH_LINES = 2_000  # lines per batch read by the main process (stdin, --jobs 1
 # at once, and 2,000 long lines would be gigabytes.
 BATCH_BYTES = 4 << 20
 SPAN_BYTES = 1 << 20  # bytes per range a worker reads itself (files, --jobs > 1)
+_PIECE = 1 << 20  # bytes of a long line read at a time
 # Lines per range at most: what a worker hands back grows with the findings of its lines, and a
 # megabyte of `{}` lines is 350,000 documents with five findings each (3 GB in flight, unbounded).
 SPAN_LINES = BATCH_LINES
@@ -397,15 +398,44 @@ def _whole_lines(stream: BinaryIO, size: int, limit: int) -> Iterator[tuple[byte
     splits the block counts them as it does.
     """
     while block := stream.read(size):
+        over_at = None  # the index of a line over the limit that the block was cut before
         if not block.endswith(b"\n"):
-            block += stream.readline(limit + 1)
+            start = block.rfind(b"\n") + 1  # where the line the block stopped in starts
+            rest = _rest_of_line(stream, limit - (len(block) - start))
+            if rest is None:
+                block, over_at = block[:start], block.count(b"\n", 0, start)
+            else:
+                block = b"".join([block, *rest])  # one copy, however many pieces
         if len(block) > limit:
             too_long = _first_line_over(block, limit)
-            if too_long is not None:
+            if too_long is not None:  # a line before is over the limit too: it is the first
                 cut = sum(len(part) + 1 for part in block.split(b"\n")[:too_long])
                 yield block[:cut], too_long
                 return
-        yield block, None
+        yield block, over_at
+        if over_at is not None:
+            return
+
+
+def _rest_of_line(stream: BinaryIO, room: int) -> list[bytes] | None:
+    """The rest of a line (its LF last), in pieces; None if it holds more than `room` bytes before its LF.
+
+    Read a megabyte at a time and refused as soon as it passes: a line longer than the limit is
+    never held whole (one `readline(limit + 1)`, then the block joined to it, held twice the
+    limit: 220 MB for a 100 MiB limit).
+    """
+    pieces: list[bytes] = []
+    length = 0  # bytes of the line read, its LF not counted
+    while length <= room:
+        piece = stream.readline(min(_PIECE, room + 2 - length))  # room + 1 bytes and a LF at most
+        if not piece:
+            break
+        pieces.append(piece)
+        if piece.endswith(b"\n"):
+            length += len(piece) - 1
+            break
+        length += len(piece)
+    return None if length > room else pieces
 
 
 def _first_line_over(block: bytes, limit: int) -> int | None:

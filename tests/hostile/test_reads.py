@@ -78,6 +78,28 @@ def test_a_line_over_the_limit_at_the_start_of_a_block_is_found_by_its_number(tm
     assert text.splitlines()[-1] == f"1 file, {before:,} documents checked: 0 invalid, 1 error, 1 unreadable"
 
 
+@pytest.mark.parametrize("jobs", ["1", "2"])
+@pytest.mark.parametrize("earlier", [False, True], ids=["only-long-line", "an-earlier-long-line"])
+def test_a_line_over_the_limit_across_a_block_end_is_found_by_its_number(
+    tmp_path: Path, jobs: str, earlier: bool
+) -> None:
+    # the long line starts in the first megabyte and ends in the second: it is refused as its
+    # rest is read; a line over the limit before it, in the first block, is the one reported
+    lines = [VALID_LINE + b"\n"] * ((1 << 20) // (len(VALID_LINE) + 1))
+    if earlier:
+        lines[1] = b'{"id": "' + b"y" * 70_000 + b'"}\n'
+    while sum(map(len, lines)) >= 1 << 20:  # the long line starts in the first megabyte
+        lines.pop()
+    before = len(lines)
+    log = tmp_path / "log.jsonl"
+    long_line = b'{"id": "' + b"x" * 100_000 + b'"}\n'
+    log.write_bytes(b"".join([*lines, long_line, VALID_LINE + b"\n"]))
+    first_long = 2 if earlier else before + 1
+    text = assert_sane(run_guarded("--jobs", jobs, "--max-document-size", "64k", log), 2)
+    assert f"{log}:{first_long}:1: error: line {first_long} is longer than 64 KiB" in text
+    assert f" {first_long - 1:,} document" in text.splitlines()[-1]  # all the lines before it
+
+
 def test_a_document_just_under_the_limit_is_read() -> None:
     assert_sane(run_guarded("--max-document-size", str(len(VALID_LINE)), "-", stdin=VALID_LINE), 0)
     assert_sane(run_guarded("--max-document-size", str(len(VALID_LINE) - 1), "-", stdin=VALID_LINE), 2)
