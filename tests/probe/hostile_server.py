@@ -20,6 +20,7 @@ request was never sent.
 from __future__ import annotations
 
 import json
+import re
 import socket
 import threading
 import time
@@ -49,10 +50,34 @@ def _body() -> bytes:
     return json.dumps({**VALID, "usage": usage}).encode()
 
 
+def _read_request(connection: socket.socket) -> None:
+    """Read the whole request: its head, then as many body bytes as its Content-Length says.
+
+    Closing a socket with unread bytes in it makes the kernel reset the connection: the client
+    may then see `connection reset` before it reads the answer, not the answer the behaviour
+    stages (a cut chunked body would read as an I/O error on a loaded machine). The probe sends
+    its head and its body apart, so one `recv` may return before the body has come.
+    """
+    received = b""
+    while b"\r\n\r\n" not in received and len(received) < 65536:
+        more = connection.recv(65536)
+        if not more:
+            return
+        received += more
+    head, _, body = received.partition(b"\r\n\r\n")
+    length = re.search(rb"(?im)^content-length:\s*(\d+)\s*$", head)
+    missing = (int(length.group(1)) if length else 0) - len(body)
+    while missing > 0:
+        more = connection.recv(min(missing, 65536))
+        if not more:
+            return
+        missing -= len(more)
+
+
 def _answer(connection: socket.socket, behaviour: str, stop: threading.Event) -> None:
     connection.settimeout(_MAX_SECONDS)
     try:
-        connection.recv(65536)  # the request (small: the probe's bodies are)
+        _read_request(connection)
         ends = time.monotonic() + _MAX_SECONDS
         if behaviour == "trickle":
             for byte in _HEAD + b"Content-Length: 2\r\n\r\n{}":
