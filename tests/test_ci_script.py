@@ -26,10 +26,11 @@ def _run_ci(tmp_path: Path, **failing: int) -> tuple[int, list[str]]:
     shutil.copy(REPO / ".ci" / "run", tmp_path / ".ci" / "run")
     tools = tmp_path / "stand-ins"
     tools.mkdir()
-    for name in ("python3", "tool", "clang", "chromium", "chromedriver"):  # the last three: found, so not installed
-        copied = tools / name
-        shutil.copy(STAND_INS / (name if name in ("python3", "tool") else "tool"), copied)
-        copied.chmod(stat.S_IRWXU)
+    # `tool` beside `python3`, which copies it into the .venv; clang and chromium found, so not installed
+    stand_ins = {"python3": "python3", "tool": "tool", "clang": "tool", "chromium": "tool", "chromedriver": "tool"}
+    for name, source in stand_ins.items():
+        shutil.copy(STAND_INS / source, tools / name)
+        (tools / name).chmod(stat.S_IRWXU)
     ran = tmp_path / "ran.txt"
     environment = {
         "PATH": os.pathsep.join([str(tools), "/usr/bin", "/bin"]),
