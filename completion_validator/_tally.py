@@ -8,6 +8,7 @@ for it, and the other documents' results are kept.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING
 
@@ -23,7 +24,7 @@ from completion_validator._workers import internal_problem
 from completion_validator.errors import Finding
 
 if TYPE_CHECKING:
-    from completion_validator._fastpath._judge import Judge
+    from completion_validator._fastpath._judge import Judge, LinesRead
 
 
 def tally_lines(
@@ -39,50 +40,107 @@ def tally_lines(
 ) -> Report:
     """Check numbered lines of a line-based input: the command's JSON Lines path and `check_lines` alike.
 
-    Most lines are clean: such a line is counted here and goes no further (no item, no second
-    call). Line 1 takes the reader's own path, which first looks for a BOM. `file`: the input's
-    name, given to the findings the scanner placed whole (the caller names the others).
+    Most lines are clean, or have one problem a log repeats: the judge counts those and places
+    their findings (`Judge.lines`, in C), and hands back only the others, with their verdicts. Line 1
+    takes the reader's own path, which first looks for a BOM. `file`: the input's name, given to
+    the findings placed whole (the caller names the others).
     """
     read_line = FORMATS[format_name].reader().read_line  # looked up once: this loop runs per line
-    text = None if judge is None else judge.text
     report = Report(max_findings=max_findings)
-    keywords, kept = report.keywords, report.findings
     shows_one = max_errors is None or max_errors >= 1
-    for number, raw in numbered:
-        if text is None or number == 1:
-            item = read_line(number, raw)
-            if item is not None:
+    if judge is None:  # without orjson: each line read and explained alone
+        for number, raw in numbered:
+            if (item := read_line(number, raw)) is not None:
                 _tally(report, item, settings, judge, max_errors, debug)
-            continue
-        verdict = text(raw)
-        if verdict is CLEAN:
-            report.documents += 1
-        elif type(verdict) is Judged and (verdict.final or not may_be_recognized(verdict.findings)):
-            # the scanner's whole account, as `check_json` would place it: a log whose every
-            # line has one problem comes this way, without an item or a call more per line
+        return report
+    lines = judge.lines if shows_one else _one_at_a_time(judge)
+    for batch in _as_lists(numbered):
+        start = 0
+        if batch and batch[0][0] == 1:
+            if (item := read_line(*batch[0])) is not None:
+                _tally(report, item, settings, judge, max_errors, debug)
+            start = 1
+        while start < len(batch):
             try:
-                if len(verdict.findings) == 1 and shows_one:  # `count` spelled out for one finding
-                    finding, offset = verdict.findings[0], verdict.offsets[0]
-                    placed = finding.at(file, number, column_in_line(raw, offset), number)
+                start, clean, out, _ = lines(batch, start, file)
+            except Exception:  # a bug of ours placing lines: each is read and explained alone from here on
+                if debug:
+                    raise
+                lines = _one_at_a_time(judge)
+                continue
+            report.documents += clean
+            for entry in out:  # one loop, no generators and no call but for a line handed back
+                if type(entry) is Finding:  # placed by the judge: one finding, the line's whole account
                     report.documents += 1
-                    if finding.severity == "error":
-                        report.errors += 1
-                        report.invalid += 1
-                    else:
-                        report.warnings += 1
-                    keywords[finding.keyword] += 1
-                    if report.max_findings is None or len(kept) < report.max_findings:
-                        kept.append(placed)
-                    continue
-                found = verdict.located_in_line(raw, number, file)
-            except Exception:  # a bug of ours: the checker's own path says so (an `internal` finding)
-                _tally(report, JsonText(raw, number, number, single_line=True), settings, judge, max_errors, debug)
-            else:
-                report.documents += 1
-                count(report, found, number, max_errors)
-        elif verdict is not UNREAD or not is_blank(raw):
-            _tally(report, JsonText(raw, number, number, single_line=True), settings, judge, max_errors, debug, verdict)
+                    _keep_one(report, entry)
+                else:
+                    index, verdict = entry  # type: ignore[misc]  # handed back
+                    number, raw = batch[index]
+                    _tally_verdict(report, number, raw, verdict, settings, judge, max_errors, debug, file)
     return report
+
+
+def _as_lists(numbered: Iterable[tuple[int, bytes]]) -> Iterator[list[tuple[int, bytes]]]:
+    """The numbered lines in lists: a list as it is (the command's batches), anything else a thousand at a time."""
+    if type(numbered) is list:
+        yield numbered
+        return
+    lines = iter(numbered)
+    while batch := list(itertools.islice(lines, _LIST_LINES)):
+        yield batch
+
+
+_LIST_LINES = 1_000
+
+
+def _one_at_a_time(judge: Judge) -> LinesRead:
+    """`judge.lines` without placing anything: each line handed back with its verdict."""
+    from completion_validator._fastpath._judge import one_at_a_time  # loaded: `judge` is its
+
+    return one_at_a_time(judge.text)
+
+
+def _keep_one(report: Report, finding: Finding) -> None:
+    """Count a located finding that is its document's only one (shown: `--max-errors` is not 0)."""
+    if finding.severity == "error":
+        report.errors += 1
+        report.invalid += 1
+    else:
+        report.warnings += 1
+    report.keywords[finding.keyword] += 1
+    report.note(finding)
+
+
+def _tally_verdict(
+    report: Report,
+    number: int,
+    raw: bytes,
+    verdict: Verdict,
+    settings: Settings,
+    judge: Judge | None,
+    max_errors: int | None,
+    debug: bool,
+    file: str | None,
+) -> None:
+    """Count line `number` (bytes `raw`) of a log, not clean, whose judge's verdict is `verdict`."""
+    if verdict is CLEAN:
+        report.documents += 1
+    elif type(verdict) is Judged and (verdict.final or not may_be_recognized(verdict.findings)):
+        # the scanner's whole account, as `check_json` would place it, without an item or a call more
+        try:
+            if len(verdict.findings) == 1 and (max_errors is None or max_errors >= 1):  # a rule's, on a log line
+                placed = verdict.findings[0].at(file, number, column_in_line(raw, verdict.offsets[0]), number)
+                report.documents += 1
+                _keep_one(report, placed)
+                return
+            found = verdict.located_in_line(raw, number, file)
+        except Exception:  # a bug of ours: the checker's own path says so (an `internal` finding)
+            _tally(report, JsonText(raw, number, number, single_line=True), settings, judge, max_errors, debug)
+        else:
+            report.documents += 1
+            count(report, found, number, max_errors)
+    elif verdict is not UNREAD or not is_blank(raw):
+        _tally(report, JsonText(raw, number, number, single_line=True), settings, judge, max_errors, debug, verdict)
 
 
 def tally_items(

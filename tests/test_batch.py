@@ -75,15 +75,25 @@ def test_any_partition_gives_the_same_counts(lines: list[bytes], cuts: list[int]
 def test_a_bug_of_ours_on_a_judged_line_is_an_internal_finding_and_the_other_lines_are_kept(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """The count loop places a judged line itself; a failure there is still reported, not raised."""
+    """The judge places a log's judged lines (in C), the count loop the others; a failure in either is
+    reported, not raised, and the lines are then read one at a time."""
+    from completion_validator._fastpath._judge import Judge
     from completion_validator.errors import Finding
 
     def broken(self: Finding, *_: object) -> Finding:
         raise RuntimeError("planted")
 
+    def broken_lines(self: Judge) -> object:
+        def lines(*_: object) -> object:
+            raise RuntimeError("planted in C")
+
+        return lines
+
     line = json.dumps({**json.loads(VALID_LINE), "system_fingerprint": None}).encode()
     assert check_lines([line]).keywords == {"type": 1}  # judged by the scanner, placed in the loop
-    monkeypatch.setattr(Finding, "at", broken)  # what places a judged line's findings, one or more
+    assert check_lines([VALID_LINE, line, line, line]).keywords == {"type": 3}  # placed by the judge
+    monkeypatch.setattr(Finding, "at", broken)  # what places a judged line's findings in Python
+    monkeypatch.setattr(Judge, "lines", property(broken_lines))  # what places a log's lines in C
     report = check_lines([line, VALID_LINE, line])
     assert report.documents == 3
     assert report.keywords == {"internal": 2}
@@ -96,15 +106,35 @@ def _with(**changes: object) -> bytes:
     return json.dumps({**json.loads(VALID_LINE), **changes}, ensure_ascii=False).encode()
 
 
-# Lines as logs have them: clean, one judged finding (ASCII or not), two, a rule's, a warning's,
-# what the checker reads itself (another type), blank, broken.
+_CHAT_LINE = json.dumps(
+    json.loads((Path(__file__).parent / "examples/valid/c01_openai_spec_chat_completion.json").read_text()),
+    ensure_ascii=False,
+).encode()
+
+
+def _chat_with(**changes: object) -> bytes:
+    return json.dumps({**json.loads(_CHAT_LINE), **changes}, ensure_ascii=False).encode()
+
+
+# Lines as logs have them: clean, one judged finding (ASCII or not; values that are equal keys in
+# Python but other records: 1, 1.0, True, 0.0, -0.0), two, a rule's, a warning's, what the checker
+# reads itself (another type: a chat completion among completions, under `auto`), blank, broken.
 _LOG_LINES = [
     VALID_LINE,
     _with(system_fingerprint=None),
     _with(system_fingerprint=None, model="模型 ü"),
     _with(system_fingerprint=None, created="x"),
+    _with(system_fingerprint=1),
+    _with(system_fingerprint=1.0),
+    _with(system_fingerprint=True),
+    _with(system_fingerprint=0.0),
+    _with(system_fingerprint=-0.0),
     _with(id=""),
     _with(usage={"prompt_tokens": 1, "completion_tokens": 2, "total_tokens": 4}),
+    _CHAT_LINE,
+    _chat_with(system_fingerprint=None),
+    _chat_with(object="text_completion"),
+    _with(object="chat.completion"),
     INVALID_LINE,
     b"",
     b"{broken",
@@ -112,7 +142,8 @@ _LOG_LINES = [
 
 
 @given(
-    st.lists(st.sampled_from(_LOG_LINES), max_size=12),
+    # longer than the lines the judge hands back at a time (32): a log whose every line is handed back
+    st.lists(st.sampled_from(_LOG_LINES), max_size=80),
     st.sampled_from([None, 0, 1, 2]),
     st.sampled_from([None, 1, 3]),
 )

@@ -26,7 +26,7 @@ from completion_validator._fastpath._keys import ESCAPED_COLON, has_no_duplicate
 from completion_validator._fastpath._libraries import jsonschema_rs, orjson, scan
 from completion_validator._fastpath._members import PART_BITS, failed_parts, member_runner
 from completion_validator._fastpath._program import Program, Unsupported, compile_program, constant
-from completion_validator._fastpath._records import judged_builder
+from completion_validator._fastpath._records import Records, judged_builder
 from completion_validator._fastpath._screen import screened_rules, screening_schemas
 from completion_validator._fastpath._verdict import CLEAN, UNREAD, Exact, Judged, Verdict
 from completion_validator._jsontext import PARSER_DEPTH
@@ -36,6 +36,9 @@ from completion_validator._settings import Settings
 from completion_validator.errors import Finding
 
 TextRead = Callable[[bytes], Verdict]
+# lines(numbered, start, file) -> (stop, clean, out, pending): see `Judge.lines`
+LinesRead = Callable[[list[tuple[int, bytes]], int, "str | None"], "LinesAccount"]
+LinesAccount = tuple[int, int, "list[Finding | tuple[int, Verdict]]", list[int]]
 ValueRead = Callable[[object], Verdict]
 ChunkRead = Callable[[str], "tuple[Any, Verdict] | None"]
 
@@ -44,6 +47,11 @@ class Judge:
     """The fast path for one `Settings`, for whole documents or for stream chunks (`chunk`).
 
     - `text(raw)`: a verdict on JSON bytes.
+    - `lines(numbered, start, file)`: the lines of a list of (number, bytes) from `start` on, read
+      as `text` reads them, up to `stop`: (`stop`, how many are clean, the others in order, the
+      positions there of the lines handed back): for a line whose verdict is a final account of
+      one finding, that finding placed in `file`; for any other, (its index, its verdict), handed
+      back. `stop` is the list's length or, after a few lines handed back, the next line's index.
     - `value(payload)`: a verdict on a Python value (what users pass to `iter_errors`).
     - `read_chunk(data)`: a stream chunk's value and its verdict (`CLEAN`, `Judged` or `Exact`),
       or None where it was not read exactly: the stream checker needs the chunk whatever the verdict.
@@ -63,9 +71,18 @@ class Judge:
     @cached_property
     def text(self) -> TextRead:
         """A verdict on JSON bytes."""
+        return self._text_readers[0]
+
+    @cached_property
+    def lines(self) -> LinesRead:
+        """A log's lines read as `text` reads each, the lines it need not hand back counted or placed in C."""
+        return self._text_readers[1]
+
+    @cached_property
+    def _text_readers(self) -> tuple[TextRead, LinesRead]:
         if self.settings.response_type == AUTO:
-            return _auto_text_reader(self.settings)
-        return _text_reader(self.settings)
+            return _auto_text_readers(self.settings)
+        return _text_readers(self.settings)
 
     @cached_property
     def value(self) -> ValueRead:
@@ -102,7 +119,7 @@ class Judge:
 def judge(settings: Settings, *, chunk: bool = False) -> Judge | None:
     """The judge for `settings` (stream chunks if `chunk`); None without orjson. Built once per process.
 
-    Under `auto` its text reader asks each type's reader in turn (`_auto_text_reader`); the rest
+    Under `auto` its text reader asks each type's reader in turn (`_auto_text_readers`); the rest
     judge values as the default type: one of another type is never clean there, and the checker,
     which reads its `object`, asks that type's judge. A stream's chunks are judged as the type
     the stream checker found it to be.
@@ -322,25 +339,28 @@ def _unread(_: object) -> Verdict:
     return UNREAD
 
 
-def _text_reader(settings: Settings) -> TextRead:
+def _text_readers(settings: Settings) -> tuple[TextRead, LinesRead]:
     """Read JSON bytes once: `CLEAN`, a `Judged` account, the `Exact` value to explain, or `UNREAD`.
 
     The compiled scanner reads first; where it is not sure, orjson and jsonschema-rs (built only
-    then, so a clean run never pays for them) read the document.
+    then, so a clean run never pays for them) read the document. Lines of a log are read in C
+    (`Scanner.account_lines`), which places a line's one finding itself from the records kept
+    here: only the lines it cannot settle come back to Python.
     """
     compiled = scanner(settings)
     if compiled is None or orjson is None:
-        return _orjson_reader(settings) or _unread
-    account, judged, now = compiled[0].account, judged_builder(compiled[1]), time.time
+        without = _orjson_reader(settings) or _unread
+        return without, one_at_a_time(without)
+    account, account_lines, now = compiled[0].account, compiled[0].account_lines, time.time
+    records: Records = {}
+    judged = judged_builder(compiled[1], records)
     loads, malformed, parts_named = orjson.loads, orjson.JSONDecodeError, _failed_parts()
     members = member_runner(settings, _parted(settings), _has_long_integer)
     rest: TextRead | None = None
 
-    def read(raw: bytes) -> Verdict:
+    def settle(raw: bytes, failures: Any) -> Verdict:
+        """The verdict on `raw`, whose scanner's account (not True: clean) is `failures`."""
         nonlocal rest
-        failures = account(raw, now())
-        if failures is True:
-            return CLEAN
         if type(failures) is list:  # the scanner explained it whole
             return judged(failures)
         if type(failures) is tuple and not failures[0]:
@@ -358,7 +378,18 @@ def _text_reader(settings: Settings) -> TextRead:
             rest = _orjson_reader(settings) or _unread
         return rest(raw)
 
-    return read
+    def read(raw: bytes) -> Verdict:
+        failures = account(raw, now())
+        return CLEAN if failures is True else settle(raw, failures)
+
+    def lines(numbered: list[tuple[int, bytes]], start: int, file: str | None) -> LinesAccount:
+        stop, clean, out, pending = account_lines(numbered, start, now(), records, file, Finding)
+        for position in pending:
+            index, failures = out[position]
+            out[position] = index, settle(numbered[index][1], failures)
+        return stop, clean, out, pending
+
+    return read, lines
 
 
 @cache
@@ -380,7 +411,7 @@ def _parted(settings: Settings) -> dict[str, frozenset[str]]:
     return {part: frozenset(rules) for part, rules in parted.items()}
 
 
-def _auto_text_reader(settings: Settings) -> TextRead:
+def _auto_text_readers(settings: Settings) -> tuple[TextRead, LinesRead]:
     """Under `auto`: each document read first as the type the last one turned out to be.
 
     A log holds one type, nearly always: its documents take one scan each, whatever the type.
@@ -388,28 +419,52 @@ def _auto_text_reader(settings: Settings) -> TextRead:
     is asked first from then on); where it names none (missing, unknown), the default type's
     reader answers, as it always did, and the checker reads the value to learn what it is.
     """
-    readers: dict[str, TextRead] = {}
+    readers: dict[str, tuple[TextRead, LinesRead]] = {}
 
-    def reader(kind: str) -> TextRead:
+    def reader(kind: str) -> tuple[TextRead, LinesRead]:
         if kind not in readers:
             typed = judge(replace(settings, response_type=kind))
-            readers[kind] = _unread if typed is None else typed.text
+            readers[kind] = (_unread, one_at_a_time(_unread)) if typed is None else (typed.text, typed.lines)
         return readers[kind]
 
-    last, current = settings.typed, reader(settings.typed)
+    last, (current, current_lines) = settings.typed, reader(settings.typed)
 
-    def read(raw: bytes) -> Verdict:
-        nonlocal last, current
-        verdict = current(raw)
+    def settle(raw: bytes, verdict: Verdict, asked: str) -> Verdict:
+        """The verdict of the type `raw` is, given the verdict of type `asked`'s reader on it."""
+        nonlocal last, current, current_lines
         if verdict is CLEAN or verdict is UNREAD or (type(verdict) is Judged and verdict.final):
             return verdict  # a final account has no finding at `object`: the type is the one asked
         named = _type_named(verdict, settings)
-        if named is None or named == last:  # its object is this type's: these are its findings
+        if named is None or named == asked:  # its object is this type's: these are its findings
             return verdict
-        last, current = named, reader(named)
+        last, (current, current_lines) = named, reader(named)
         return current(raw)
 
-    return read
+    def read(raw: bytes) -> Verdict:
+        return settle(raw, current(raw), last)
+
+    def lines(numbered: list[tuple[int, bytes]], start: int, file: str | None) -> LinesAccount:
+        # what the asked type's reader counted or placed is clean or final: that type's
+        asked = last
+        stop, clean, out, pending = current_lines(numbered, start, file)
+        for position in pending:
+            index, verdict = out[position]  # type: ignore[misc]  # pending: a line handed back
+            out[position] = index, settle(numbered[index][1], verdict, asked)
+        return stop, clean, out, pending
+
+    return read, lines
+
+
+def one_at_a_time(read: TextRead) -> LinesRead:
+    """`Judge.lines` handing each line back with `read`'s verdict (no scanner; `--max-errors 0`)."""
+
+    def lines(numbered: list[tuple[int, bytes]], start: int, file: str | None) -> LinesAccount:
+        out: list[Finding | tuple[int, Verdict]] = [
+            (index, read(numbered[index][1])) for index in range(start, len(numbered))
+        ]
+        return len(numbered), 0, out, list(range(len(out)))
+
+    return lines
 
 
 def _auto_value_reader(settings: Settings) -> ValueRead:

@@ -30,9 +30,16 @@ _CACHED_VALUE = 256  # characters of a record's path and value it may be kept by
 Failure = tuple[int, int, tuple[str | int, ...], Any, int]
 
 
-def judged_builder(program: Program) -> Callable[[list[Failure]], Judged]:
-    """A function turning `Scanner.judge`'s failures into a `Judged` account (records in document order)."""
-    cache: dict[tuple[Any, ...], tuple[Finding, bool]] = {}
+Records = dict[tuple[Any, ...], tuple[Finding, bool]]
+
+
+def judged_builder(program: Program, kept: Records | None = None) -> Callable[[list[Failure]], Judged]:
+    """A function turning `Scanner.judge`'s failures into a `Judged` account (records in document order).
+
+    `kept`: where its records are kept, for a caller that looks them up too (`Scanner.account_lines`,
+    which places a line's one final record in C, by the same key as `record` here).
+    """
+    cache: Records = {} if kept is None else kept
     kept_type, kept_required = constant("KEPT_TYPE"), constant("KEPT_REQUIRED")  # else KEPT_ENUM
 
     def record(kind: int, node: int, path: tuple[str | int, ...], value: Any) -> tuple[Finding, bool]:

@@ -1709,6 +1709,157 @@ static PyObject *scanner_account(Scanner *self, PyObject *const *args, Py_ssize_
     return failures;
 }
 
+/* The one failure of a line's account, placed as `Finding.at` would place it, where its record is
+ * cached and final (`_records.py`: keyed by (kind, node, path, type(value), value or its repr for a
+ * float)); Py_None (a new reference) where Python must settle the line; NULL with an exception. */
+static PyObject *placed_failure(PyObject *found, PyObject *raw, PyObject *number, PyObject *records, PyObject *file,
+                                PyTypeObject *finding_type) {
+    static PyObject *file_name, *line_name, *column_name, *document_name, *dict_name;
+    if (dict_name == NULL) {
+        file_name = PyUnicode_InternFromString("file");
+        line_name = PyUnicode_InternFromString("line");
+        column_name = PyUnicode_InternFromString("column");
+        document_name = PyUnicode_InternFromString("document");
+        dict_name = PyUnicode_InternFromString("__dict__");
+        if (file_name == NULL || line_name == NULL || column_name == NULL || document_name == NULL ||
+            dict_name == NULL) {
+            Py_CLEAR(dict_name);
+            return NULL;
+        }
+    }
+    if (!PyList_CheckExact(found) || PyList_GET_SIZE(found) != 1) Py_RETURN_NONE;
+    PyObject *failure = PyList_GET_ITEM(found, 0); /* (kind, node, path, value, offset) */
+    if (!PyTuple_CheckExact(failure) || PyTuple_GET_SIZE(failure) != 5) Py_RETURN_NONE;
+    PyObject *value = PyTuple_GET_ITEM(failure, 3);
+    /* 1, 1.0 and True are equal keys, and 0.0 and -0.0: the type and the repr tell them apart */
+    PyObject *shown = PyFloat_CheckExact(value) ? PyObject_Repr(value) : Py_NewRef(value);
+    if (shown == NULL) return NULL;
+    PyObject *key = PyTuple_Pack(5, PyTuple_GET_ITEM(failure, 0), PyTuple_GET_ITEM(failure, 1),
+                                 PyTuple_GET_ITEM(failure, 2), (PyObject *)Py_TYPE(value), shown);
+    Py_DECREF(shown);
+    if (key == NULL) return NULL;
+    PyObject *known = PyDict_GetItemWithError(records, key); /* borrowed */
+    Py_DECREF(key);
+    if (known == NULL) {
+        if (PyErr_Occurred()) return NULL;
+        Py_RETURN_NONE; /* not yet made: Python makes it, and keeps it for the next line */
+    }
+    if (!PyTuple_CheckExact(known) || PyTuple_GET_SIZE(known) != 2 || PyTuple_GET_ITEM(known, 1) != Py_True)
+        Py_RETURN_NONE; /* not final: `recognized` may read it */
+    PyObject *record = PyTuple_GET_ITEM(known, 0);
+    if (Py_TYPE(record) != finding_type) Py_RETURN_NONE;
+    Py_ssize_t offset = PyLong_AsSsize_t(PyTuple_GET_ITEM(failure, 4));
+    if (offset == -1 && PyErr_Occurred()) return NULL;
+    const unsigned char *bytes = (const unsigned char *)PyBytes_AS_STRING(raw);
+    if (offset < 0 || offset > PyBytes_GET_SIZE(raw)) Py_RETURN_NONE;
+    Py_ssize_t column = 1; /* characters before the value, from 1: every byte but a continuation byte starts one */
+    for (Py_ssize_t i = 0; i < offset; i++) column += (bytes[i] & 0xC0) != 0x80;
+    PyObject *template = PyObject_GenericGetDict(record, NULL);
+    if (template == NULL) return NULL;
+    PyObject *fields = PyDict_Copy(template);
+    Py_DECREF(template);
+    if (fields == NULL) return NULL;
+    PyObject *column_number = PyLong_FromSsize_t(column);
+    if (column_number == NULL || PyDict_SetItem(fields, file_name, file) < 0 ||
+        PyDict_SetItem(fields, line_name, number) < 0 || PyDict_SetItem(fields, column_name, column_number) < 0 ||
+        PyDict_SetItem(fields, document_name, number) < 0) {
+        Py_XDECREF(column_number);
+        Py_DECREF(fields);
+        return NULL;
+    }
+    Py_DECREF(column_number);
+    PyObject *made = finding_type->tp_alloc(finding_type, 0); /* object.__new__: no __init__ run, as `_with_fields` */
+    if (made == NULL || PyObject_GenericSetAttr(made, dict_name, fields) < 0) { /* frozen: its own __setattr__ refuses */
+        Py_XDECREF(made);
+        Py_DECREF(fields);
+        return NULL;
+    }
+    Py_DECREF(fields);
+    return made;
+}
+
+/* Lines account_lines hands back at most per call: each holds its account (lists, tuples) until Python
+ * settles it, and thousands of them held at once cost more in Python's cyclic collections than the
+ * calls they save. */
+#define PENDING_MOST 32
+
+/* account_lines(numbered, start, now, records, file, finding_type) -> (stop, clean, out, pending):
+ * `account` for the lines of a list of (number, bytes) from `start` up to `stop` (the list's length,
+ * or the line after the PENDING_MOST-th handed back). Clean lines are counted; a line whose account
+ * is one failure with a cached final record (a log whose every line has one problem) is placed:
+ * its Finding goes to `out`; any other line goes to `out` as (its index, its account), for Python
+ * to settle, and its position in `out` to `pending`. */
+static PyObject *scanner_account_lines(Scanner *self, PyObject *const *args, Py_ssize_t nargs) {
+    if (nargs != 6) {
+        PyErr_SetString(PyExc_TypeError,
+                        "account_lines(numbered, start, now, records, file, finding_type) takes six arguments");
+        return NULL;
+    }
+    PyObject *numbered = args[0], *now = args[2], *records = args[3], *file = args[4];
+    if (!PyList_CheckExact(numbered) || !PyDict_CheckExact(records) || !PyType_Check(args[5])) {
+        PyErr_SetString(PyExc_TypeError, "account_lines takes a list, an index, a time, a dict, a name and a type");
+        return NULL;
+    }
+    PyTypeObject *finding_type = (PyTypeObject *)args[5];
+    Py_ssize_t at = PyLong_AsSsize_t(args[1]);
+    if (at == -1 && PyErr_Occurred()) return NULL;
+    if (at < 0) at = 0;
+    Py_ssize_t clean = 0;
+    PyObject *out = PyList_New(0), *pending = PyList_New(0);
+    if (out == NULL || pending == NULL) goto fail;
+    for (; at < PyList_GET_SIZE(numbered); at++) {
+        if ((at & SIGNAL_EVERY) == 0 && PyErr_CheckSignals() < 0) goto fail; /* Ctrl-C */
+        PyObject *entry = PyList_GET_ITEM(numbered, at), *found, *made;
+        if (PyTuple_CheckExact(entry) && PyTuple_GET_SIZE(entry) == 2 && PyBytes_CheckExact(PyTuple_GET_ITEM(entry, 1))) {
+            PyObject *number = PyTuple_GET_ITEM(entry, 0), *raw = PyTuple_GET_ITEM(entry, 1);
+            PyObject *call[2] = {raw, now};
+            found = scanner_account(self, call, 2);
+            if (found == NULL) goto fail;
+            if (found == Py_True) {
+                Py_DECREF(found);
+                clean++;
+                continue;
+            }
+            made = placed_failure(found, raw, number, records, file, finding_type);
+            if (made == NULL) {
+                Py_DECREF(found);
+                goto fail;
+            }
+        } else { /* not ours to read: Python's path says what it is */
+            found = Py_NewRef(Py_None);
+            made = Py_NewRef(Py_None);
+        }
+        if (made == Py_None) {
+            Py_DECREF(made);
+            PyObject *position = PyLong_FromSsize_t(PyList_GET_SIZE(out));
+            made = Py_BuildValue("(nN)", at, found);
+            if (position == NULL || made == NULL || PyList_Append(pending, position) < 0) {
+                Py_XDECREF(position);
+                Py_XDECREF(made);
+                goto fail;
+            }
+            Py_DECREF(position);
+            if (PyList_GET_SIZE(pending) >= PENDING_MOST) {
+                int appended = PyList_Append(out, made);
+                Py_DECREF(made);
+                if (appended < 0) goto fail;
+                at++;
+                break;
+            }
+        } else {
+            Py_DECREF(found);
+        }
+        int appended = PyList_Append(out, made);
+        Py_DECREF(made);
+        if (appended < 0) goto fail;
+    }
+    return Py_BuildValue("(nnNN)", at, clean, out, pending);
+fail:
+    Py_XDECREF(out);
+    Py_XDECREF(pending);
+    return NULL;
+}
+
 static PyObject *scanner_clean_value(Scanner *self, PyObject *const *args, Py_ssize_t nargs) {
     if (nargs != 2) {
         PyErr_SetString(PyExc_TypeError, "clean_value(value, now) takes two arguments");
@@ -1933,6 +2084,11 @@ static PyMethodDef scanner_methods[] = {
     {"account", (PyCFunction)(void (*)(void))scanner_account, METH_FASTCALL,
      PyDoc_STR("account(document, now) -> judge's answer, or (failures, SUSPECT_ bits, spans of id, created, usage) "
                "where only the envelope's screen failed")},
+    {"account_lines", (PyCFunction)(void (*)(void))scanner_account_lines, METH_FASTCALL,
+     PyDoc_STR("account_lines(numbered, start, now, records, file, finding_type) -> (stop, clean, out, pending): "
+               "`account` for a list of (number, bytes) lines up to `stop`: clean ones counted, one-failure "
+               "ones with a final cached record placed (a Finding in `out`), the others as (index, account) in `out` (positions in "
+               "`pending`)")},
     {"clean_value", (PyCFunction)(void (*)(void))scanner_clean_value, METH_FASTCALL,
      "clean_value(value, now) -> bool | None: the same for a Python value (exact dict, list, str, int, float, bool, "
      "None); None where it holds more than WALK_BUDGET values written out."},
