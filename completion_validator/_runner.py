@@ -54,7 +54,7 @@ from completion_validator._jsontext import Position
 from completion_validator._reporters import Reporter
 from completion_validator._results import FileResult, Report, Summary
 from completion_validator._settings import Settings
-from completion_validator._tally import tally_capture, tally_items, tally_lines, unreadable
+from completion_validator._tally import tally_block, tally_capture, tally_items, tally_lines, unreadable
 from completion_validator._workers import Workers, available_cpus, internal_problem
 from completion_validator.errors import Finding
 
@@ -311,7 +311,7 @@ def _line_tallies(
 
 
 def _block_tallies(stream: BinaryIO, named: InputFormat, options: RunOptions, name: str) -> Iterator[Report]:
-    """A regular JSON Lines file checked in this process: read a block at a time, split into lines in C.
+    """A regular JSON Lines file checked in this process: read a block at a time, its lines read in place in C.
 
     What workers do with their byte ranges (`check_line_span`), without a second read: a log is
     not read line by line through Python (nor counted apart from its split).
@@ -328,19 +328,13 @@ def _block_tallies(stream: BinaryIO, named: InputFormat, options: RunOptions, na
         if read is None:
             return
         block, too_long = read
-        lines = block.split(b"\n")
-        ended = lines[-1] == b""  # the block ends with a line end (the file's last line may not)
-        if ended:
-            lines.pop()
-        if line == 1 and lines and (pretty := pretty_printed(lines[0])) is not None:
+        if line == 1 and (pretty := pretty_printed(block.split(b"\n", 1)[0])) is not None:
             yield _unreadable(pretty)
             return
-        for start in range(0, len(lines), BATCH_LINES):
-            batch = list(enumerate(lines[start : start + BATCH_LINES], start=line + start))
-            report = check_line_batch(batch, options, named.name, name)
-            report.bytes_read += len(batch) - (not ended and start + BATCH_LINES >= len(lines))  # line ends
-            yield report
-        line += len(lines)
+        report = check_line_block(block, line, options, named.name, name)
+        report.bytes_read = len(block)  # the line ends too: a progress bar ends at the size
+        yield report
+        line += block.count(b"\n") + (bool(block) and not block.endswith(b"\n"))  # the last line may have no end
         if too_long is not None:  # the block stopped before it: the lines above are all there is
             yield _unreadable(line_too_long(line, limit))
             return
@@ -484,12 +478,28 @@ def check_line_span(
     except OSError as error:
         message = f"cannot read the lines from {first_line} on: {os_message(error)}"
         return _unreadable(problem(message, "io", index=first_line))
-    lines = block.split(b"\n")
-    if block.endswith(b"\n"):
-        lines.pop()  # the empty string after the last line end
-    report = check_line_batch(list(enumerate(lines, start=first_line)), options, format_name, name)
+    report = check_line_block(block, first_line, options, format_name, name)
     report.bytes_read = len(block)  # the line ends too: a progress bar ends at the file's size
     return report
+
+
+def check_line_block(
+    block: bytes, first_line: int, options: RunOptions, format_name: str, file: str | None = None
+) -> Report:
+    """Check the lines of a block of whole lines, the first numbered `first_line` (the count path).
+
+    The lines are read where they are in the block (`tally_block`): not split into a list first.
+    """
+    return tally_block(
+        block,
+        first_line,
+        options.settings,
+        _judge(options),  # built once per process, and before the workers fork
+        max_errors=options.max_errors,
+        debug=options.debug,
+        format_name=format_name,
+        file=file,
+    )
 
 
 def check_line_batch(

@@ -24,7 +24,7 @@ from completion_validator._workers import internal_problem
 from completion_validator.errors import Finding
 
 if TYPE_CHECKING:
-    from completion_validator._fastpath._judge import Judge, LinesRead
+    from completion_validator._fastpath._judge import Judge, Lines, LinesRead
 
 
 def tally_lines(
@@ -45,28 +45,102 @@ def tally_lines(
     takes the reader's own path, which first looks for a BOM. `file`: the input's name, given to
     the findings placed whole (the caller names the others).
     """
-    read_line = FORMATS[format_name].reader().read_line  # looked up once: this loop runs per line
     report = Report(max_findings=max_findings)
-    shows_one = max_errors is None or max_errors >= 1
     if judge is None:  # without orjson: each line read and explained alone
+        read_line = FORMATS[format_name].reader().read_line
         for number, raw in numbered:
             if (item := read_line(number, raw)) is not None:
                 _tally(report, item, settings, judge, max_errors, debug)
         return report
-    lines = judge.lines if shows_one else _one_at_a_time(judge)
+    count_lines = _LineCount(report, settings, judge, max_errors, debug, format_name, file)
     for batch in _as_lists(numbered):
-        start = 0
-        if batch and batch[0][0] == 1:
-            if (item := read_line(*batch[0])) is not None:
-                _tally(report, item, settings, judge, max_errors, debug)
-            start = 1
-        while start < len(batch):
+        if batch:
+            count_lines(batch, 0, batch[0][0])
+    return report
+
+
+def tally_block(
+    block: bytes,
+    first_line: int,
+    settings: Settings,
+    judge: Judge | None,
+    *,
+    max_errors: int | None = None,
+    debug: bool = False,
+    format_name: str = "jsonl",
+    file: str | None = None,
+) -> Report:
+    """`tally_lines` of the lines of `block` (each ended by LF, but perhaps the last), the first numbered `first_line`.
+
+    The judge reads the lines in the block: a clean line or a placed one is never copied out.
+    """
+    if judge is None:
+        raws = block.split(b"\n")
+        if raws[-1] == b"":
+            raws.pop()  # after the block's last line end
+        return tally_lines(
+            enumerate(raws, start=first_line),
+            settings,
+            judge,
+            max_errors=max_errors,
+            debug=debug,
+            format_name=format_name,
+            file=file,
+        )
+    report = Report(max_findings=None)
+    _LineCount(report, settings, judge, max_errors, debug, format_name, file)(block, 0, first_line)
+    return report
+
+
+class _LineCount:
+    """Counts lines into `report`: those the judge counted or placed, and those it handed back."""
+
+    def __init__(
+        self,
+        report: Report,
+        settings: Settings,
+        judge: Judge,
+        max_errors: int | None,
+        debug: bool,
+        format_name: str,
+        file: str | None,
+    ) -> None:
+        self.report, self.settings, self.judge, self.max_errors, self.debug, self.file = (
+            report,
+            settings,
+            judge,
+            max_errors,
+            debug,
+            file,
+        )
+        self.read_line = FORMATS[format_name].reader().read_line  # looked up once: it may run per line
+        shows_one = max_errors is None or max_errors >= 1
+        self.lines = judge.lines if shows_one else _one_at_a_time(judge)
+
+    def read_alone(self, number: int, raw: bytes) -> None:
+        """Line `number` read by the input's reader (line 1 looks for a BOM first), and checked."""
+        if (item := self.read_line(number, raw)) is not None:
+            _tally(self.report, item, self.settings, self.judge, self.max_errors, self.debug)
+
+    def __call__(self, source: Lines, start: int, number: int) -> None:
+        """Count the lines of `source` (see `Judge.lines`) from `start`, where line `number` starts."""
+        report, file = self.report, self.file
+        if number == 1 and start < len(source):  # the reader's own path
+            if isinstance(source, list):
+                self.read_alone(*source[start])
+                start += 1
+            else:
+                end = source.find(b"\n", start)
+                self.read_alone(1, source[start : len(source) if end < 0 else end])
+                start = len(source) if end < 0 else end + 1
+            number += 1
+        while start < len(source):
             try:
-                start, clean, out, _ = lines(batch, start, file)
+                start, number, clean, out, _ = self.lines(source, start, number, file)
             except Exception:  # a bug of ours placing lines: each is read and explained alone from here on
-                if debug:
+                if self.debug:
                     raise
-                lines = _one_at_a_time(judge)
+                self.lines = _one_at_a_time(self.judge)
                 continue
             report.documents += clean
             for entry in out:  # one loop, no generators and no call but for a line handed back
@@ -74,10 +148,10 @@ def tally_lines(
                     report.documents += 1
                     _keep_one(report, entry)
                 else:
-                    index, verdict = entry  # type: ignore[misc]  # handed back
-                    number, raw = batch[index]
-                    _tally_verdict(report, number, raw, verdict, settings, judge, max_errors, debug, file)
-    return report
+                    line, raw, verdict = entry  # type: ignore[misc]  # handed back
+                    _tally_verdict(
+                        report, line, raw, verdict, self.settings, self.judge, self.max_errors, self.debug, file
+                    )
 
 
 def _as_lists(numbered: Iterable[tuple[int, bytes]]) -> Iterator[list[tuple[int, bytes]]]:

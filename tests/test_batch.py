@@ -167,3 +167,32 @@ def test_the_count_loop_reports_what_the_reference_engine_reports(
         return Report(**{**vars(report), "findings": [f.in_file("log.jsonl") for f in report.findings]})
 
     assert named(tally(True)) == named(tally(False))
+
+
+@given(
+    st.lists(st.sampled_from([*_LOG_LINES, b"  ", _with(system_fingerprint=None) + b"\r"]), max_size=80),
+    st.booleans(),
+    st.sampled_from([1, 2, 1000]),
+    st.sampled_from([None, 0, 1]),
+)
+def test_a_block_of_lines_is_counted_as_its_lines_are(
+    lines: list[bytes], ended: bool, first_line: int, max_errors: int | None
+) -> None:
+    """The command's blocks are read in place (`tally_block`): as the reference engine reads their lines."""
+    from completion_validator._fastpath._judge import judge
+    from completion_validator._settings import Settings
+    from completion_validator._tally import tally_block, tally_lines
+
+    settings = Settings()
+    block = b"\n".join(lines) + (b"\n" if ended and lines else b"")
+    raws = block.split(b"\n")
+    if raws[-1] == b"":
+        raws.pop()
+    options = {"max_errors": max_errors, "file": "log.jsonl"}
+    in_place = tally_block(block, first_line, settings, judge(settings), **options)  # type: ignore[arg-type]
+    reference = tally_lines(enumerate(raws, start=first_line), settings, None, **options)  # type: ignore[arg-type]
+
+    def named(report: Report) -> Report:  # what the runner shows: every finding in the file
+        return Report(**{**vars(report), "findings": [f.in_file("log.jsonl") for f in report.findings]})
+
+    assert named(in_place) == named(reference)

@@ -36,9 +36,10 @@ from completion_validator._settings import Settings
 from completion_validator.errors import Finding
 
 TextRead = Callable[[bytes], Verdict]
-# lines(numbered, start, file) -> (stop, clean, out, pending): see `Judge.lines`
-LinesRead = Callable[[list[tuple[int, bytes]], int, "str | None"], "LinesAccount"]
-LinesAccount = tuple[int, int, "list[Finding | tuple[int, Verdict]]", list[int]]
+# lines(source, start, number, file) -> (stop, number, clean, out, pending): see `Judge.lines`
+Lines = list[tuple[int, bytes]] | bytes
+LinesRead = Callable[[Lines, int, int, "str | None"], "LinesAccount"]
+LinesAccount = tuple[int, int, int, "list[Finding | tuple[int, bytes, Verdict]]", list[int]]
 ValueRead = Callable[[object], Verdict]
 ChunkRead = Callable[[str], "tuple[Any, Verdict] | None"]
 
@@ -47,11 +48,13 @@ class Judge:
     """The fast path for one `Settings`, for whole documents or for stream chunks (`chunk`).
 
     - `text(raw)`: a verdict on JSON bytes.
-    - `lines(numbered, start, file)`: the lines of a list of (number, bytes) from `start` on, read
-      as `text` reads them, up to `stop`: (`stop`, how many are clean, the others in order, the
-      positions there of the lines handed back): for a line whose verdict is a final account of
-      one finding, that finding placed in `file`; for any other, (its index, its verdict), handed
-      back. `stop` is the list's length or, after a few lines handed back, the next line's index.
+    - `lines(source, start, number, file)`: lines read as `text` reads each, from `start` on:
+      `source` a list of (number, bytes) and `start` an index, or a block of bytes whose lines end
+      at LF and `start` the byte offset of line `number`. Up to `stop` (the end, or the next line
+      after a few handed back): (`stop`, the number of the line there, how many lines were clean,
+      the others in order, the positions there of those handed back). A line whose verdict is a
+      final account of one finding is that finding, placed in `file`; any other is handed back as
+      (its number, its bytes, its verdict).
     - `value(payload)`: a verdict on a Python value (what users pass to `iter_errors`).
     - `read_chunk(data)`: a stream chunk's value and its verdict (`CLEAN`, `Judged` or `Exact`),
       or None where it was not read exactly: the stream checker needs the chunk whatever the verdict.
@@ -382,12 +385,12 @@ def _text_readers(settings: Settings) -> tuple[TextRead, LinesRead]:
         failures = account(raw, now())
         return CLEAN if failures is True else settle(raw, failures)
 
-    def lines(numbered: list[tuple[int, bytes]], start: int, file: str | None) -> LinesAccount:
-        stop, clean, out, pending = account_lines(numbered, start, now(), records, file, Finding)
+    def lines(source: Lines, start: int, number: int, file: str | None) -> LinesAccount:
+        stop, number, clean, out, pending = account_lines(source, start, number, now(), records, file, Finding)
         for position in pending:
-            index, failures = out[position]
-            out[position] = index, settle(numbered[index][1], failures)
-        return stop, clean, out, pending
+            line, raw, failures = out[position]
+            out[position] = line, raw, settle(raw, failures)
+        return stop, number, clean, out, pending
 
     return read, lines
 
@@ -443,14 +446,14 @@ def _auto_text_readers(settings: Settings) -> tuple[TextRead, LinesRead]:
     def read(raw: bytes) -> Verdict:
         return settle(raw, current(raw), last)
 
-    def lines(numbered: list[tuple[int, bytes]], start: int, file: str | None) -> LinesAccount:
+    def lines(source: Lines, start: int, number: int, file: str | None) -> LinesAccount:
         # what the asked type's reader counted or placed is clean or final: that type's
         asked = last
-        stop, clean, out, pending = current_lines(numbered, start, file)
+        stop, number, clean, out, pending = current_lines(source, start, number, file)
         for position in pending:
-            index, verdict = out[position]  # type: ignore[misc]  # pending: a line handed back
-            out[position] = index, settle(numbered[index][1], verdict, asked)
-        return stop, clean, out, pending
+            line, raw, verdict = out[position]  # type: ignore[misc]  # pending: a line handed back
+            out[position] = line, raw, settle(raw, verdict, asked)
+        return stop, number, clean, out, pending
 
     return read, lines
 
@@ -458,11 +461,17 @@ def _auto_text_readers(settings: Settings) -> tuple[TextRead, LinesRead]:
 def one_at_a_time(read: TextRead) -> LinesRead:
     """`Judge.lines` handing each line back with `read`'s verdict (no scanner; `--max-errors 0`)."""
 
-    def lines(numbered: list[tuple[int, bytes]], start: int, file: str | None) -> LinesAccount:
-        out: list[Finding | tuple[int, Verdict]] = [
-            (index, read(numbered[index][1])) for index in range(start, len(numbered))
-        ]
-        return len(numbered), 0, out, list(range(len(out)))
+    def lines(source: Lines, start: int, number: int, file: str | None) -> LinesAccount:
+        if isinstance(source, list):
+            numbered = source[start:]
+        else:
+            raws = source[start:].split(b"\n")
+            if raws[-1] == b"":
+                raws.pop()  # after the block's last line end
+            numbered = list(enumerate(raws, start=number))
+            number += len(raws)
+        out: list[Finding | tuple[int, bytes, Verdict]] = [(line, raw, read(raw)) for line, raw in numbered]
+        return len(source), number, 0, out, list(range(len(out)))
 
     return lines
 

@@ -1602,6 +1602,35 @@ static int walk_typed(Scan *s, PyObject *o, const Node *n, int role) {
     return 0;
 }
 
+/* One pass over the JSON text data[:size]: 1 where it is clean; `failures` a list to judge into, or NULL. */
+static int scan_text(Scanner *self, const char *data, Py_ssize_t size, double now, PyObject *failures,
+                     unsigned *suspects, Py_ssize_t *spans) {
+    Scan s;
+    memset(&s, 0, sizeof s);
+    s.p = s.start = (const unsigned char *)data;
+    s.end = s.p + size;
+    s.sc = self;
+    if (!isfinite(now) || now > 9.0e15 || now < 0) now = 0; /* then nothing is plausible: not clean */
+    s.latest = (long long)floor(now) + self->one_day;
+    s.details = R_NONE;
+    s.failures = failures;
+    s.text_mode = 1;
+    s.suspecting = suspects != NULL;
+    for (int i = 0; i < 6; i++) s.spans[i] = -1;
+    int ok = self->n_nodes > 0 && value(&s, 0);
+    if (ok) {
+        skip_space(&s);
+        ok = s.p == s.end;
+    }
+    PyMem_Free(s.arena);
+    PyMem_Free(s.indexes);
+    truth_free(&s.truth);
+    chat_free(&s.chat);
+    if (suspects != NULL) *suspects = s.suspects;
+    if (spans != NULL) memcpy(spans, s.spans, sizeof s.spans);
+    return ok;
+}
+
 /* clean() and judge(): one pass over a document; `failures` a list to judge into, or NULL. */
 static PyObject *scan_document(Scanner *self, PyObject *const *args, Py_ssize_t nargs, PyObject *failures,
                                unsigned *suspects, Py_ssize_t *spans) {
@@ -1630,30 +1659,8 @@ static PyObject *scan_document(Scanner *self, PyObject *const *args, Py_ssize_t 
         size = view.len;
         release = 1;
     }
-    Scan s;
-    memset(&s, 0, sizeof s);
-    s.p = s.start = (const unsigned char *)data;
-    s.end = s.p + size;
-    s.sc = self;
-    if (!isfinite(now) || now > 9.0e15 || now < 0) now = 0; /* then nothing is plausible: not clean */
-    s.latest = (long long)floor(now) + self->one_day;
-    s.details = R_NONE;
-    s.failures = failures;
-    s.text_mode = 1;
-    s.suspecting = suspects != NULL;
-    for (int i = 0; i < 6; i++) s.spans[i] = -1;
-    int ok = self->n_nodes > 0 && value(&s, 0);
-    if (ok) {
-        skip_space(&s);
-        ok = s.p == s.end;
-    }
-    PyMem_Free(s.arena);
-    PyMem_Free(s.indexes);
-    truth_free(&s.truth);
-    chat_free(&s.chat);
+    int ok = scan_text(self, data, size, now, failures, suspects, spans);
     if (release) PyBuffer_Release(&view);
-    if (suspects != NULL) *suspects = s.suspects;
-    if (spans != NULL) memcpy(spans, s.spans, sizeof s.spans);
     if (ok) Py_RETURN_TRUE;
     Py_RETURN_FALSE;
 }
@@ -1683,22 +1690,13 @@ static PyObject *scanner_judge(Scanner *self, PyObject *const *args, Py_ssize_t 
  * (start, end) byte offsets of the values of id, created and usage, -1 where not read): the rules
  * of those parts alone are left to run, on a document the scanner read whole (strict JSON, bounds
  * kept); a rule that reads only its member can be run on that member's text alone. */
-static PyObject *scanner_account(Scanner *self, PyObject *const *args, Py_ssize_t nargs) {
-    PyObject *failures = PyList_New(0);
-    if (failures == NULL) return NULL;
-    unsigned suspects = 0;
-    Py_ssize_t spans[6];
-    PyObject *verdict = scan_document(self, args, nargs, failures, &suspects, spans);
-    if (verdict == NULL) {
-        Py_DECREF(failures);
-        return NULL;
-    }
-    if (verdict == Py_False) {
-        Py_DECREF(verdict);
+/* The account of a scan (steals `failures`): None (not sure), True (clean), the failures, or with
+ * SUSPECT_ bits (failures, bits, spans). */
+static PyObject *account_of(PyObject *failures, int ok, unsigned suspects, const Py_ssize_t *spans) {
+    if (!ok) {
         Py_DECREF(failures);
         Py_RETURN_NONE;
     }
-    Py_DECREF(verdict);
     if (suspects)
         return Py_BuildValue("(Nk(nnnnnn))", failures, (unsigned long)suspects, spans[0], spans[1], spans[2], spans[3],
                              spans[4], spans[5]);
@@ -1709,11 +1707,36 @@ static PyObject *scanner_account(Scanner *self, PyObject *const *args, Py_ssize_
     return failures;
 }
 
+static PyObject *scanner_account(Scanner *self, PyObject *const *args, Py_ssize_t nargs) {
+    PyObject *failures = PyList_New(0);
+    if (failures == NULL) return NULL;
+    unsigned suspects = 0;
+    Py_ssize_t spans[6];
+    PyObject *verdict = scan_document(self, args, nargs, failures, &suspects, spans);
+    if (verdict == NULL) {
+        Py_DECREF(failures);
+        return NULL;
+    }
+    int ok = verdict == Py_True;
+    Py_DECREF(verdict);
+    return account_of(failures, ok, suspects, spans);
+}
+
+/* `account` of the JSON text data[:size]. */
+static PyObject *account_text(Scanner *self, const char *data, Py_ssize_t size, double now) {
+    PyObject *failures = PyList_New(0);
+    if (failures == NULL) return NULL;
+    unsigned suspects = 0;
+    Py_ssize_t spans[6];
+    int ok = scan_text(self, data, size, now, failures, &suspects, spans);
+    return account_of(failures, ok, suspects, spans);
+}
+
 /* The one failure of a line's account, placed as `Finding.at` would place it, where its record is
  * cached and final (`_records.py`: keyed by (kind, node, path, type(value), value or its repr for a
  * float)); Py_None (a new reference) where Python must settle the line; NULL with an exception. */
-static PyObject *placed_failure(PyObject *found, PyObject *raw, PyObject *number, PyObject *records, PyObject *file,
-                                PyTypeObject *finding_type) {
+static PyObject *placed_failure(PyObject *found, const char *line, Py_ssize_t size, Py_ssize_t number,
+                                PyObject *records, PyObject *file, PyTypeObject *finding_type) {
     static PyObject *file_name, *line_name, *column_name, *document_name, *dict_name;
     if (dict_name == NULL) {
         file_name = PyUnicode_InternFromString("file");
@@ -1750,8 +1773,8 @@ static PyObject *placed_failure(PyObject *found, PyObject *raw, PyObject *number
     if (Py_TYPE(record) != finding_type) Py_RETURN_NONE;
     Py_ssize_t offset = PyLong_AsSsize_t(PyTuple_GET_ITEM(failure, 4));
     if (offset == -1 && PyErr_Occurred()) return NULL;
-    const unsigned char *bytes = (const unsigned char *)PyBytes_AS_STRING(raw);
-    if (offset < 0 || offset > PyBytes_GET_SIZE(raw)) Py_RETURN_NONE;
+    if (offset < 0 || offset > size) Py_RETURN_NONE;
+    const unsigned char *bytes = (const unsigned char *)line;
     Py_ssize_t column = 1; /* characters before the value, from 1: every byte but a continuation byte starts one */
     for (Py_ssize_t i = 0; i < offset; i++) column += (bytes[i] & 0xC0) != 0x80;
     PyObject *template = PyObject_GenericGetDict(record, NULL);
@@ -1759,15 +1782,17 @@ static PyObject *placed_failure(PyObject *found, PyObject *raw, PyObject *number
     PyObject *fields = PyDict_Copy(template);
     Py_DECREF(template);
     if (fields == NULL) return NULL;
-    PyObject *column_number = PyLong_FromSsize_t(column);
-    if (column_number == NULL || PyDict_SetItem(fields, file_name, file) < 0 ||
-        PyDict_SetItem(fields, line_name, number) < 0 || PyDict_SetItem(fields, column_name, column_number) < 0 ||
-        PyDict_SetItem(fields, document_name, number) < 0) {
+    PyObject *column_number = PyLong_FromSsize_t(column), *line_number = PyLong_FromSsize_t(number);
+    if (column_number == NULL || line_number == NULL || PyDict_SetItem(fields, file_name, file) < 0 ||
+        PyDict_SetItem(fields, line_name, line_number) < 0 || PyDict_SetItem(fields, column_name, column_number) < 0 ||
+        PyDict_SetItem(fields, document_name, line_number) < 0) {
         Py_XDECREF(column_number);
+        Py_XDECREF(line_number);
         Py_DECREF(fields);
         return NULL;
     }
     Py_DECREF(column_number);
+    Py_DECREF(line_number);
     PyObject *made = finding_type->tp_alloc(finding_type, 0); /* object.__new__: no __init__ run, as `_with_fields` */
     if (made == NULL || PyObject_GenericSetAttr(made, dict_name, fields) < 0) { /* frozen: its own __setattr__ refuses */
         Py_XDECREF(made);
@@ -1783,77 +1808,107 @@ static PyObject *placed_failure(PyObject *found, PyObject *raw, PyObject *number
  * calls they save. */
 #define PENDING_MOST 32
 
-/* account_lines(numbered, start, now, records, file, finding_type) -> (stop, clean, out, pending):
- * `account` for the lines of a list of (number, bytes) from `start` up to `stop` (the list's length,
- * or the line after the PENDING_MOST-th handed back). Clean lines are counted; a line whose account
- * is one failure with a cached final record (a log whose every line has one problem) is placed:
- * its Finding goes to `out`; any other line goes to `out` as (its index, its account), for Python
- * to settle, and its position in `out` to `pending`. */
+/* account_lines(lines, start, number, now, records, file, finding_type) -> (stop, number, clean, out, pending):
+ * `account` for lines from `start` on, up to `stop` (their end, or the line after the PENDING_MOST-th
+ * handed back), and the number of the line at `stop`. `lines`: a list of (number, bytes) (`start` an
+ * index, `number` not used), or a block of bytes whose lines end at LF (`start` a byte offset at a line's
+ * start, `number` that line's). Clean lines are counted; a line whose account is one failure with a
+ * cached final record (a log whose every line has one problem) is placed: its Finding goes to `out`;
+ * any other line goes to `out` as (its number, its bytes, its account), for Python to settle, and its
+ * position in `out` to `pending`. */
 static PyObject *scanner_account_lines(Scanner *self, PyObject *const *args, Py_ssize_t nargs) {
-    if (nargs != 6) {
+    if (nargs != 7) {
         PyErr_SetString(PyExc_TypeError,
-                        "account_lines(numbered, start, now, records, file, finding_type) takes six arguments");
+                        "account_lines(lines, start, number, now, records, file, finding_type) takes seven arguments");
         return NULL;
     }
-    PyObject *numbered = args[0], *now = args[2], *records = args[3], *file = args[4];
-    if (!PyList_CheckExact(numbered) || !PyDict_CheckExact(records) || !PyType_Check(args[5])) {
-        PyErr_SetString(PyExc_TypeError, "account_lines takes a list, an index, a time, a dict, a name and a type");
+    PyObject *source = args[0], *records = args[4], *file = args[5];
+    int listed = PyList_CheckExact(source);
+    if (!(listed || PyBytes_CheckExact(source)) || !PyDict_CheckExact(records) || !PyType_Check(args[6])) {
+        PyErr_SetString(PyExc_TypeError,
+                        "account_lines takes a list or bytes, an index, a number, a time, a dict, a name and a type");
         return NULL;
     }
-    PyTypeObject *finding_type = (PyTypeObject *)args[5];
-    Py_ssize_t at = PyLong_AsSsize_t(args[1]);
-    if (at == -1 && PyErr_Occurred()) return NULL;
+    PyTypeObject *finding_type = (PyTypeObject *)args[6];
+    Py_ssize_t at = PyLong_AsSsize_t(args[1]), number = PyLong_AsSsize_t(args[2]);
+    if ((at == -1 || number == -1) && PyErr_Occurred()) return NULL;
+    double now = PyFloat_AsDouble(args[3]);
+    if (now == -1.0 && PyErr_Occurred()) return NULL;
+    Py_ssize_t end = listed ? PyList_GET_SIZE(source) : PyBytes_GET_SIZE(source);
     if (at < 0) at = 0;
-    Py_ssize_t clean = 0;
+    if (at > end) at = end;
+    Py_ssize_t clean = 0, seen = 0;
     PyObject *out = PyList_New(0), *pending = PyList_New(0);
     if (out == NULL || pending == NULL) goto fail;
-    for (; at < PyList_GET_SIZE(numbered); at++) {
-        if ((at & SIGNAL_EVERY) == 0 && PyErr_CheckSignals() < 0) goto fail; /* Ctrl-C */
-        PyObject *entry = PyList_GET_ITEM(numbered, at), *found, *made;
-        if (PyTuple_CheckExact(entry) && PyTuple_GET_SIZE(entry) == 2 && PyBytes_CheckExact(PyTuple_GET_ITEM(entry, 1))) {
-            PyObject *number = PyTuple_GET_ITEM(entry, 0), *raw = PyTuple_GET_ITEM(entry, 1);
-            PyObject *call[2] = {raw, now};
-            found = scanner_account(self, call, 2);
-            if (found == NULL) goto fail;
-            if (found == Py_True) {
-                Py_DECREF(found);
-                clean++;
-                continue;
+    while (at < end) {
+        if ((++seen & SIGNAL_EVERY) == 0 && PyErr_CheckSignals() < 0) goto fail; /* Ctrl-C */
+        const char *line;
+        Py_ssize_t size, next;
+        PyObject *raw = NULL, *found;
+        if (listed) {
+            PyObject *entry = PyList_GET_ITEM(source, at);
+            next = at + 1;
+            if (!PyTuple_CheckExact(entry) || PyTuple_GET_SIZE(entry) != 2 ||
+                !PyBytes_CheckExact(PyTuple_GET_ITEM(entry, 1)) || !PyLong_CheckExact(PyTuple_GET_ITEM(entry, 0))) {
+                PyErr_SetString(PyExc_TypeError, "account_lines: each line is a (number, bytes) tuple");
+                goto fail;
             }
-            made = placed_failure(found, raw, number, records, file, finding_type);
+            number = PyLong_AsSsize_t(PyTuple_GET_ITEM(entry, 0));
+            if (number == -1 && PyErr_Occurred()) goto fail;
+            raw = PyTuple_GET_ITEM(entry, 1);
+            line = PyBytes_AS_STRING(raw);
+            size = PyBytes_GET_SIZE(raw);
+        } else {
+            line = PyBytes_AS_STRING(source) + at;
+            const char *stop = memchr(line, '\n', (size_t)(end - at));
+            size = stop == NULL ? end - at : stop - line;
+            next = at + size + (stop != NULL);
+        }
+        found = account_text(self, line, size, now);
+        if (found == NULL) goto fail;
+        if (PyErr_Occurred()) { /* the scan stopped at Ctrl-C */
+            Py_DECREF(found);
+            goto fail;
+        }
+        PyObject *made = Py_None;
+        if (found == Py_True) {
+            clean++;
+        } else {
+            made = placed_failure(found, line, size, number, records, file, finding_type);
             if (made == NULL) {
                 Py_DECREF(found);
                 goto fail;
             }
-        } else { /* not ours to read: Python's path says what it is */
-            found = Py_NewRef(Py_None);
-            made = Py_NewRef(Py_None);
-        }
-        if (made == Py_None) {
+            if (made == Py_None) {
+                Py_DECREF(made);
+                PyObject *position = PyLong_FromSsize_t(PyList_GET_SIZE(out));
+                raw = raw != NULL ? Py_NewRef(raw) : PyBytes_FromStringAndSize(line, size);
+                if (position == NULL || raw == NULL || PyList_Append(pending, position) < 0) {
+                    Py_XDECREF(position);
+                    Py_XDECREF(raw);
+                    Py_DECREF(found);
+                    goto fail;
+                }
+                Py_DECREF(position);
+                made = Py_BuildValue("(nNO)", number, raw, found);
+                if (made == NULL) {
+                    Py_DECREF(found);
+                    goto fail;
+                }
+            }
+            int appended = PyList_Append(out, made);
             Py_DECREF(made);
-            PyObject *position = PyLong_FromSsize_t(PyList_GET_SIZE(out));
-            made = Py_BuildValue("(nN)", at, found);
-            if (position == NULL || made == NULL || PyList_Append(pending, position) < 0) {
-                Py_XDECREF(position);
-                Py_XDECREF(made);
+            if (appended < 0) {
+                Py_DECREF(found);
                 goto fail;
             }
-            Py_DECREF(position);
-            if (PyList_GET_SIZE(pending) >= PENDING_MOST) {
-                int appended = PyList_Append(out, made);
-                Py_DECREF(made);
-                if (appended < 0) goto fail;
-                at++;
-                break;
-            }
-        } else {
-            Py_DECREF(found);
         }
-        int appended = PyList_Append(out, made);
-        Py_DECREF(made);
-        if (appended < 0) goto fail;
+        Py_DECREF(found);
+        at = next;
+        number++;
+        if (PyList_GET_SIZE(pending) >= PENDING_MOST) break;
     }
-    return Py_BuildValue("(nnNN)", at, clean, out, pending);
+    return Py_BuildValue("(nnnNN)", at, number, clean, out, pending);
 fail:
     Py_XDECREF(out);
     Py_XDECREF(pending);
@@ -2085,10 +2140,10 @@ static PyMethodDef scanner_methods[] = {
      PyDoc_STR("account(document, now) -> judge's answer, or (failures, SUSPECT_ bits, spans of id, created, usage) "
                "where only the envelope's screen failed")},
     {"account_lines", (PyCFunction)(void (*)(void))scanner_account_lines, METH_FASTCALL,
-     PyDoc_STR("account_lines(numbered, start, now, records, file, finding_type) -> (stop, clean, out, pending): "
-               "`account` for a list of (number, bytes) lines up to `stop`: clean ones counted, one-failure "
-               "ones with a final cached record placed (a Finding in `out`), the others as (index, account) in `out` (positions in "
-               "`pending`)")},
+     PyDoc_STR("account_lines(lines, start, number, now, records, file, finding_type) -> (stop, number, clean, out, "
+               "pending): `account` for lines (a list of (number, bytes), or a block of bytes) up to `stop`: clean "
+               "ones counted, one-failure ones with a final cached record placed (a Finding in `out`), the others "
+               "as (number, bytes, account) in `out` (positions in `pending`)")},
     {"clean_value", (PyCFunction)(void (*)(void))scanner_clean_value, METH_FASTCALL,
      "clean_value(value, now) -> bool | None: the same for a Python value (exact dict, list, str, int, float, bool, "
      "None); None where it holds more than WALK_BUDGET values written out."},
