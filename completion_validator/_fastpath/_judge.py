@@ -24,7 +24,7 @@ from typing import Any
 
 from completion_validator._fastpath._keys import ESCAPED_COLON, has_no_duplicate_keys
 from completion_validator._fastpath._libraries import jsonschema_rs, orjson, scan
-from completion_validator._fastpath._members import PART_BITS, failed_parts, member_runner
+from completion_validator._fastpath._members import PART_BITS, MemberAccounts, failed_parts, member_runner
 from completion_validator._fastpath._program import Program, Unsupported, compile_program, constant
 from completion_validator._fastpath._records import Records, judged_builder
 from completion_validator._fastpath._screen import screened_rules, screening_schemas
@@ -358,7 +358,10 @@ def _text_readers(settings: Settings) -> tuple[TextRead, LinesRead]:
     records: Records = {}
     judged = judged_builder(compiled[1], records)
     loads, malformed, parts_named = orjson.loads, orjson.JSONDecodeError, _failed_parts()
-    members = member_runner(settings, _parted(settings), _has_long_integer)
+    member_accounts: MemberAccounts = {}
+    member_of: dict[int, int] = {}
+    members = member_runner(settings, _parted(settings), _has_long_integer, (member_accounts, member_of))
+    looked_up = (member_accounts, member_of) if members is not None else (None, None)
     rest: TextRead | None = None
 
     def settle(raw: bytes, failures: Any) -> Verdict:
@@ -386,7 +389,9 @@ def _text_readers(settings: Settings) -> tuple[TextRead, LinesRead]:
         return CLEAN if failures is True else settle(raw, failures)
 
     def lines(source: Lines, start: int, number: int, file: str | None) -> LinesAccount:
-        stop, number, clean, out, pending = account_lines(source, start, number, now(), records, file, Finding)
+        stop, number, clean, out, pending = account_lines(
+            source, start, number, now(), records, *looked_up, file, Finding
+        )
         for position in pending:
             line, raw, failures = out[position]
             out[position] = line, raw, settle(raw, failures)

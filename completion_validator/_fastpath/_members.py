@@ -59,8 +59,14 @@ def failed_parts(bits: int) -> frozenset[str]:
     return frozenset(part for part, name in PART_BITS.items() if bits & constant(name))
 
 
+MemberAccounts = dict[tuple[Any, ...], "_Account | None"]
+
+
 def member_runner(
-    settings: Settings, parted: dict[str, frozenset[str]], inexact: Callable[[bytes], bool]
+    settings: Settings,
+    parted: dict[str, frozenset[str]],
+    inexact: Callable[[bytes], bool],
+    kept: tuple[MemberAccounts, dict[int, int]] | None = None,
 ) -> MemberRun | None:
     """A function giving the `Judged` account of a document from its failed parts' members, or None.
 
@@ -68,12 +74,16 @@ def member_runner(
     `inexact`: whether orjson may read a text other than the strict parser (a long integer).
     The function answers None where a rule to run reads more than the members spanned, where a
     member's text is not what orjson reads exactly, or where a finding lies outside its member.
+    `kept`: where its accounts are kept, keyed by (the scanner's bits, the member's text), and for
+    the bits whose rules read one member and may be kept, that member's index into `SPANNED`: for
+    a caller that looks them up too (`Scanner.account_lines`, which places a line's one final
+    finding in C).
     """
     if orjson is None:
         return None
     loads = orjson.loads
     plans: dict[int, _Plan | None] = {}
-    cache: dict[tuple[Any, ...], _Account | None] = {}
+    cache, member_of = ({}, {}) if kept is None else kept
 
     def plan(bits: int) -> _Plan | None:
         parts = failed_parts(bits)
@@ -118,7 +128,9 @@ def member_runner(
 
     def run(raw: bytes, bits: int, spans: tuple[int, ...]) -> Judged | None:
         if bits not in plans:
-            plans[bits] = plan(bits)
+            made = plans[bits] = plan(bits)
+            if made is not None and len(made[1]) == 1 and made[2]:  # one member, its accounts kept
+                member_of[bits] = made[1][0]
         chosen = plans[bits]
         if chosen is None:
             return None

@@ -1732,11 +1732,88 @@ static PyObject *account_text(Scanner *self, const char *data, Py_ssize_t size, 
     return account_of(failures, ok, suspects, spans);
 }
 
-/* The one failure of a line's account, placed as `Finding.at` would place it, where its record is
- * cached and final (`_records.py`: keyed by (kind, node, path, type(value), value or its repr for a
- * float)); Py_None (a new reference) where Python must settle the line; NULL with an exception. */
-static PyObject *placed_failure(PyObject *found, const char *line, Py_ssize_t size, Py_ssize_t number,
-                                PyObject *records, PyObject *file, PyTypeObject *finding_type) {
+/* The caches a line's account is looked up in (filled by Python, read here by the same keys): the
+ * scanner's failures' records (`_records.py`), and the accounts of the envelope's members
+ * (`_members.py`) with, for each set of failed parts whose rules read one member, that member. */
+typedef struct {
+    PyObject *records, *members, *member_of;
+} Caches;
+
+/* Where a line's account is one record, cached and final: 1 with the record and the byte offset of
+ * its value (of its object, for a missing member), 0 where Python must settle the line, -1 with an
+ * exception. */
+static int cached_record(PyObject *found, Py_ssize_t size, const char *line, const Caches *caches,
+                         PyObject **record, Py_ssize_t *offset) {
+    PyObject *known, *key;
+    Py_ssize_t at;
+    if (PyList_CheckExact(found)) { /* the schema's failures: [(kind, node, path, value, offset)] */
+        if (PyList_GET_SIZE(found) != 1) return 0;
+        PyObject *failure = PyList_GET_ITEM(found, 0);
+        if (!PyTuple_CheckExact(failure) || PyTuple_GET_SIZE(failure) != 5) return 0;
+        PyObject *value = PyTuple_GET_ITEM(failure, 3);
+        /* 1, 1.0 and True are equal keys, and 0.0 and -0.0: the type and the repr tell them apart */
+        PyObject *shown = PyFloat_CheckExact(value) ? PyObject_Repr(value) : Py_NewRef(value);
+        if (shown == NULL) return -1;
+        key = PyTuple_Pack(5, PyTuple_GET_ITEM(failure, 0), PyTuple_GET_ITEM(failure, 1),
+                           PyTuple_GET_ITEM(failure, 2), (PyObject *)Py_TYPE(value), shown);
+        Py_DECREF(shown);
+        if (key == NULL) return -1;
+        known = PyDict_GetItemWithError(caches->records, key); /* (record, final) */
+        Py_DECREF(key);
+        if (known == NULL) return PyErr_Occurred() ? -1 : 0; /* not made yet: Python makes it, and keeps it */
+        if (!PyTuple_CheckExact(known) || PyTuple_GET_SIZE(known) != 2 || PyTuple_GET_ITEM(known, 1) != Py_True)
+            return 0; /* not final: `recognized` may read it */
+        at = PyLong_AsSsize_t(PyTuple_GET_ITEM(failure, 4));
+    } else { /* (failures, SUSPECT_ bits, spans): only the envelope's screen failed */
+        if (caches->members == Py_None || !PyTuple_CheckExact(found) || PyTuple_GET_SIZE(found) != 3 ||
+            !PyList_CheckExact(PyTuple_GET_ITEM(found, 0)) || PyList_GET_SIZE(PyTuple_GET_ITEM(found, 0)) != 0)
+            return 0;
+        PyObject *bits = PyTuple_GET_ITEM(found, 1), *spans = PyTuple_GET_ITEM(found, 2);
+        PyObject *member = PyDict_GetItemWithError(caches->member_of, bits); /* its rules read this member alone */
+        if (member == NULL) return PyErr_Occurred() ? -1 : 0;
+        Py_ssize_t index = PyLong_AsSsize_t(member);
+        if (index == -1 && PyErr_Occurred()) return -1;
+        if (!PyTuple_CheckExact(spans) || index < 0 || 2 * index + 1 >= PyTuple_GET_SIZE(spans)) return 0;
+        Py_ssize_t start = PyLong_AsSsize_t(PyTuple_GET_ITEM(spans, 2 * index));
+        Py_ssize_t end = PyLong_AsSsize_t(PyTuple_GET_ITEM(spans, 2 * index + 1));
+        if ((start == -1 || end == -1) && PyErr_Occurred()) return -1;
+        if (start < 0 || end < start || end > size) return 0;
+        PyObject *text = PyBytes_FromStringAndSize(line + start, end - start);
+        if (text == NULL) return -1;
+        key = PyTuple_Pack(2, bits, text);
+        Py_DECREF(text);
+        if (key == NULL) return -1;
+        known = PyDict_GetItemWithError(caches->members, key); /* (records, places, final), or None */
+        Py_DECREF(key);
+        if (known == NULL) return PyErr_Occurred() ? -1 : 0;
+        if (!PyTuple_CheckExact(known) || PyTuple_GET_SIZE(known) != 3 || PyTuple_GET_ITEM(known, 2) != Py_True)
+            return 0;
+        PyObject *records = PyTuple_GET_ITEM(known, 0), *places = PyTuple_GET_ITEM(known, 1);
+        if (!PyTuple_CheckExact(records) || PyTuple_GET_SIZE(records) != 1 || !PyTuple_CheckExact(places) ||
+            PyTuple_GET_SIZE(places) != 1)
+            return 0;
+        PyObject *place = PyTuple_GET_ITEM(places, 0); /* (member index, byte offset in its text) */
+        if (!PyTuple_CheckExact(place) || PyTuple_GET_SIZE(place) != 2) return 0;
+        Py_ssize_t placed_in = PyLong_AsSsize_t(PyTuple_GET_ITEM(place, 0));
+        Py_ssize_t within = PyLong_AsSsize_t(PyTuple_GET_ITEM(place, 1));
+        if ((placed_in == -1 || within == -1) && PyErr_Occurred()) return -1;
+        if (placed_in < 0 || 2 * placed_in >= PyTuple_GET_SIZE(spans)) return 0;
+        Py_ssize_t member_start = PyLong_AsSsize_t(PyTuple_GET_ITEM(spans, 2 * placed_in));
+        if (member_start == -1 && PyErr_Occurred()) return -1;
+        if (member_start < 0) return 0;
+        known = records; /* (record,) */
+        at = member_start + within;
+    }
+    if (at == -1 && PyErr_Occurred()) return -1;
+    if (at < 0 || at > size) return 0;
+    *record = PyTuple_GET_ITEM(known, 0);
+    *offset = at;
+    return 1;
+}
+
+/* `record` placed at byte `offset` of line `number` of `file`, as `Finding.at` places it. */
+static PyObject *placed_record(PyObject *record, Py_ssize_t offset, const char *line, Py_ssize_t number,
+                               PyObject *file, PyTypeObject *finding_type) {
     static PyObject *file_name, *line_name, *column_name, *document_name, *dict_name;
     if (dict_name == NULL) {
         file_name = PyUnicode_InternFromString("file");
@@ -1750,30 +1827,6 @@ static PyObject *placed_failure(PyObject *found, const char *line, Py_ssize_t si
             return NULL;
         }
     }
-    if (!PyList_CheckExact(found) || PyList_GET_SIZE(found) != 1) Py_RETURN_NONE;
-    PyObject *failure = PyList_GET_ITEM(found, 0); /* (kind, node, path, value, offset) */
-    if (!PyTuple_CheckExact(failure) || PyTuple_GET_SIZE(failure) != 5) Py_RETURN_NONE;
-    PyObject *value = PyTuple_GET_ITEM(failure, 3);
-    /* 1, 1.0 and True are equal keys, and 0.0 and -0.0: the type and the repr tell them apart */
-    PyObject *shown = PyFloat_CheckExact(value) ? PyObject_Repr(value) : Py_NewRef(value);
-    if (shown == NULL) return NULL;
-    PyObject *key = PyTuple_Pack(5, PyTuple_GET_ITEM(failure, 0), PyTuple_GET_ITEM(failure, 1),
-                                 PyTuple_GET_ITEM(failure, 2), (PyObject *)Py_TYPE(value), shown);
-    Py_DECREF(shown);
-    if (key == NULL) return NULL;
-    PyObject *known = PyDict_GetItemWithError(records, key); /* borrowed */
-    Py_DECREF(key);
-    if (known == NULL) {
-        if (PyErr_Occurred()) return NULL;
-        Py_RETURN_NONE; /* not yet made: Python makes it, and keeps it for the next line */
-    }
-    if (!PyTuple_CheckExact(known) || PyTuple_GET_SIZE(known) != 2 || PyTuple_GET_ITEM(known, 1) != Py_True)
-        Py_RETURN_NONE; /* not final: `recognized` may read it */
-    PyObject *record = PyTuple_GET_ITEM(known, 0);
-    if (Py_TYPE(record) != finding_type) Py_RETURN_NONE;
-    Py_ssize_t offset = PyLong_AsSsize_t(PyTuple_GET_ITEM(failure, 4));
-    if (offset == -1 && PyErr_Occurred()) return NULL;
-    if (offset < 0 || offset > size) Py_RETURN_NONE;
     const unsigned char *bytes = (const unsigned char *)line;
     Py_ssize_t column = 1; /* characters before the value, from 1: every byte but a continuation byte starts one */
     for (Py_ssize_t i = 0; i < offset; i++) column += (bytes[i] & 0xC0) != 0x80;
@@ -1803,33 +1856,49 @@ static PyObject *placed_failure(PyObject *found, const char *line, Py_ssize_t si
     return made;
 }
 
+/* A line's account placed as its one finding, where the caches hold it, final; Py_None (a new
+ * reference) where Python must settle the line; NULL with an exception. */
+static PyObject *placed_failure(PyObject *found, const char *line, Py_ssize_t size, Py_ssize_t number,
+                                const Caches *caches, PyObject *file, PyTypeObject *finding_type) {
+    PyObject *record;
+    Py_ssize_t offset;
+    int cached = cached_record(found, size, line, caches, &record, &offset);
+    if (cached < 0) return NULL;
+    if (cached == 0 || Py_TYPE(record) != finding_type) Py_RETURN_NONE;
+    return placed_record(record, offset, line, number, file, finding_type);
+}
+
 /* Lines account_lines hands back at most per call: each holds its account (lists, tuples) until Python
  * settles it, and thousands of them held at once cost more in Python's cyclic collections than the
  * calls they save. */
 #define PENDING_MOST 32
 
-/* account_lines(lines, start, number, now, records, file, finding_type) -> (stop, number, clean, out, pending):
+/* account_lines(lines, start, number, now, records, members, member_of, file, finding_type)
+ *     -> (stop, number, clean, out, pending):
  * `account` for lines from `start` on, up to `stop` (their end, or the line after the PENDING_MOST-th
  * handed back), and the number of the line at `stop`. `lines`: a list of (number, bytes) (`start` an
  * index, `number` not used), or a block of bytes whose lines end at LF (`start` a byte offset at a line's
- * start, `number` that line's). Clean lines are counted; a line whose account is one failure with a
- * cached final record (a log whose every line has one problem) is placed: its Finding goes to `out`;
- * any other line goes to `out` as (its number, its bytes, its account), for Python to settle, and its
- * position in `out` to `pending`. */
+ * start, `number` that line's). Clean lines are counted; a line whose account is one record, cached and
+ * final (`Caches`; `members` None where no member's rules are run alone), is placed: its Finding goes to
+ * `out`. Any other line goes to `out` as (its number, its bytes, its account), for Python to settle, and
+ * its position in `out` to `pending`. */
 static PyObject *scanner_account_lines(Scanner *self, PyObject *const *args, Py_ssize_t nargs) {
-    if (nargs != 7) {
-        PyErr_SetString(PyExc_TypeError,
-                        "account_lines(lines, start, number, now, records, file, finding_type) takes seven arguments");
+    if (nargs != 9) {
+        PyErr_SetString(PyExc_TypeError, "account_lines(lines, start, number, now, records, members, member_of, file, "
+                                         "finding_type) takes nine arguments");
         return NULL;
     }
-    PyObject *source = args[0], *records = args[4], *file = args[5];
+    PyObject *source = args[0], *file = args[7];
+    Caches caches = {args[4], args[5], args[6]};
     int listed = PyList_CheckExact(source);
-    if (!(listed || PyBytes_CheckExact(source)) || !PyDict_CheckExact(records) || !PyType_Check(args[6])) {
-        PyErr_SetString(PyExc_TypeError,
-                        "account_lines takes a list or bytes, an index, a number, a time, a dict, a name and a type");
+    if (!(listed || PyBytes_CheckExact(source)) || !PyDict_CheckExact(caches.records) ||
+        !(caches.members == Py_None || (PyDict_CheckExact(caches.members) && PyDict_CheckExact(caches.member_of))) ||
+        !PyType_Check(args[8])) {
+        PyErr_SetString(PyExc_TypeError, "account_lines takes a list or bytes, an index, a number, a time, a dict, "
+                                         "two dicts or None and None, a name and a type");
         return NULL;
     }
-    PyTypeObject *finding_type = (PyTypeObject *)args[6];
+    PyTypeObject *finding_type = (PyTypeObject *)args[8];
     Py_ssize_t at = PyLong_AsSsize_t(args[1]), number = PyLong_AsSsize_t(args[2]);
     if ((at == -1 || number == -1) && PyErr_Occurred()) return NULL;
     double now = PyFloat_AsDouble(args[3]);
@@ -1874,7 +1943,7 @@ static PyObject *scanner_account_lines(Scanner *self, PyObject *const *args, Py_
         if (found == Py_True) {
             clean++;
         } else {
-            made = placed_failure(found, line, size, number, records, file, finding_type);
+            made = placed_failure(found, line, size, number, &caches, file, finding_type);
             if (made == NULL) {
                 Py_DECREF(found);
                 goto fail;
@@ -2140,10 +2209,10 @@ static PyMethodDef scanner_methods[] = {
      PyDoc_STR("account(document, now) -> judge's answer, or (failures, SUSPECT_ bits, spans of id, created, usage) "
                "where only the envelope's screen failed")},
     {"account_lines", (PyCFunction)(void (*)(void))scanner_account_lines, METH_FASTCALL,
-     PyDoc_STR("account_lines(lines, start, number, now, records, file, finding_type) -> (stop, number, clean, out, "
-               "pending): `account` for lines (a list of (number, bytes), or a block of bytes) up to `stop`: clean "
-               "ones counted, one-failure ones with a final cached record placed (a Finding in `out`), the others "
-               "as (number, bytes, account) in `out` (positions in `pending`)")},
+     PyDoc_STR("account_lines(lines, start, number, now, records, members, member_of, file, finding_type) -> "
+               "(stop, number, clean, out, pending): `account` for lines (a list of (number, bytes), or a block of "
+               "bytes) up to `stop`: clean ones counted, those whose account is one cached final record placed (a "
+               "Finding in `out`), the others as (number, bytes, account) in `out` (positions in `pending`)")},
     {"clean_value", (PyCFunction)(void (*)(void))scanner_clean_value, METH_FASTCALL,
      "clean_value(value, now) -> bool | None: the same for a Python value (exact dict, list, str, int, float, bool, "
      "None); None where it holds more than WALK_BUDGET values written out."},
