@@ -244,17 +244,21 @@ def write_jsonl(path: Path, lines: int, invalid_share: float = 0.01, problem: st
     """A log of mostly small responses, some medium; `invalid_share` of the lines have one problem.
 
     The problem is one of `PROBLEMS`; by default what a vLLM log holds under the default profile,
-    `system_fingerprint: null`. The same bytes every time.
+    `system_fingerprint: null`. Each line is its own response, as in a server's log: its own id,
+    created, text and token counts (a log of one line repeated would flatter whatever is cached
+    by value). The same bytes every time.
     """
     rng = random.Random(SEED + 1)
-    small = response(rng, choices=1, tokens=0, alternatives=0)
-    medium = response(rng, choices=2, tokens=16, alternatives=3)
-    templates = [_dumps(small), _dumps(medium)]
-    broken = [_dumps(PROBLEMS[problem](small)), _dumps(PROBLEMS[problem](medium))]
     with path.open("w", encoding="utf-8") as out:
         for _ in range(lines):
-            kind = broken if rng.random() < invalid_share else templates
-            out.write((kind[0] if rng.random() < 0.9 else kind[1]) + "\n")
+            if rng.random() < 0.9:
+                document = response(rng, choices=1, tokens=0, alternatives=0)
+                document["choices"][0]["text"] = "".join(_token(rng) for _ in range(rng.randint(4, 40)))
+            else:
+                document = response(rng, choices=2, tokens=16, alternatives=3)
+            if rng.random() < invalid_share:
+                document = PROBLEMS[problem](document)
+            out.write(_dumps(document) + "\n")
     return path
 
 
