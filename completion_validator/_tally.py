@@ -105,17 +105,16 @@ class _LineCount:
         format_name: str,
         file: str | None,
     ) -> None:
-        self.report, self.settings, self.judge, self.max_errors, self.debug, self.file = (
-            report,
-            settings,
-            judge,
-            max_errors,
-            debug,
-            file,
-        )
+        self.report = report
+        self.settings = settings
+        self.judge = judge
+        self.max_errors = max_errors
+        self.debug = debug
+        self.file = file
         self.read_line = FORMATS[format_name].reader().read_line  # looked up once: it may run per line
-        shows_one = max_errors is None or max_errors >= 1
-        self.lines = judge.lines if shows_one else _one_at_a_time(judge)
+        # --max-errors 0: a line's one finding is counted, not shown, so the judge places nothing
+        self.alone = max_errors is not None and max_errors < 1
+        self.lines = _one_at_a_time(judge) if self.alone else judge.lines
 
     def read_alone(self, number: int, raw: bytes) -> None:
         """Line `number` read by the input's reader (line 1 looks for a BOM first), and checked."""
@@ -138,9 +137,9 @@ class _LineCount:
             try:
                 start, number, clean, out, _ = self.lines(source, start, number, file)
             except Exception:  # a bug of ours placing lines: each is read and explained alone from here on
-                if self.debug:
+                if self.debug or self.alone:  # (a reader's own failure is raised, as it always was)
                     raise
-                self.lines = _one_at_a_time(self.judge)
+                self.alone, self.lines = True, _one_at_a_time(self.judge)
                 continue
             report.documents += clean
             for entry in out:  # one loop, no generators and no call but for a line handed back

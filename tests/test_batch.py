@@ -102,6 +102,22 @@ def test_a_bug_of_ours_on_a_judged_line_is_an_internal_finding_and_the_other_lin
     )
 
 
+def test_a_bug_of_ours_in_the_reader_itself_is_raised_not_retried_for_ever(monkeypatch: pytest.MonkeyPatch) -> None:
+    """After placing lines fails, each is read alone; where reading one fails too, that is raised."""
+    from completion_validator._fastpath._judge import Judge
+
+    def broken(self: Judge) -> object:
+        def read(*_: object) -> object:
+            raise RuntimeError("planted")
+
+        return read
+
+    monkeypatch.setattr(Judge, "lines", property(broken))
+    monkeypatch.setattr(Judge, "text", property(broken))
+    with pytest.raises(RuntimeError, match="planted"):
+        check_lines([VALID_LINE, VALID_LINE])
+
+
 def _with(**changes: object) -> bytes:
     return json.dumps({**json.loads(VALID_LINE), **changes}, ensure_ascii=False).encode()
 
