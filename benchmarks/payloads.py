@@ -253,7 +253,10 @@ def write_jsonl(path: Path, lines: int, invalid_share: float = 0.01, problem: st
         for _ in range(lines):
             if rng.random() < 0.9:
                 document = response(rng, choices=1, tokens=0, alternatives=0)
-                document["choices"][0]["text"] = "".join(_token(rng) for _ in range(rng.randint(4, 40)))
+                tokens = rng.randint(4, 40)
+                document["choices"][0]["text"] = "".join(_token(rng) for _ in range(tokens))
+                usage = document["usage"]  # counted as the text was: its own token count
+                usage["completion_tokens"], usage["total_tokens"] = tokens, usage["prompt_tokens"] + tokens
             else:
                 document = response(rng, choices=2, tokens=16, alternatives=3)
             if rng.random() < invalid_share:

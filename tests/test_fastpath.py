@@ -691,3 +691,36 @@ def test_the_round_trip_skips_reading_back_only_what_orjson_writes_as_itself(val
 
     assert scan is not None
     assert scan.written_out_within(value, 100 if answer == 0 else 1 << 20) == answer
+
+
+_BLANK = st.text(" \t\n\r", max_size=3)
+_KEY = st.sampled_from(["prompt_tokens", "completion_tokens", "total_tokens", "ключ", 'a"b', "x\\y", "tokens"])
+_SCALAR = st.one_of(st.integers(-(10**6), 10**6), st.booleans(), st.none(), st.floats(allow_nan=False), st.text())
+
+
+@given(
+    st.lists(st.tuples(_KEY, st.one_of(_SCALAR, st.just({}), st.just([1]))), max_size=5, unique_by=lambda m: m[0]),
+    st.lists(_BLANK, min_size=20, max_size=20),
+    _KEY,
+)
+def test_a_flat_members_value_is_found_where_the_text_walk_finds_it(
+    members: list[tuple[str, Any]], blanks: list[str], name: str
+) -> None:
+    """The member path finds a usage count by one search where it is certain; where it answers, the walk agrees."""
+    from completion_validator._fastpath._members import flat_member_value
+    from completion_validator._jsontext import find
+
+    spaced = iter(blanks)
+    parts = [
+        f"{next(spaced)}{json.dumps(key, ensure_ascii=False)}{next(spaced)}:{next(spaced)}{json.dumps(value)}"
+        for key, value in members
+    ]
+    text = "{" + ",".join(parts) + next(spaced) + "}"
+    value = json.loads(text)
+    found = flat_member_value(text.encode(), name, value)
+    walked = find(text, (name,))
+    if found is not None:
+        assert walked is not None
+        assert found == len(text[: walked[1]].encode())
+    plain = all(type(v) not in (str, dict, list) for v in value.values()) and "\\" not in text
+    assert (found is not None) == (plain and name in value)

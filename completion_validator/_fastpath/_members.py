@@ -16,6 +16,7 @@ rule compares it with the clock.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
@@ -116,7 +117,7 @@ def member_runner(
         placed = []
         decoded: dict[str, tuple[str, Walked]] = {}  # each member's text, decoded once, and what was walked of it
         for finding in found:
-            where = _offset_in_member(finding, texts, decoded)
+            where = _offset_in_member(finding, texts, decoded, partial)
             if where is None:
                 return None
             placed.append((SPANNED.index(where[0]), where[1]))
@@ -157,13 +158,20 @@ def member_runner(
 
 
 def _offset_in_member(
-    finding: Finding, texts: dict[str, bytes], decoded: dict[str, tuple[str, Walked]]
+    finding: Finding, texts: dict[str, bytes], decoded: dict[str, tuple[str, Walked]], values: dict[str, Any]
 ) -> tuple[str, int] | None:
-    """(the member, the byte offset inside its text) where `finding` is shown; None if outside its member."""
+    """(the member, the byte offset inside its text) where `finding` is shown; None if outside its member.
+
+    `values`: each member's value, as read from its text.
+    """
     path = finding.instance_path
     if not path or path[0] not in texts:
         return None
     member = texts[path[0]]
+    if len(path) == 2 and type(path[1]) is str and next(places(path, finding.keyword)) == (path, False):
+        offset = flat_member_value(member, path[1], values[path[0]])
+        if offset is not None:  # a usage's count: the common case, found without walking the text
+            return path[0], offset
     if path[0] not in decoded:
         decoded[path[0]] = (member.decode("utf-8"), {})
     text, walked = decoded[path[0]]
@@ -175,3 +183,27 @@ def _offset_in_member(
             offset = found[0] if at_key and found[0] is not None else found[1]
             return path[0], offset if member.isascii() else len(text[:offset].encode("utf-8"))
     return None
+
+
+# What separates a key from its value in strict JSON: white space, a colon, white space.
+_TO_VALUE = re.compile(rb"[ \t\n\r]*:[ \t\n\r]*")
+
+
+def flat_member_value(text: bytes, name: str, value: Any) -> int | None:
+    """The byte offset of member `name`'s value in `text`, an object's strict JSON text whose value is `value`.
+
+    Only where that is certain from one search: the object holds `name`, no value is a string or
+    a container and the text has no escape, so every quoted string in it is a key, each once.
+    None otherwise (the caller walks the text).
+    """
+    if type(value) is not dict or name not in value or b"\\" in text:
+        return None
+    for member in value.values():
+        if type(member) is str or type(member) is dict or type(member) is list:
+            return None
+    key = b'"' + name.encode("utf-8") + b'"'
+    at = text.find(key)
+    if at < 0:
+        return None
+    separator = _TO_VALUE.match(text, at + len(key))
+    return None if separator is None else separator.end()
