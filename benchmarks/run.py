@@ -418,8 +418,9 @@ def jsonl_benchmarks(lines: int, repeats: int, measured: Measured) -> str:
         rows.append([label, "read lines + orjson.loads (floor)", f"CPU {floor:.2f} s", f"{lines / floor:,.0f}", "100%"])
         for jobs in (1, 2):
             command = [script, "-qq", "--jobs", str(jobs), str(path)]
-            seconds = median_wall(command, max(3, repeats // 2))
-            cpu, rss = child_usage(command)
+            # medians of both: one run's CPU time alone swung 0.6-1.2 s here from one run to the next
+            seconds, cpu = median_wall_and_cpu(command, max(3, repeats // 2))
+            _, rss = child_usage(command)
             # One core: CPU time against the floor's CPU time (wall time swings on shared machines).
             measured[f"jsonl-{share}-jobs{jobs}"] = floor / (cpu if jobs == 1 else seconds)
             if jobs == 1:
