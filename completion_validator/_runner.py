@@ -331,10 +331,9 @@ def _block_tallies(stream: BinaryIO, named: InputFormat, options: RunOptions, na
         if line == 1 and (pretty := pretty_printed(block.split(b"\n", 1)[0])) is not None:
             yield _unreadable(pretty)
             return
-        report = check_line_block(block, line, options, named.name, name)
+        report, line = check_line_block(block, line, options, named.name, name)  # and the next line's number
         report.bytes_read = len(block)  # the line ends too: a progress bar ends at the size
         yield report
-        line += block.count(b"\n") + (bool(block) and not block.endswith(b"\n"))  # the last line may have no end
         if too_long is not None:  # the block stopped before it: the lines above are all there is
             yield _unreadable(line_too_long(line, limit))
             return
@@ -478,17 +477,18 @@ def check_line_span(
     except OSError as error:
         message = f"cannot read the lines from {first_line} on: {os_message(error)}"
         return _unreadable(problem(message, "io", index=first_line))
-    report = check_line_block(block, first_line, options, format_name, name)
+    report, _ = check_line_block(block, first_line, options, format_name, name)
     report.bytes_read = len(block)  # the line ends too: a progress bar ends at the file's size
     return report
 
 
 def check_line_block(
     block: bytes, first_line: int, options: RunOptions, format_name: str, file: str | None = None
-) -> Report:
+) -> tuple[Report, int]:
     """Check the lines of a block of whole lines, the first numbered `first_line` (the count path).
 
     The lines are read where they are in the block (`tally_block`): not split into a list first.
+    Returns the report and the number of the line after the block's last.
     """
     return tally_block(
         block,

@@ -69,16 +69,17 @@ def tally_block(
     debug: bool = False,
     format_name: str = "jsonl",
     file: str | None = None,
-) -> Report:
+) -> tuple[Report, int]:
     """`tally_lines` of the lines of `block` (each ended by LF, but perhaps the last), the first numbered `first_line`.
 
     The judge reads the lines in the block: a clean line or a placed one is never copied out.
+    With the report comes the number of the line after the block's last (counted as they are read).
     """
     if judge is None:
         raws = block.split(b"\n")
         if raws[-1] == b"":
             raws.pop()  # after the block's last line end
-        return tally_lines(
+        counted = tally_lines(
             enumerate(raws, start=first_line),
             settings,
             judge,
@@ -87,9 +88,10 @@ def tally_block(
             format_name=format_name,
             file=file,
         )
+        return counted, first_line + len(raws)
     report = Report(max_findings=None)
-    _LineCount(report, settings, judge, max_errors, debug, format_name, file)(block, 0, first_line)
-    return report
+    after = _LineCount(report, settings, judge, max_errors, debug, format_name, file)(block, 0, first_line)
+    return report, after
 
 
 class _LineCount:
@@ -121,8 +123,11 @@ class _LineCount:
         if (item := self.read_line(number, raw)) is not None:
             _tally(self.report, item, self.settings, self.judge, self.max_errors, self.debug)
 
-    def __call__(self, source: Lines, start: int, number: int) -> None:
-        """Count the lines of `source` (see `Judge.lines`) from `start`, where line `number` starts."""
+    def __call__(self, source: Lines, start: int, number: int) -> int:
+        """Count the lines of `source` (see `Judge.lines`) from `start`, where line `number` starts.
+
+        Returns the number of the line after the last one counted.
+        """
         report, file = self.report, self.file
         if number == 1 and start < len(source):  # the reader's own path
             if isinstance(source, list):
@@ -151,6 +156,7 @@ class _LineCount:
                     _tally_verdict(
                         report, line, raw, verdict, self.settings, self.judge, self.max_errors, self.debug, file
                     )
+        return number
 
 
 def _as_lists(numbered: Iterable[tuple[int, bytes]]) -> Iterator[list[tuple[int, bytes]]]:

@@ -205,7 +205,8 @@ def test_a_block_of_lines_is_counted_as_its_lines_are(
     if raws[-1] == b"":
         raws.pop()
     options = {"max_errors": max_errors, "file": "log.jsonl"}
-    in_place = tally_block(block, first_line, settings, judge(settings), **options)  # type: ignore[arg-type]
+    in_place, after = tally_block(block, first_line, settings, judge(settings), **options)  # type: ignore[arg-type]
+    assert after == first_line + len(raws)  # the next block's first line, counted as the lines were read
     reference = tally_lines(enumerate(raws, start=first_line), settings, None, **options)  # type: ignore[arg-type]
 
     def named(report: Report) -> Report:  # what the runner shows: every finding in the file
