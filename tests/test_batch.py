@@ -6,9 +6,10 @@ import itertools
 import json
 import pickle
 from pathlib import Path
+from typing import Any
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from completion_validator.batch import Report, check_lines
@@ -213,3 +214,72 @@ def test_a_block_of_lines_is_counted_as_its_lines_are(
         return Report(**{**vars(report), "findings": [f.in_file("log.jsonl") for f in report.findings]})
 
     assert named(in_place) == named(reference)
+
+
+# Counts as logs hold them (mostly), and as they break: plain, zero, 18 digits (the scanner's
+# integers), 19 (not its), negative, a float that is an integer, a string; absent (None).
+_PLAIN_COUNTS = st.sampled_from([0, 1, 7, 203, 204, 10**17, 10**18 - 1])
+_COUNTS = st.one_of(_PLAIN_COUNTS, _PLAIN_COUNTS, _PLAIN_COUNTS, st.sampled_from([10**18, -1, -0.0, 5.0, "5", None]))
+_MOSTLY = st.sampled_from([True, True, True, False])
+
+
+@st.composite
+def _usage_lines(draw: st.DrawFn) -> bytes:
+    usage: dict[str, object] = {
+        name: value
+        for name in ("prompt_tokens", "completion_tokens", "total_tokens")
+        if (value := draw(_COUNTS)) is not None
+    }
+    prompt, completion = usage.get("prompt_tokens"), usage.get("completion_tokens")
+    if type(prompt) is int and type(completion) is int and draw(_MOSTLY):  # a total off by a little
+        usage["total_tokens"] = prompt + completion + draw(st.sampled_from([-1, 0, 1, 10**6]))
+    if draw(st.booleans()):
+        usage["completion_tokens_details"] = {"reasoning_tokens": draw(st.one_of(_PLAIN_COUNTS, _COUNTS))}
+    if not draw(_MOSTLY):
+        usage[draw(st.sampled_from(["cost", "prompt_tokens"]))] = draw(_COUNTS)  # a vendor's member, or one again
+    changes: dict[str, object] = {"usage": usage, "model": draw(st.sampled_from(["gpt", "模型 ü"]))}
+    if not draw(_MOSTLY):
+        changes["id"] = ""  # another part fails too
+    line = _chat_with(**changes) if draw(st.booleans()) else _with(**changes)
+    if draw(st.booleans()):  # spaced out: the value's column is not the key's end
+        line = line.replace(b'"total_tokens": ', b'"total_tokens" :\t ')
+    return line
+
+
+_OFF_BY_ONE = _with(usage={"prompt_tokens": 1, "completion_tokens": 2, "total_tokens": 4})
+# Lines whose sum alone fails, of each type: what the scanner needs of Python is kept from them.
+_SUMS_KEPT = [_OFF_BY_ONE, _chat_with(usage=json.loads(_OFF_BY_ONE)["usage"])]
+
+
+@example(  # the sum fails, and a breakdown exceeds its total: not the sum's finding alone
+    [_OFF_BY_ONE, _with(usage={**json.loads(_OFF_BY_ONE)["usage"], "completion_tokens_details": {"text_tokens": 3}})],
+    {},
+)
+@given(
+    st.lists(st.one_of(_usage_lines(), _usage_lines(), st.sampled_from(_LOG_LINES)), max_size=40),
+    st.sampled_from(
+        [
+            {},
+            {"lenient": True},
+            {"warnings_as_errors": True},
+            {"ignore": ("usage-total",)},
+            {"ignore": ("usage-negative", "usage-details")},
+        ]
+    ),
+)
+def test_a_sum_filled_in_by_the_scanner_is_the_rules_finding(lines: list[bytes], options: dict[str, Any]) -> None:
+    """A usage-total finding the scanner makes from the rule's template (`_sums.py`) is the reference engine's:
+    same message, expected, actual and place, and only where it is the line's one finding."""
+    from completion_validator._fastpath._judge import judge
+    from completion_validator._settings import Settings
+    from completion_validator._tally import tally_block, tally_lines
+
+    settings = Settings(**options)
+    block = b"\n".join([*_SUMS_KEPT, *lines])
+    raws = block.split(b"\n")
+    in_place, _ = tally_block(block, 1, settings, judge(settings), max_errors=None, file="log.jsonl")
+    reference = tally_lines(enumerate(raws, start=1), settings, None, max_errors=None, file="log.jsonl")
+    assert [f.in_file("log.jsonl").as_dict() for f in in_place.findings] == [
+        f.in_file("log.jsonl").as_dict() for f in reference.findings
+    ]
+    assert in_place == Report(**{**vars(reference), "findings": in_place.findings})

@@ -724,3 +724,30 @@ def test_a_flat_members_value_is_found_where_the_text_walk_finds_it(
         assert found == len(text[: walked[1]].encode())
     plain = all(type(v) not in (str, dict, list) for v in value.values()) and "\\" not in text
     assert (found is not None) == (plain and name in value)
+
+
+@given(st.integers(-(10**18) + 1, 10**18 - 1), st.integers(-(10**18) + 1, 10**18 - 1), st.integers(0, 10**18 - 1))
+def test_a_declared_sum_is_filled_in_as_its_rule_words_it(prompt: int, completion: int, total: int) -> None:
+    """Each rule that is one sum (`sums=`) can be filled in by the scanner, and its pieces, filled in,
+    read as the rule's own message (the slots are the scanner's: total, prompt, completion, sum)."""
+    from completion_validator._fastpath._program import constant
+    from completion_validator._fastpath._sums import sum_pieces
+    from completion_validator._rules import RULES
+
+    declared = [registered for registered in RULES.values() if registered.sums is not None]
+    assert [registered.id for registered in declared] == ["usage-total"]
+    counts = {
+        constant("SLOT_TOTAL"): total,
+        constant("SLOT_PROMPT"): prompt,
+        constant("SLOT_COMPLETION"): completion,
+        constant("SLOT_SUM"): prompt + completion,
+    }
+    for registered in declared:
+        assert registered.sums is not None
+        assert registered.check is not None
+        pieces = sum_pieces(registered.sums)
+        assert pieces is not None
+        filled = "".join(piece if isinstance(piece, str) else str(counts[piece]) for piece in pieces)
+        usage = {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": total}
+        found = list(registered.check({"usage": usage}))
+        assert [finding.message for finding in found] == ([] if total == prompt + completion else [filled])

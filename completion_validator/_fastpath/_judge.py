@@ -28,6 +28,7 @@ from completion_validator._fastpath._members import PART_BITS, MemberAccounts, f
 from completion_validator._fastpath._program import Program, Unsupported, compile_program, constant
 from completion_validator._fastpath._records import Records, judged_builder
 from completion_validator._fastpath._screen import screened_rules, screening_schemas
+from completion_validator._fastpath._sums import KeptSums
 from completion_validator._fastpath._verdict import CLEAN, UNREAD, Exact, Judged, Verdict
 from completion_validator._jsontext import PARSER_DEPTH
 from completion_validator._profiles import Profile
@@ -360,8 +361,9 @@ def _text_readers(settings: Settings) -> tuple[TextRead, LinesRead]:
     loads, malformed, parts_named = orjson.loads, orjson.JSONDecodeError, _failed_parts()
     member_accounts: MemberAccounts = {}
     member_of: dict[int, int] = {}
-    members = member_runner(settings, _parted(settings), _has_long_integer, (member_accounts, member_of))
-    looked_up = (member_accounts, member_of) if members is not None else (None, None)
+    sums: KeptSums = {}
+    members = member_runner(settings, _parted(settings), _has_long_integer, (member_accounts, member_of, sums))
+    looked_up = (member_accounts, member_of, sums) if members is not None else (None, None, None)
     rest: TextRead | None = None
 
     def settle(raw: bytes, failures: Any) -> Verdict:

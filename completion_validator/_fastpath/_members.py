@@ -24,6 +24,7 @@ from typing import Any
 from completion_validator._examine import in_document_order
 from completion_validator._fastpath._libraries import orjson
 from completion_validator._fastpath._program import constant
+from completion_validator._fastpath._sums import KeptSums, kept_sum
 from completion_validator._fastpath._verdict import Judged
 from completion_validator._jsontext import Walked, find, places
 from completion_validator._recognize import may_be_recognized
@@ -67,7 +68,7 @@ def member_runner(
     settings: Settings,
     parted: dict[str, frozenset[str]],
     inexact: Callable[[bytes], bool],
-    kept: tuple[MemberAccounts, dict[int, int]] | None = None,
+    kept: tuple[MemberAccounts, dict[int, int], KeptSums] | None = None,
 ) -> MemberRun | None:
     """A function giving the `Judged` account of a document from its failed parts' members, or None.
 
@@ -78,13 +79,16 @@ def member_runner(
     `kept`: where its accounts are kept, keyed by (the scanner's bits, the member's text), and for
     the bits whose rules read one member and may be kept, that member's index into `SPANNED`: for
     a caller that looks them up too (`Scanner.account_lines`, which places a line's one final
-    finding in C).
+    finding in C); and where a line's usage failed by its sum alone, the sum rule's finding the
+    scanner fills in (`_sums.py`).
     """
     if orjson is None:
         return None
     loads = orjson.loads
     plans: dict[int, _Plan | None] = {}
-    cache, member_of = ({}, {}) if kept is None else kept
+    cache, member_of, sums = ({}, {}, {}) if kept is None else kept
+    # the bits of a line whose usage alone failed, where only the usage part's rules run on it
+    summed = constant("SUSPECT_USAGE") if not parted.get("") else None
 
     def plan(bits: int) -> _Plan | None:
         parts = failed_parts(bits)
@@ -146,6 +150,10 @@ def member_runner(
             known = account(raw, chosen, spans)
             if kept and len(cache) < _CACHED and sum(map(len, key[1:])) <= _CACHED_TEXT:
                 cache[key] = known
+            if bits == summed and bits not in sums and known is not None:
+                filled = kept_sum(known[0], known[2], chosen[0])
+                if filled is not None:
+                    sums[bits] = filled
         if known is None:
             return None
         findings, placed, final = known

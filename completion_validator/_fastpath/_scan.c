@@ -226,7 +226,23 @@ typedef struct {
     /* where the envelope's members' values start and end (byte offsets; -1: not read), id,
      * created, usage: the rules of a part that failed read only its member, from this span */
     Py_ssize_t spans[6];
+    /* how usage's screen failed (USAGE_SUM_OFF, USAGE_OTHER), and where total_tokens' value starts */
+    unsigned usage_fails;
+    Py_ssize_t total_at;
 } Scan;
+
+/* How usage's screen failed: its arithmetic alone (a sum's rule fills in its message from the counts
+ * read, `Sum` in the rules' registry), or anything else (a count missing, a breakdown over its total,
+ * a negative breakdown) that other rules of the part may report. */
+#define USAGE_SUM_OFF 1u
+#define USAGE_OTHER 2u
+
+/* What a scan read of usage where its sum alone failed: `only` 1, the counts, where total's value starts. */
+typedef struct {
+    int only;
+    long long prompt, completion, total;
+    Py_ssize_t total_at;
+} SumRead;
 
 /* The envelope's screen parts (the rule parts `id`, `created`, `usage` of the screen modules). */
 #define SUSPECT_ID 1u
@@ -1041,13 +1057,17 @@ static int close_role(Scan *s, int role) {
     case R_ROOT:
         return s->created_seen;
     case R_USAGE:
-        if (!(s->prompt_seen && s->completion_seen && s->total_seen)) return suspect(s, SUSPECT_USAGE);
+        if (!(s->prompt_seen && s->completion_seen && s->total_seen)) {
+            s->usage_fails |= USAGE_OTHER;
+            return suspect(s, SUSPECT_USAGE);
+        }
         /* usage-zero, which reads the choices' text too: its own part */
         if (s->total == 0 && !suspect(s, SUSPECT_ZERO_USAGE)) return 0;
-        if (s->total != s->prompt + s->completion) return suspect(s, SUSPECT_USAGE);
+        /* both checked, so that a failed sum is known to be the only failure, or not */
         if (s->details_prompt_max > s->prompt || s->details_completion_max > s->completion)
-            return suspect(s, SUSPECT_USAGE);
-        return 1;
+            s->usage_fails |= USAGE_OTHER;
+        if (s->total != s->prompt + s->completion) s->usage_fails |= USAGE_SUM_OFF;
+        return s->usage_fails ? suspect(s, SUSPECT_USAGE) : 1;
     case R_CHOICES:
         if (s->n_choices == 1) return sc->chunk || s->indexes[0] == 0 || s->indexes[0] == UNKNOWN_INDEX;
         if (s->n_choices > MAX_CHOICES) return choices_many(s);
@@ -1205,7 +1225,10 @@ static int number_value(Scan *s, const Node *n, int role, const Number *num) {
     long long v = num->value;
     switch (role) {
     case R_DETAIL_COUNT:
-        if (v < 0 && !suspect(s, SUSPECT_USAGE)) return 0;
+        if (v < 0) {
+            s->usage_fails |= USAGE_OTHER;
+            if (!suspect(s, SUSPECT_USAGE)) return 0;
+        }
         if (s->details == R_DETAILS_PROMPT && v > s->details_prompt_max) s->details_prompt_max = v;
         if (s->details == R_DETAILS_COMPLETION && v > s->details_completion_max) s->details_completion_max = v;
         break;
@@ -1275,6 +1298,7 @@ static int value(Scan *s, int node_index) {
         s->spans[member] = begin - s->start;
         s->spans[member + 1] = s->p - s->start;
     }
+    if (role == R_TOTAL) s->total_at = begin - s->start;
     return verdict <= 1 ? verdict : record_failure(s, node_index, verdict, begin);
 }
 
@@ -1604,7 +1628,7 @@ static int walk_typed(Scan *s, PyObject *o, const Node *n, int role) {
 
 /* One pass over the JSON text data[:size]: 1 where it is clean; `failures` a list to judge into, or NULL. */
 static int scan_text(Scanner *self, const char *data, Py_ssize_t size, double now, PyObject *failures,
-                     unsigned *suspects, Py_ssize_t *spans) {
+                     unsigned *suspects, Py_ssize_t *spans, SumRead *sum) {
     Scan s;
     memset(&s, 0, sizeof s);
     s.p = s.start = (const unsigned char *)data;
@@ -1628,6 +1652,13 @@ static int scan_text(Scanner *self, const char *data, Py_ssize_t size, double no
     chat_free(&s.chat);
     if (suspects != NULL) *suspects = s.suspects;
     if (spans != NULL) memcpy(spans, s.spans, sizeof s.spans);
+    if (sum != NULL) {
+        sum->only = s.usage_fails == USAGE_SUM_OFF && s.suspects == SUSPECT_USAGE;
+        sum->prompt = s.prompt;
+        sum->completion = s.completion;
+        sum->total = s.total;
+        sum->total_at = s.total_at;
+    }
     return ok;
 }
 
@@ -1659,7 +1690,7 @@ static PyObject *scan_document(Scanner *self, PyObject *const *args, Py_ssize_t 
         size = view.len;
         release = 1;
     }
-    int ok = scan_text(self, data, size, now, failures, suspects, spans);
+    int ok = scan_text(self, data, size, now, failures, suspects, spans, NULL);
     if (release) PyBuffer_Release(&view);
     if (ok) Py_RETURN_TRUE;
     Py_RETURN_FALSE;
@@ -1722,13 +1753,13 @@ static PyObject *scanner_account(Scanner *self, PyObject *const *args, Py_ssize_
     return account_of(failures, ok, suspects, spans);
 }
 
-/* `account` of the JSON text data[:size]. */
-static PyObject *account_text(Scanner *self, const char *data, Py_ssize_t size, double now) {
+/* `account` of the JSON text data[:size]; `sum` what it read of usage where only its sum failed. */
+static PyObject *account_text(Scanner *self, const char *data, Py_ssize_t size, double now, SumRead *sum) {
     PyObject *failures = PyList_New(0);
     if (failures == NULL) return NULL;
     unsigned suspects = 0;
     Py_ssize_t spans[6];
-    int ok = scan_text(self, data, size, now, failures, &suspects, spans);
+    int ok = scan_text(self, data, size, now, failures, &suspects, spans, sum);
     return account_of(failures, ok, suspects, spans);
 }
 
@@ -1736,7 +1767,7 @@ static PyObject *account_text(Scanner *self, const char *data, Py_ssize_t size, 
  * scanner's failures' records (`_records.py`), and the accounts of the envelope's members
  * (`_members.py`) with, for each set of failed parts whose rules read one member, that member. */
 typedef struct {
-    PyObject *records, *members, *member_of;
+    PyObject *records, *members, *member_of, *sums;
 } Caches;
 
 /* Where a line's account is one record, cached and final: 1 with the record and the byte offset of
@@ -1811,18 +1842,22 @@ static int cached_record(PyObject *found, Py_ssize_t size, const char *line, con
     return 1;
 }
 
-/* `record` placed at byte `offset` of line `number` of `file`, as `Finding.at` places it. */
+/* `record` placed at byte `offset` of line `number` of `file`, as `Finding.at` places it; with
+ * `said` (message, expected, actual) in place of its own where not NULL. */
 static PyObject *placed_record(PyObject *record, Py_ssize_t offset, const char *line, Py_ssize_t number,
-                               PyObject *file, PyTypeObject *finding_type) {
-    static PyObject *file_name, *line_name, *column_name, *document_name, *dict_name;
+                               PyObject *file, PyTypeObject *finding_type, PyObject *const *said) {
+    static PyObject *file_name, *line_name, *column_name, *document_name, *dict_name, *said_names[3];
     if (dict_name == NULL) {
         file_name = PyUnicode_InternFromString("file");
         line_name = PyUnicode_InternFromString("line");
         column_name = PyUnicode_InternFromString("column");
         document_name = PyUnicode_InternFromString("document");
+        said_names[0] = PyUnicode_InternFromString("message");
+        said_names[1] = PyUnicode_InternFromString("expected");
+        said_names[2] = PyUnicode_InternFromString("actual");
         dict_name = PyUnicode_InternFromString("__dict__");
         if (file_name == NULL || line_name == NULL || column_name == NULL || document_name == NULL ||
-            dict_name == NULL) {
+            said_names[0] == NULL || said_names[1] == NULL || said_names[2] == NULL || dict_name == NULL) {
             Py_CLEAR(dict_name);
             return NULL;
         }
@@ -1846,6 +1881,12 @@ static PyObject *placed_record(PyObject *record, Py_ssize_t offset, const char *
     }
     Py_DECREF(column_number);
     Py_DECREF(line_number);
+    for (int i = 0; said != NULL && i < 3; i++) {
+        if (PyDict_SetItem(fields, said_names[i], said[i]) < 0) {
+            Py_DECREF(fields);
+            return NULL;
+        }
+    }
     PyObject *made = finding_type->tp_alloc(finding_type, 0); /* object.__new__: no __init__ run, as `_with_fields` */
     if (made == NULL || PyObject_GenericSetAttr(made, dict_name, fields) < 0) { /* frozen: its own __setattr__ refuses */
         Py_XDECREF(made);
@@ -1865,7 +1906,60 @@ static PyObject *placed_failure(PyObject *found, const char *line, Py_ssize_t si
     int cached = cached_record(found, size, line, caches, &record, &offset);
     if (cached < 0) return NULL;
     if (cached == 0 || Py_TYPE(record) != finding_type) Py_RETURN_NONE;
-    return placed_record(record, offset, line, number, file, finding_type);
+    return placed_record(record, offset, line, number, file, finding_type, NULL);
+}
+
+/* The slots of a sum's message pieces (`Sum.pieces`): the counts the screen reads, and their sum. */
+enum { SLOT_TOTAL, SLOT_PROMPT, SLOT_COMPLETION, SLOT_SUM, SLOTS };
+
+/* A line whose usage failed by its sum alone (no other part of the screen, no schema failure), where
+ * `sums` keeps, for its SUSPECT_ bits, the finding the sum's rule made of an earlier line (by Python,
+ * running the rule) and the pieces of the rule's message: that finding with this line's counts,
+ * placed at total_tokens' value, as the rule would say it. Py_None (a new reference) where none is
+ * kept; NULL with an exception. The counts are integers of at most MAX_INT_DIGITS digits (`number`),
+ * so their sum cannot overflow. */
+static PyObject *summed_failure(PyObject *found, const SumRead *sum, const char *line, Py_ssize_t size,
+                                Py_ssize_t number, const Caches *caches, PyObject *file, PyTypeObject *finding_type) {
+    if (!sum->only || caches->sums == Py_None || !PyTuple_CheckExact(found) || PyTuple_GET_SIZE(found) != 3 ||
+        !PyList_CheckExact(PyTuple_GET_ITEM(found, 0)) || PyList_GET_SIZE(PyTuple_GET_ITEM(found, 0)) != 0 ||
+        sum->total_at < 0 || sum->total_at > size)
+        Py_RETURN_NONE;
+    PyObject *kept = PyDict_GetItemWithError(caches->sums, PyTuple_GET_ITEM(found, 1)); /* (record, pieces) */
+    if (kept == NULL) return PyErr_Occurred() ? NULL : Py_NewRef(Py_None);
+    if (!PyTuple_CheckExact(kept) || PyTuple_GET_SIZE(kept) != 2 || Py_TYPE(PyTuple_GET_ITEM(kept, 0)) != finding_type ||
+        !PyTuple_CheckExact(PyTuple_GET_ITEM(kept, 1)))
+        Py_RETURN_NONE;
+    PyObject *record = PyTuple_GET_ITEM(kept, 0), *pieces = PyTuple_GET_ITEM(kept, 1);
+    long long counts[SLOTS] = {sum->total, sum->prompt, sum->completion, sum->prompt + sum->completion};
+    Py_ssize_t n = PyTuple_GET_SIZE(pieces);
+    PyObject *parts = PyList_New(n), *said[3] = {NULL, NULL, NULL}, *made = NULL;
+    if (parts == NULL) return NULL;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *piece = PyTuple_GET_ITEM(pieces, i), *part;
+        if (PyUnicode_CheckExact(piece)) {
+            part = Py_NewRef(piece);
+        } else {
+            long slot = PyLong_Check(piece) ? PyLong_AsLong(piece) : -1;
+            if (slot < 0 || slot >= SLOTS) {
+                if (!PyErr_Occurred()) PyErr_SetString(PyExc_ValueError, "summed_failure: a piece is a str or a slot");
+                goto done;
+            }
+            part = PyUnicode_FromFormat("%lld", counts[slot]);
+            if (part == NULL) goto done;
+        }
+        PyList_SET_ITEM(parts, i, part);
+    }
+    static PyObject *nothing; /* "": what the pieces are joined with */
+    if (nothing == NULL && (nothing = PyUnicode_New(0, 0)) == NULL) goto done;
+    said[0] = PyUnicode_Join(nothing, parts);
+    said[1] = PyUnicode_FromFormat("%lld", counts[SLOT_SUM]);
+    said[2] = PyLong_FromLongLong(sum->total);
+    if (said[0] != NULL && said[1] != NULL && said[2] != NULL)
+        made = placed_record(record, sum->total_at, line, number, file, finding_type, said);
+done:
+    Py_DECREF(parts);
+    for (int i = 0; i < 3; i++) Py_XDECREF(said[i]);
+    return made;
 }
 
 /* Lines account_lines hands back at most per call: each holds its account (lists, tuples) until Python
@@ -1873,32 +1967,32 @@ static PyObject *placed_failure(PyObject *found, const char *line, Py_ssize_t si
  * calls they save. */
 #define PENDING_MOST 32
 
-/* account_lines(lines, start, number, now, records, members, member_of, file, finding_type)
+/* account_lines(lines, start, number, now, records, members, member_of, sums, file, finding_type)
  *     -> (stop, number, clean, out, pending):
  * `account` for lines from `start` on, up to `stop` (their end, or the line after the PENDING_MOST-th
  * handed back), and the number of the line at `stop`. `lines`: a list of (number, bytes) (`start` an
  * index, `number` not used), or a block of bytes whose lines end at LF (`start` a byte offset at a line's
  * start, `number` that line's). Clean lines are counted; a line whose account is one record, cached and
- * final (`Caches`; `members` None where no member's rules are run alone), is placed: its Finding goes to
- * `out`. Any other line goes to `out` as (its number, its bytes, its account), for Python to settle, and
+ * final (`Caches`; `members` None where no member's rules are run alone), or a sum's finding kept in
+ * `sums` (None: none are) with its counts filled in, is placed: its Finding goes to `out`. Any other line goes to `out` as (its number, its bytes, its account), for Python to settle, and
  * its position in `out` to `pending`. */
 static PyObject *scanner_account_lines(Scanner *self, PyObject *const *args, Py_ssize_t nargs) {
-    if (nargs != 9) {
-        PyErr_SetString(PyExc_TypeError, "account_lines(lines, start, number, now, records, members, member_of, file, "
-                                         "finding_type) takes nine arguments");
+    if (nargs != 10) {
+        PyErr_SetString(PyExc_TypeError, "account_lines(lines, start, number, now, records, members, member_of, sums, "
+                                         "file, finding_type) takes ten arguments");
         return NULL;
     }
-    PyObject *source = args[0], *file = args[7];
-    Caches caches = {args[4], args[5], args[6]};
+    PyObject *source = args[0], *file = args[8];
+    Caches caches = {args[4], args[5], args[6], args[7]};
     int listed = PyList_CheckExact(source);
     if (!(listed || PyBytes_CheckExact(source)) || !PyDict_CheckExact(caches.records) ||
         !(caches.members == Py_None || (PyDict_CheckExact(caches.members) && PyDict_CheckExact(caches.member_of))) ||
-        !PyType_Check(args[8])) {
+        !(caches.sums == Py_None || PyDict_CheckExact(caches.sums)) || !PyType_Check(args[9])) {
         PyErr_SetString(PyExc_TypeError, "account_lines takes a list or bytes, an index, a number, a time, a dict, "
-                                         "two dicts or None and None, a name and a type");
+                                         "two dicts or None and None, a dict or None, a name and a type");
         return NULL;
     }
-    PyTypeObject *finding_type = (PyTypeObject *)args[8];
+    PyTypeObject *finding_type = (PyTypeObject *)args[9];
     Py_ssize_t at = PyLong_AsSsize_t(args[1]), number = PyLong_AsSsize_t(args[2]);
     if ((at == -1 || number == -1) && PyErr_Occurred()) return NULL;
     double now = PyFloat_AsDouble(args[3]);
@@ -1933,7 +2027,8 @@ static PyObject *scanner_account_lines(Scanner *self, PyObject *const *args, Py_
             size = stop == NULL ? end - at : stop - line;
             next = at + size + (stop != NULL);
         }
-        found = account_text(self, line, size, now);
+        SumRead sum;
+        found = account_text(self, line, size, now, &sum);
         if (found == NULL) goto fail;
         if (PyErr_Occurred()) { /* the scan stopped at Ctrl-C */
             Py_DECREF(found);
@@ -1943,7 +2038,11 @@ static PyObject *scanner_account_lines(Scanner *self, PyObject *const *args, Py_
         if (found == Py_True) {
             clean++;
         } else {
-            made = placed_failure(found, line, size, number, &caches, file, finding_type);
+            made = summed_failure(found, &sum, line, size, number, &caches, file, finding_type);
+            if (made == Py_None) {
+                Py_DECREF(made);
+                made = placed_failure(found, line, size, number, &caches, file, finding_type);
+            }
             if (made == NULL) {
                 Py_DECREF(found);
                 goto fail;
@@ -2209,7 +2308,7 @@ static PyMethodDef scanner_methods[] = {
      PyDoc_STR("account(document, now) -> judge's answer, or (failures, SUSPECT_ bits, spans of id, created, usage) "
                "where only the envelope's screen failed")},
     {"account_lines", (PyCFunction)(void (*)(void))scanner_account_lines, METH_FASTCALL,
-     PyDoc_STR("account_lines(lines, start, number, now, records, members, member_of, file, finding_type) -> "
+     PyDoc_STR("account_lines(lines, start, number, now, records, members, member_of, sums, file, finding_type) -> "
                "(stop, number, clean, out, pending): `account` for lines (a list of (number, bytes), or a block of "
                "bytes) up to `stop`: clean ones counted, those whose account is one cached final record placed (a "
                "Finding in `out`), the others as (number, bytes, account) in `out` (positions in `pending`)")},
@@ -2330,7 +2429,8 @@ PyMODINIT_FUNC PyInit__scan(void) {
         {"MAX_FAILURES", MAX_FAILURES}, {"WALK_BUDGET", WALK_BUDGET}, {"FAIL_TYPE", FAIL_TYPE}, {"FAIL_ENUM", FAIL_ENUM},
         {"FAIL_REQUIRED", FAIL_REQUIRED}, {"KEPT_TYPE", KEPT_TYPE}, {"KEPT_ENUM", KEPT_ENUM},
         {"KEPT_REQUIRED", KEPT_REQUIRED}, {"SUSPECT_ID", SUSPECT_ID}, {"SUSPECT_CREATED", SUSPECT_CREATED},
-        {"SUSPECT_USAGE", SUSPECT_USAGE}, {"SUSPECT_ZERO_USAGE", SUSPECT_ZERO_USAGE},
+        {"SUSPECT_USAGE", SUSPECT_USAGE}, {"SUSPECT_ZERO_USAGE", SUSPECT_ZERO_USAGE}, {"SLOT_TOTAL", SLOT_TOTAL},
+        {"SLOT_PROMPT", SLOT_PROMPT}, {"SLOT_COMPLETION", SLOT_COMPLETION}, {"SLOT_SUM", SLOT_SUM},
     };
     for (size_t i = 0; i < sizeof constants / sizeof constants[0]; i++) {
         if (PyModule_AddIntConstant(module, constants[i].name, constants[i].value) < 0) {

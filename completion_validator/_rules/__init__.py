@@ -9,7 +9,9 @@ line of its docstring, which `--list-rules` and the rule table of docs/rules.md 
   it what the fast path needs of it: `screened` (the part of its response type's screen,
   `response_screen.py`, that stands for it: `usage`, `choices`...; empty: none does, and the fast
   path stands aside while it is selected) and its `bounds` (instance paths and
-  `minimum`/`maximum`, checked in compiled code on the screening copy).
+  `minimum`/`maximum`, checked in compiled code on the screening copy), and a rule that is one
+  sum declares it (`sums=Sum(...)`, its message a template): it builds its finding from that,
+  and the compiled scanner, which reads the same counts, fills in the same template.
 - Stream rules (`stream.py`) are small classes decorated with `@stream_rule`: the stream checker
   feeds each a stream's events in order, then its end, and they keep only the state they need
   (per choice, not per event), so a capture of any length is checked in bounded memory.
@@ -38,6 +40,45 @@ Scope = Literal["response", "stream", "probe"]
 ProbeCheck = Callable[[Any], Iterator[Finding]]
 # A bound a rule amounts to, at an instance path (`[]`: every item, `*`: every member the schema names).
 Bound = tuple[tuple[str, ...], Mapping[str, int]]
+
+
+class Sum:
+    """A rule that is one sum: member `total` of `member` must be the sum of members `parts`.
+
+    `message` is a `str.format` template over the members' names and `sum`. The rule makes its
+    finding with `finding`; a log line's counts are filled into the same template by the compiled
+    scanner (from `pieces`), so the two cannot word it differently. A plain class: a dataclass
+    would cost the command's start-up for one declaration.
+    """
+
+    __slots__ = ("member", "message", "parts", "total")
+
+    def __init__(self, member: str, total: str, parts: tuple[str, ...], message: str) -> None:
+        self.member, self.total, self.parts, self.message = member, total, parts, message
+
+    def finding(self, total: int, parts: tuple[int, ...], actual: object) -> Finding:
+        """The finding where `total` is not the sum of `parts` (in `self.parts`' order); `actual` as found."""
+        names = dict(zip(self.parts, parts, strict=True))
+        summed = sum(parts)
+        message = self.message.format(**names, **{self.total: total, "sum": summed})
+        return finding((self.member, self.total), message, str(summed), actual)
+
+    def pieces(self, slots: Mapping[str, int]) -> tuple[str | int, ...] | None:
+        """The message as literal text and slots (`slots`: a member's name, or "sum", to its number), or None.
+
+        None where the template names something `slots` does not, or formats a value (`{sum:>5}`).
+        """
+        from string import Formatter  # only where a scanner is built: not on the command's start-up
+
+        made: list[str | int] = []
+        for text, name, spec, conversion in Formatter().parse(self.message):
+            made.append(text)
+            if name is None:
+                continue
+            if spec or conversion or name not in slots:
+                return None
+            made.append(slots[name])
+        return tuple(made)
 
 
 class StreamCheck:
@@ -112,6 +153,8 @@ class Rule:
     # rule that names them can be run on those members alone, read from their text (a TGI line's
     # `id: ""`), without reading the rest of the document into Python values.
     reads: tuple[str, ...] = ()
+    # The sum it is, where it is one (its findings are made from it).
+    sums: Sum | None = None
 
     def run(self, payload: Mapping[str, Any], *, lenient: bool = False) -> Iterator[Finding]:
         """A response rule's findings, each stamped with the rule's id and severity."""
@@ -140,8 +183,9 @@ def rule(
     bounds: tuple[Bound, ...] = (),
     reads: tuple[str, ...] = (),
     response_types: tuple[str, ...] = ("completion",),
+    sums: Sum | None = None,
 ) -> Callable[[ResponseCheck], ResponseCheck]:
-    """Register a response check under `rule_id` (`screened`, `bounds`, `reads`: what the fast path knows of it)."""
+    """Register a response check under `rule_id` (`screened`, `bounds`, `reads`, `sums`: what the fast path knows)."""
 
     def register(check: ResponseCheck) -> ResponseCheck:
         code = check.__code__  # inspect.signature would cost pre-commit's start-up 5 ms
@@ -159,6 +203,7 @@ def rule(
             screened=screened,
             bounds=bounds,
             reads=reads,
+            sums=sums,
         )
         return check
 

@@ -20,8 +20,8 @@ import time
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
+from completion_validator._rules import Sum, rule
 from completion_validator._rules import finding as _finding
-from completion_validator._rules import rule
 from completion_validator.errors import Finding, display_value
 
 # 2015-01-01T00:00:00Z: nothing served an OpenAI-style completion before then.
@@ -67,7 +67,16 @@ def _logprobs(payload: Mapping[str, Any]) -> Iterator[tuple[int, Mapping[str, An
             yield position, logprobs
 
 
-@rule("usage-total", "error", screened="usage", reads=("usage",), response_types=BOTH)
+USAGE_TOTAL = Sum(
+    "usage",
+    "total_tokens",
+    ("prompt_tokens", "completion_tokens"),
+    "total_tokens is {total_tokens}, but prompt_tokens + completion_tokens is {prompt_tokens} + {completion_tokens} "
+    "= {sum}",
+)
+
+
+@rule("usage-total", "error", screened="usage", reads=("usage",), response_types=BOTH, sums=USAGE_TOTAL)
 def usage_total(payload: Mapping[str, Any], *, lenient: bool = False) -> Iterator[Finding]:
     """usage.total_tokens must equal prompt_tokens + completion_tokens, as the spec defines it.
 
@@ -84,13 +93,7 @@ def usage_total(payload: Mapping[str, Any], *, lenient: bool = False) -> Iterato
     )
     if prompt is None or completion is None or total is None or total == prompt + completion:
         return
-    yield _finding(
-        ("usage", "total_tokens"),
-        f"total_tokens is {total}, but prompt_tokens + completion_tokens is "
-        f"{prompt} + {completion} = {prompt + completion}",
-        str(prompt + completion),
-        usage.get("total_tokens"),
-    )
+    yield USAGE_TOTAL.finding(total, (prompt, completion), usage.get("total_tokens"))
 
 
 @rule(
