@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 import os
 import stat
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
@@ -117,6 +117,14 @@ class _Guarded:
         # costs a microsecond each time
         try:
             self._reporter.finding(finding)
+        except BrokenPipeError:
+            raise
+        except OSError as error:
+            raise ReportNotWritten(error) from None
+
+    def findings(self, found: Sequence[Finding]) -> None:
+        try:  # as `finding`
+            self._reporter.findings(found)
         except BrokenPipeError:
             raise
         except OSError as error:

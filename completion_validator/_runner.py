@@ -142,12 +142,16 @@ def run(paths: list[str], options: RunOptions, reporter: Reporter, progress: Pro
                 for tally in _tallies(source, options, workers):
                     result.add(tally)
                     summary.keywords.update(tally.keywords)
-                    for located in tally.findings:
-                        if located.file is None:
-                            located = located.in_file(name)
+                    if tally.findings:
                         if progress is not None:
                             progress.clear()
-                        reporter.finding(located)
+                        # one call for a block's findings (a log may have one on every line)
+                        reporter.findings(
+                            [
+                                located if located.file is not None else located.in_file(name)
+                                for located in tally.findings
+                            ]
+                        )
                     if progress is not None:
                         progress.advance(documents=tally.documents + tally.unreadable, bytes_done=tally.bytes_read)
                 if progress is not None:

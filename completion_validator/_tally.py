@@ -9,7 +9,9 @@ for it, and the other documents' results are kept.
 from __future__ import annotations
 
 import itertools
+from collections import Counter
 from collections.abc import Iterable, Iterator
+from operator import attrgetter
 from typing import TYPE_CHECKING
 
 from completion_validator._check import check_document, check_json
@@ -140,13 +142,16 @@ class _LineCount:
             number += 1
         while start < len(source):
             try:
-                start, number, clean, out, _ = self.lines(source, start, number, file)
+                start, number, clean, out, pending = self.lines(source, start, number, file)
             except Exception:  # a bug of ours placing lines: each is read and explained alone from here on
                 if self.debug or self.alone:  # (a reader's own failure is raised, as it always was)
                     raise
                 self.alone, self.lines = True, _one_at_a_time(self.judge)
                 continue
             report.documents += clean
+            if not pending:  # every line placed by the judge (a log with one problem on each): counted at once
+                _keep_placed(report, out)  # type: ignore[arg-type]  # Findings only
+                continue
             for entry in out:  # one loop, no generators and no call but for a line handed back
                 if type(entry) is Finding:  # placed by the judge: one finding, the line's whole account
                     report.documents += 1
@@ -188,6 +193,22 @@ def _keep_one(report: Report, finding: Finding) -> None:
         report.warnings += 1
     report.keywords[finding.keyword] += 1
     report.note(finding)
+
+
+def _keep_placed(report: Report, placed: list[Finding]) -> None:
+    """`_keep_one` for each of `placed`, lines' only findings, counted by the Counters' C loop, not one by one."""
+    report.documents += len(placed)
+    severities = Counter(map(_SEVERITY, placed))
+    errors = severities["error"]
+    report.errors += errors
+    report.invalid += errors
+    report.warnings += len(placed) - errors
+    report.keywords.update(map(_KEYWORD, placed))
+    room = len(placed) if report.max_findings is None else max(0, report.max_findings - len(report.findings))
+    report.findings.extend(placed if room >= len(placed) else placed[:room])
+
+
+_SEVERITY, _KEYWORD = attrgetter("severity"), attrgetter("keyword")
 
 
 def _tally_verdict(

@@ -1842,6 +1842,40 @@ static int cached_record(PyObject *found, Py_ssize_t size, const char *line, con
     return 1;
 }
 
+/* The characters UTF-8 text[:n] holds: every byte but a continuation byte (10xxxxxx) starts one.
+ * Eight bytes at a time: a log's finding may lie hundreds of bytes into its line. */
+static Py_ssize_t characters(const char *text, Py_ssize_t n) {
+    const uint64_t high = 0x8080808080808080ull;
+    Py_ssize_t continuations = 0, i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t word;
+        memcpy(&word, text + i, 8);
+        /* a byte's top bit set and the bit below it clear (what `word << 1` carries in from the byte
+         * below lands in bit 0, which `high` drops); the bytes' ones summed into the top byte by a
+         * multiplication (portable, where a popcount builtin is not) */
+        uint64_t starts = (word & ~(word << 1) & high) >> 7;
+        continuations += (Py_ssize_t)((starts * 0x0101010101010101ull) >> 56);
+    }
+    for (; i < n; i++) continuations += ((unsigned char)text[i] & 0xC0) == 0x80;
+    return n - continuations;
+}
+
+/* A long long written in decimal at `out` (room for 21 bytes): its length. snprintf parses its
+ * format each time, at several times the cost, on every line of a log with a sum's finding. */
+static Py_ssize_t decimal(long long value, char *out) {
+    char reversed[21];
+    int n = 0;
+    unsigned long long magnitude = value < 0 ? 0ull - (unsigned long long)value : (unsigned long long)value;
+    do {
+        reversed[n++] = (char)('0' + magnitude % 10);
+        magnitude /= 10;
+    } while (magnitude);
+    Py_ssize_t length = 0;
+    if (value < 0) out[length++] = '-';
+    while (n) out[length++] = reversed[--n];
+    return length;
+}
+
 /* `record` placed at byte `offset` of line `number` of `file`, as `Finding.at` places it; with
  * `said` (message, expected, actual) in place of its own where not NULL. */
 static PyObject *placed_record(PyObject *record, Py_ssize_t offset, const char *line, Py_ssize_t number,
@@ -1862,9 +1896,7 @@ static PyObject *placed_record(PyObject *record, Py_ssize_t offset, const char *
             return NULL;
         }
     }
-    const unsigned char *bytes = (const unsigned char *)line;
-    Py_ssize_t column = 1; /* characters before the value, from 1: every byte but a continuation byte starts one */
-    for (Py_ssize_t i = 0; i < offset; i++) column += (bytes[i] & 0xC0) != 0x80;
+    Py_ssize_t column = 1 + characters(line, offset);
     PyObject *template = PyObject_GenericGetDict(record, NULL);
     if (template == NULL) return NULL;
     PyObject *fields = PyDict_Copy(template);
@@ -1931,33 +1963,42 @@ static PyObject *summed_failure(PyObject *found, const SumRead *sum, const char 
         Py_RETURN_NONE;
     PyObject *record = PyTuple_GET_ITEM(kept, 0), *pieces = PyTuple_GET_ITEM(kept, 1);
     long long counts[SLOTS] = {sum->total, sum->prompt, sum->completion, sum->prompt + sum->completion};
-    Py_ssize_t n = PyTuple_GET_SIZE(pieces);
-    PyObject *parts = PyList_New(n), *said[3] = {NULL, NULL, NULL}, *made = NULL;
-    if (parts == NULL) return NULL;
-    for (Py_ssize_t i = 0; i < n; i++) {
-        PyObject *piece = PyTuple_GET_ITEM(pieces, i), *part;
-        if (PyUnicode_CheckExact(piece)) {
-            part = Py_NewRef(piece);
-        } else {
-            long slot = PyLong_Check(piece) ? PyLong_AsLong(piece) : -1;
-            if (slot < 0 || slot >= SLOTS) {
-                if (!PyErr_Occurred()) PyErr_SetString(PyExc_ValueError, "summed_failure: a piece is a str or a slot");
-                goto done;
-            }
-            part = PyUnicode_FromFormat("%lld", counts[slot]);
-            if (part == NULL) goto done;
-        }
-        PyList_SET_ITEM(parts, i, part);
+    /* the message written out as UTF-8 in one buffer, decoded once (a str per piece and a join cost
+     * more than the rest of the line's account); on the stack unless the template is long */
+    Py_ssize_t n_pieces = PyTuple_GET_SIZE(pieces), need = 0;
+    char stack[512], digits[32], *text = stack;
+    PyObject *said[3] = {NULL, NULL, NULL}, *made = NULL;
+    for (Py_ssize_t i = 0; i < n_pieces; i++) {
+        PyObject *piece = PyTuple_GET_ITEM(pieces, i);
+        Py_ssize_t n = 21; /* the most a long long's digits and its sign take */
+        if (PyUnicode_CheckExact(piece) && PyUnicode_AsUTF8AndSize(piece, &n) == NULL) return NULL; /* kept in the str */
+        need += n;
     }
-    static PyObject *nothing; /* "": what the pieces are joined with */
-    if (nothing == NULL && (nothing = PyUnicode_New(0, 0)) == NULL) goto done;
-    said[0] = PyUnicode_Join(nothing, parts);
-    said[1] = PyUnicode_FromFormat("%lld", counts[SLOT_SUM]);
+    if (need > (Py_ssize_t)sizeof stack && (text = PyMem_Malloc((size_t)need)) == NULL) return PyErr_NoMemory();
+    Py_ssize_t length = 0;
+    for (Py_ssize_t i = 0; i < n_pieces; i++) {
+        PyObject *piece = PyTuple_GET_ITEM(pieces, i);
+        if (PyUnicode_CheckExact(piece)) {
+            Py_ssize_t n;
+            const char *bytes = PyUnicode_AsUTF8AndSize(piece, &n);
+            memcpy(text + length, bytes, (size_t)n);
+            length += n;
+            continue;
+        }
+        long slot = PyLong_CheckExact(piece) ? PyLong_AsLong(piece) : -1;
+        if (slot < 0 || slot >= SLOTS) {
+            if (!PyErr_Occurred()) PyErr_SetString(PyExc_ValueError, "summed_failure: a piece is a str or a slot");
+            goto done;
+        }
+        length += decimal(counts[slot], text + length);
+    }
+    said[0] = PyUnicode_DecodeUTF8(text, length, "strict");
+    said[1] = PyUnicode_FromStringAndSize(digits, decimal(counts[SLOT_SUM], digits));
     said[2] = PyLong_FromLongLong(sum->total);
     if (said[0] != NULL && said[1] != NULL && said[2] != NULL)
         made = placed_record(record, sum->total_at, line, number, file, finding_type, said);
 done:
-    Py_DECREF(parts);
+    if (text != stack) PyMem_Free(text);
     for (int i = 0; i < 3; i++) Py_XDECREF(said[i]);
     return made;
 }

@@ -10,13 +10,13 @@ from __future__ import annotations
 import importlib
 import json
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import IO, TYPE_CHECKING, Protocol
 
 from completion_validator._results import FileResult, Summary
 
-__all__ = ["REPORTERS", "Reporter", "list_rules", "make_reporter", "usage_error_document"]
+__all__ = ["REPORTERS", "OneByOne", "Reporter", "list_rules", "make_reporter", "usage_error_document"]
 
 if TYPE_CHECKING:
     from completion_validator.errors import Finding
@@ -28,11 +28,26 @@ class Reporter(Protocol):
     def finding(self, finding: Finding) -> None:
         """One located finding (error or warning)."""
 
+    def findings(self, found: Sequence[Finding]) -> None:
+        """Several located findings, in order: a log's block of lines is one call, not one per line."""
+
     def file(self, result: FileResult) -> None:
         """A file is done."""
 
     def finish(self, summary: Summary) -> None:
         """The run is done."""
+
+
+class OneByOne:
+    """`findings` for a reporter that takes them one at a time (those whose work per finding outweighs a call)."""
+
+    def finding(self, finding: Finding) -> None:
+        raise NotImplementedError
+
+    def findings(self, found: Sequence[Finding]) -> None:
+        """Each finding in turn."""
+        for finding in found:
+            self.finding(finding)
 
 
 @dataclass(frozen=True)

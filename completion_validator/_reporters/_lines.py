@@ -44,6 +44,15 @@ def location(finding: Finding) -> str:
 
 def headline(finding: Finding) -> str:
     """The finding without its location: `$.path: message`, or the bare message where no field is concerned."""
+    return path_shown(finding) + one_line(finding.message)
+
+
+def path_shown(finding: Finding) -> str:
+    """What a headline shows before the message: `$.path: `, or nothing where no field is concerned.
+
+    The same for every finding of one keyword at one path (a path of `$` is the root's, and only
+    the root's), so a reporter may keep it by those.
+    """
     if finding.path is None or (not finding.instance_path and finding.keyword.startswith(("stream-", "probe-"))):
-        return one_line(finding.message)
-    return one_line(f"{finding.path}: {finding.message}")
+        return ""
+    return one_line(finding.path) + ": "

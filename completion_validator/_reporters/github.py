@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import IO
 
+from completion_validator._reporters import OneByOne
 from completion_validator._reporters._lines import headline, one_line
 from completion_validator._results import FileResult, Summary
 from completion_validator.errors import Finding
 
 
-class GithubReporter:
+class GithubReporter(OneByOne):
     """`::error file=...,line=...,col=...,title=...::message` per finding, then the summary line."""
 
     def __init__(self, stream: IO[str]) -> None:

@@ -13,6 +13,7 @@ import hashlib
 from collections import Counter
 from typing import IO
 
+from completion_validator._reporters import OneByOne
 from completion_validator._reporters._lines import headline
 from completion_validator._reporters.json_document import Spool
 from completion_validator._results import FileResult, Summary
@@ -21,7 +22,7 @@ from completion_validator.errors import Finding
 SEVERITY = {"error": "major", "warning": "minor"}
 
 
-class GitlabReporter:
+class GitlabReporter(OneByOne):
     """Spools one issue per finding; writes the array at the end."""
 
     def __init__(self, stream: IO[str]) -> None:

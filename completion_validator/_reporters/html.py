@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import IO, Any
 from urllib.parse import urlsplit, urlunsplit
 
+from completion_validator._reporters import OneByOne
 from completion_validator._results import FileResult, Summary
 from completion_validator._rules.response import EARLIEST_CREATED, ONE_DAY
 from completion_validator.errors import NON_RULE_KEYWORDS, Finding
@@ -192,7 +193,7 @@ def _open_again(name: str) -> IO[bytes] | None:
         return None
 
 
-class HtmlReporter:
+class HtmlReporter(OneByOne):
     """Counts and bounded samples while the run goes; the page at the end."""
 
     def __init__(self, stream: IO[str]) -> None:

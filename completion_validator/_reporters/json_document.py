@@ -9,11 +9,12 @@ import shutil
 import tempfile
 from typing import IO
 
+from completion_validator._reporters import OneByOne
 from completion_validator._results import FileResult, Summary
 from completion_validator.errors import Finding, display_value
 
 
-class JsonReporter:
+class JsonReporter(OneByOne):
     """Writes `valid`, `summary`, `files`, `errors` at the end, holding little in memory meanwhile.
 
     The summary comes first in the document but is known only at the end, so the files and

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import IO
 
+from completion_validator._reporters import OneByOne
 from completion_validator._reporters._lines import headline, location, one_line
 from completion_validator._results import FileResult, Summary
 from completion_validator.errors import Finding
@@ -40,7 +41,7 @@ def _case_name(finding: Finding) -> str:
     return f"{file}#{finding.document}"
 
 
-class JunitReporter:
+class JunitReporter(OneByOne):
     """Collects each file's findings by document; writes a suite per file as the file is done."""
 
     def __init__(self, stream: IO[str]) -> None:

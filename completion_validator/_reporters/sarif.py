@@ -12,6 +12,7 @@ from typing import IO
 from urllib.parse import quote
 
 from completion_validator import __version__
+from completion_validator._reporters import OneByOne
 from completion_validator._reporters._lines import headline
 from completion_validator._reporters.json_document import Spool, utf8_safe
 from completion_validator._results import FileResult, Summary
@@ -78,7 +79,7 @@ def _result(finding: Finding, rule_index: dict[str, int]) -> dict[str, object]:
     return result
 
 
-class SarifReporter:
+class SarifReporter(OneByOne):
     """Spools one result per finding; writes the SARIF log at the end."""
 
     def __init__(self, stream: IO[str]) -> None:

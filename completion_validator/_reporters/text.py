@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from typing import IO
 
-from completion_validator._reporters._lines import headline, one_line
+from completion_validator._reporters._lines import one_line, path_shown
 from completion_validator._results import FileResult, Summary
 from completion_validator.errors import Finding
 
@@ -35,30 +36,48 @@ class TextReporter:
         )
         self._styles = {"location": bold, "error": red + bold, "warning": yellow + bold, "keyword": dim, "reset": reset}
         self._written: dict[tuple[object, ...], str] = {}
+        self._around: dict[tuple[object, ...], tuple[str, str]] = {}  # what a line shows before and after the message
         self._file: str | None = None
         self._file_shown = ""
 
     def finding(self, finding: Finding) -> None:
         """Print one line for the finding (with -q errors only; with -qq nothing)."""
-        if self._statistics or self._quiet >= 2 or (self._quiet == 1 and finding.severity != "error"):
+        self.findings((finding,))
+
+    def findings(self, found: Sequence[Finding]) -> None:
+        """Print a line for each finding, in one write (a log's block may have one on every line)."""
+        if self._statistics or self._quiet >= 2:
             return
-        style = self._styles
-        # What follows the location is the same for every line of a log with one problem: written
-        # once per record (short ones only, a few thousand at most), not escaped anew per line.
-        key = (finding.severity, finding.keyword, finding.path, finding.message)  # the path says if it is the root
-        rest = self._written.get(key)
-        if rest is None:
-            rest = (
-                f"{style[finding.severity]}{finding.severity}{style['reset']}: {headline(finding)} "
-                f"{style['keyword']}[{finding.keyword}]{style['reset']}\n"
-            )
-            if len(self._written) < _WRITTEN and len(finding.message) <= _WRITTEN_MESSAGE:
-                self._written[key] = rest
-        if finding.file != self._file:  # a run's findings come file by file: the name is escaped once per file
-            self._file, self._file_shown = finding.file, one_line(finding.file or "")
-        line = finding.line
-        where = self._file_shown if line is None else f"{self._file_shown}:{line}:{finding.column}"
-        self._stream.write(f"{style['location']}{where}{style['reset']}: {rest}")
+        errors_only = self._quiet == 1
+        written, style = self._written, self._styles
+        location, reset = style["location"], style["reset"]
+        lines = []
+        for finding in found:
+            if errors_only and finding.severity != "error":
+                continue
+            # What follows the location is the same for every line of a log with one problem: written
+            # once per record (short ones only, a few thousand at most), not escaped anew per line.
+            key = (finding.severity, finding.keyword, finding.path, finding.message)  # the path: is it the root
+            rest = written.get(key)
+            if rest is None:  # a message of its own (each line's counts): only the message is escaped anew
+                around = self._around.get(key[:3])
+                if around is None:
+                    around = (
+                        f"{style[finding.severity]}{finding.severity}{reset}: {path_shown(finding)}",
+                        f" {style['keyword']}[{finding.keyword}]{reset}\n",
+                    )
+                    if len(self._around) < _WRITTEN:
+                        self._around[key[:3]] = around
+                rest = around[0] + one_line(finding.message) + around[1]
+                if len(written) < _WRITTEN and len(finding.message) <= _WRITTEN_MESSAGE:
+                    written[key] = rest
+            if finding.file != self._file:  # a run's findings come file by file: the name is escaped once per file
+                self._file, self._file_shown = finding.file, one_line(finding.file or "")
+            line = finding.line
+            where = self._file_shown if line is None else f"{self._file_shown}:{line}:{finding.column}"
+            lines.append(f"{location}{where}{reset}: {rest}")
+        if lines:
+            self._stream.write("".join(lines))
 
     def file(self, result: FileResult) -> None:
         """Nothing per file: the lines say it all."""
