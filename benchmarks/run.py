@@ -732,15 +732,16 @@ _RULE_WHY = (
 )
 _JSONL_WHY = "per line: the scanner plus the reader's and report's Python glue"
 _JUDGED_WHY = (
-    "the scanner reads each line and places its one finding in C (a cached record), so this is ~50% by "
-    "instructions (python -m benchmarks.instructions: the same count every run); the CPU share swings "
-    "40-56% between runs here. What is left: the scanner's account (~1× the parse), the placed copy, the "
-    "text report's line, ~0.1 s of start-up"
+    "the scanner reads each line and places its one finding in C (a cached record), and the report takes "
+    "a block's findings in one call: ~58% by instructions at 100,000 lines (python -m benchmarks.instructions, "
+    "the same count every run); the CPU share swings with the machine's load. What is left: the scanner's "
+    "account (~1× the parse), the placed copy, the text report's line, ~0.1 s of start-up"
 )
 _RULE_LOG_WHY = (
-    "a rule over values that differ on every line (each line's own token counts) runs in Python on each "
-    "line's member (~13 µs for the rules, more to place the finding): the account cannot be kept by value. "
-    "50% needs the rule's check in the compiled scanner, from its own declaration"
+    "the scanner fills each line's counts into the rule's own message (its declared Sum) and places the "
+    "finding in C: ~52% by instructions at 100,000 lines (python -m benchmarks.instructions); what is left "
+    "beside the scan: a message of its own on every line (built, then escaped by the text report), ~0.1 s "
+    "of start-up"
 )
 _JSONL_INVALID_WHY = "per line: the scanner's judgement, the record (cached), its position, the report, in Python"
 TARGETS = [
