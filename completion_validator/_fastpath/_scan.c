@@ -1422,8 +1422,25 @@ static PyObject *path_of(Scan *s, int depth) {
     return path;
 }
 
+/* A tuple of `n` new references (stolen, released where it cannot be made): what Py_BuildValue
+ * builds, without parsing a format on every line of a log. */
+static PyObject *tuple_of(Py_ssize_t n, PyObject **items) {
+    PyObject *made = PyTuple_New(n);
+    for (Py_ssize_t i = 0; i < n; i++) {
+        if (made == NULL || items[i] == NULL) {
+            for (Py_ssize_t j = i; j < n; j++) Py_XDECREF(items[j]);
+            Py_XDECREF(made);
+            return NULL;
+        }
+        PyTuple_SET_ITEM(made, i, items[i]);
+    }
+    return made;
+}
+
 static int keep_failure(Scan *s, int kind, int node_index, PyObject *path, PyObject *value, const unsigned char *at) {
-    PyObject *failure = Py_BuildValue("(iiNNn)", kind, node_index, path, value, (Py_ssize_t)(at - s->start));
+    PyObject *items[5] = {PyLong_FromLong(kind), PyLong_FromLong(node_index), path, value,
+                          PyLong_FromSsize_t(at - s->start)};
+    PyObject *failure = tuple_of(5, items); /* (kind, node, path, value, offset) */
     if (failure == NULL) return 0;
     int appended = PyList_Append(s->failures, failure);
     Py_DECREF(failure);
@@ -1728,9 +1745,12 @@ static PyObject *account_of(PyObject *failures, int ok, unsigned suspects, const
         Py_DECREF(failures);
         Py_RETURN_NONE;
     }
-    if (suspects)
-        return Py_BuildValue("(Nk(nnnnnn))", failures, (unsigned long)suspects, spans[0], spans[1], spans[2], spans[3],
-                             spans[4], spans[5]);
+    if (suspects) {
+        PyObject *offsets[6];
+        for (int i = 0; i < 6; i++) offsets[i] = PyLong_FromSsize_t(spans[i]);
+        PyObject *items[3] = {failures, PyLong_FromUnsignedLong(suspects), tuple_of(6, offsets)};
+        return tuple_of(3, items);
+    }
     if (PyList_GET_SIZE(failures) == 0) {
         Py_DECREF(failures);
         Py_RETURN_TRUE;
