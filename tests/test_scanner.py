@@ -477,6 +477,7 @@ spec = importlib.util.spec_from_file_location("completion_validator._fastpath._s
     next(__import__("pathlib").Path(sys.argv[1]).glob("_scan*.so")))
 scan_module = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(scan_module)
+sys.modules[spec.name] = scan_module  # the judge's log lines (account_lines, its caches) run on it too
 from completion_validator._fastpath._program import compile_program
 from completion_validator._fastpath._screen import screening_schemas
 from completion_validator._response_types import COMPLETION
@@ -514,6 +515,22 @@ for settings, chunk in [(settings, chunk) for settings in PROFILES.values() for 
         except ValueError:
             pass
         count += 1
+# Log lines through the judge: lines placed from the caches (a schema failure, a member's rule, a
+# sum filled in), lines handed back, the mutated texts among them, in blocks and in lists.
+from completion_validator._fastpath._judge import judge
+from completion_validator._fastpath._libraries import scan
+from completion_validator._tally import tally_block, tally_lines
+from tests.test_batch import _LOG_LINES, _SUMS_KEPT
+assert scan is scan_module, "the judge would run on the module built without the sanitizers"
+logs = [line for line in _LOG_LINES + _SUMS_KEPT if b"\\n" not in line]
+logs += [line for line in texts[:2000] if b"\\n" not in line]
+for settings in PROFILES.values():
+    chosen = judge(settings)
+    for start in range(0, len(logs) * 3, 97):
+        block = [logs[(start + step * 7) % len(logs)] for step in range(200)]
+        tally_block(b"\\n".join(block), 1, settings, chosen, max_errors=None, file="log")
+        tally_lines(list(enumerate(block, start=1)), settings, chosen, max_errors=None, file="log")
+        count += len(block)
 print(f"scanned {count}")
 """
 

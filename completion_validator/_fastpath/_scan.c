@@ -1773,14 +1773,22 @@ static PyObject *scanner_account(Scanner *self, PyObject *const *args, Py_ssize_
     return account_of(failures, ok, suspects, spans);
 }
 
-/* `account` of the JSON text data[:size]; `sum` what it read of usage where only its sum failed. */
-static PyObject *account_text(Scanner *self, const char *data, Py_ssize_t size, double now, SumRead *sum) {
-    PyObject *failures = PyList_New(0);
-    if (failures == NULL) return NULL;
-    unsigned suspects = 0;
+/* What one scan of a log line found: `account`'s parts, as C values but for the failures' list. */
+typedef struct {
+    PyObject *failures; /* a new reference, until `account_of` takes it or the line is placed */
+    int ok;
+    unsigned suspects;
     Py_ssize_t spans[6];
-    int ok = scan_text(self, data, size, now, failures, &suspects, spans, sum);
-    return account_of(failures, ok, suspects, spans);
+    SumRead sum; /* what it read of usage where only its sum failed */
+} LineScan;
+
+/* Scan the JSON text data[:size] into `line`: 0 with an exception (no list). */
+static int scan_line(Scanner *self, const char *data, Py_ssize_t size, double now, LineScan *line) {
+    line->failures = PyList_New(0);
+    if (line->failures == NULL) return 0;
+    line->suspects = 0;
+    line->ok = scan_text(self, data, size, now, line->failures, &line->suspects, line->spans, &line->sum);
+    return 1;
 }
 
 /* The caches a line's account is looked up in (filled by Python, read here by the same keys): the
@@ -1793,11 +1801,11 @@ typedef struct {
 /* Where a line's account is one record, cached and final: 1 with the record and the byte offset of
  * its value (of its object, for a missing member), 0 where Python must settle the line, -1 with an
  * exception. */
-static int cached_record(PyObject *found, Py_ssize_t size, const char *line, const Caches *caches,
+static int cached_record(const LineScan *scanned, Py_ssize_t size, const char *line, const Caches *caches,
                          PyObject **record, Py_ssize_t *offset) {
-    PyObject *known, *key;
+    PyObject *known, *key, *found = scanned->failures;
     Py_ssize_t at;
-    if (PyList_CheckExact(found)) { /* the schema's failures: [(kind, node, path, value, offset)] */
+    if (!scanned->suspects) { /* the schema's failures: [(kind, node, path, value, offset)] */
         if (PyList_GET_SIZE(found) != 1) return 0;
         PyObject *failure = PyList_GET_ITEM(found, 0);
         if (!PyTuple_CheckExact(failure) || PyTuple_GET_SIZE(failure) != 5) return 0;
@@ -1815,24 +1823,26 @@ static int cached_record(PyObject *found, Py_ssize_t size, const char *line, con
         if (!PyTuple_CheckExact(known) || PyTuple_GET_SIZE(known) != 2 || PyTuple_GET_ITEM(known, 1) != Py_True)
             return 0; /* not final: `recognized` may read it */
         at = PyLong_AsSsize_t(PyTuple_GET_ITEM(failure, 4));
-    } else { /* (failures, SUSPECT_ bits, spans): only the envelope's screen failed */
-        if (caches->members == Py_None || !PyTuple_CheckExact(found) || PyTuple_GET_SIZE(found) != 3 ||
-            !PyList_CheckExact(PyTuple_GET_ITEM(found, 0)) || PyList_GET_SIZE(PyTuple_GET_ITEM(found, 0)) != 0)
-            return 0;
-        PyObject *bits = PyTuple_GET_ITEM(found, 1), *spans = PyTuple_GET_ITEM(found, 2);
+    } else { /* only the envelope's screen failed: the SUSPECT_ bits, where id, created and usage lie */
+        if (caches->members == Py_None || PyList_GET_SIZE(found) != 0) return 0;
+        const Py_ssize_t *spans = scanned->spans;
+        PyObject *bits = PyLong_FromUnsignedLong(scanned->suspects);
+        if (bits == NULL) return -1;
         PyObject *member = PyDict_GetItemWithError(caches->member_of, bits); /* its rules read this member alone */
-        if (member == NULL) return PyErr_Occurred() ? -1 : 0;
-        Py_ssize_t index = PyLong_AsSsize_t(member);
-        if (index == -1 && PyErr_Occurred()) return -1;
-        if (!PyTuple_CheckExact(spans) || index < 0 || 2 * index + 1 >= PyTuple_GET_SIZE(spans)) return 0;
-        Py_ssize_t start = PyLong_AsSsize_t(PyTuple_GET_ITEM(spans, 2 * index));
-        Py_ssize_t end = PyLong_AsSsize_t(PyTuple_GET_ITEM(spans, 2 * index + 1));
-        if ((start == -1 || end == -1) && PyErr_Occurred()) return -1;
-        if (start < 0 || end < start || end > size) return 0;
+        Py_ssize_t index = member == NULL ? -1 : PyLong_AsSsize_t(member);
+        if (PyErr_Occurred()) {
+            Py_DECREF(bits);
+            return -1;
+        }
+        Py_ssize_t start = index < 0 || index > 2 ? -1 : spans[2 * index], end = start < 0 ? -1 : spans[2 * index + 1];
+        if (start < 0 || end < start || end > size) {
+            Py_DECREF(bits);
+            return 0;
+        }
         PyObject *text = PyBytes_FromStringAndSize(line + start, end - start);
-        if (text == NULL) return -1;
-        key = PyTuple_Pack(2, bits, text);
-        Py_DECREF(text);
+        key = text == NULL ? NULL : PyTuple_Pack(2, bits, text);
+        Py_DECREF(bits);
+        Py_XDECREF(text);
         if (key == NULL) return -1;
         known = PyDict_GetItemWithError(caches->members, key); /* (records, places, final), or None */
         Py_DECREF(key);
@@ -1848,9 +1858,8 @@ static int cached_record(PyObject *found, Py_ssize_t size, const char *line, con
         Py_ssize_t placed_in = PyLong_AsSsize_t(PyTuple_GET_ITEM(place, 0));
         Py_ssize_t within = PyLong_AsSsize_t(PyTuple_GET_ITEM(place, 1));
         if ((placed_in == -1 || within == -1) && PyErr_Occurred()) return -1;
-        if (placed_in < 0 || 2 * placed_in >= PyTuple_GET_SIZE(spans)) return 0;
-        Py_ssize_t member_start = PyLong_AsSsize_t(PyTuple_GET_ITEM(spans, 2 * placed_in));
-        if (member_start == -1 && PyErr_Occurred()) return -1;
+        if (placed_in < 0 || placed_in > 2) return 0;
+        Py_ssize_t member_start = spans[2 * placed_in];
         if (member_start < 0) return 0;
         known = records; /* (record,) */
         at = member_start + within;
@@ -1951,7 +1960,7 @@ static PyObject *placed_record(PyObject *record, Py_ssize_t offset, const char *
 
 /* A line's account placed as its one finding, where the caches hold it, final; Py_None (a new
  * reference) where Python must settle the line; NULL with an exception. */
-static PyObject *placed_failure(PyObject *found, const char *line, Py_ssize_t size, Py_ssize_t number,
+static PyObject *placed_failure(const LineScan *found, const char *line, Py_ssize_t size, Py_ssize_t number,
                                 const Caches *caches, PyObject *file, PyTypeObject *finding_type) {
     PyObject *record;
     Py_ssize_t offset;
@@ -1970,13 +1979,16 @@ enum { SLOT_TOTAL, SLOT_PROMPT, SLOT_COMPLETION, SLOT_SUM, SLOTS };
  * placed at total_tokens' value, as the rule would say it. Py_None (a new reference) where none is
  * kept; NULL with an exception. The counts are integers of at most MAX_INT_DIGITS digits (`number`),
  * so their sum cannot overflow. */
-static PyObject *summed_failure(PyObject *found, const SumRead *sum, const char *line, Py_ssize_t size,
-                                Py_ssize_t number, const Caches *caches, PyObject *file, PyTypeObject *finding_type) {
-    if (!sum->only || caches->sums == Py_None || !PyTuple_CheckExact(found) || PyTuple_GET_SIZE(found) != 3 ||
-        !PyList_CheckExact(PyTuple_GET_ITEM(found, 0)) || PyList_GET_SIZE(PyTuple_GET_ITEM(found, 0)) != 0 ||
+static PyObject *summed_failure(const LineScan *found, const char *line, Py_ssize_t size, Py_ssize_t number,
+                                const Caches *caches, PyObject *file, PyTypeObject *finding_type) {
+    const SumRead *sum = &found->sum;
+    if (!sum->only || caches->sums == Py_None || !found->suspects || PyList_GET_SIZE(found->failures) != 0 ||
         sum->total_at < 0 || sum->total_at > size)
         Py_RETURN_NONE;
-    PyObject *kept = PyDict_GetItemWithError(caches->sums, PyTuple_GET_ITEM(found, 1)); /* (record, pieces) */
+    PyObject *bits = PyLong_FromUnsignedLong(found->suspects);
+    if (bits == NULL) return NULL;
+    PyObject *kept = PyDict_GetItemWithError(caches->sums, bits); /* (record, pieces) */
+    Py_DECREF(bits);
     if (kept == NULL) return PyErr_Occurred() ? NULL : Py_NewRef(Py_None);
     if (!PyTuple_CheckExact(kept) || PyTuple_GET_SIZE(kept) != 2 || Py_TYPE(PyTuple_GET_ITEM(kept, 0)) != finding_type ||
         !PyTuple_CheckExact(PyTuple_GET_ITEM(kept, 1)))
@@ -2088,24 +2100,32 @@ static PyObject *scanner_account_lines(Scanner *self, PyObject *const *args, Py_
             size = stop == NULL ? end - at : stop - line;
             next = at + size + (stop != NULL);
         }
-        SumRead sum;
-        found = account_text(self, line, size, now, &sum);
-        if (found == NULL) goto fail;
+        LineScan scanned;
+        if (!scan_line(self, line, size, now, &scanned)) goto fail;
         if (PyErr_Occurred()) { /* the scan stopped at Ctrl-C */
-            Py_DECREF(found);
+            Py_DECREF(scanned.failures);
             goto fail;
         }
+        found = NULL; /* the account as Python sees it, made only for a line handed back */
         PyObject *made = Py_None;
-        if (found == Py_True) {
+        if (scanned.ok && !scanned.suspects && PyList_GET_SIZE(scanned.failures) == 0) {
             clean++;
+            Py_DECREF(scanned.failures);
         } else {
-            made = summed_failure(found, &sum, line, size, number, &caches, file, finding_type);
-            if (made == Py_None) {
+            made = scanned.ok ? summed_failure(&scanned, line, size, number, &caches, file, finding_type)
+                              : Py_NewRef(Py_None);
+            if (made == Py_None && scanned.ok) {
                 Py_DECREF(made);
-                made = placed_failure(found, line, size, number, &caches, file, finding_type);
+                made = placed_failure(&scanned, line, size, number, &caches, file, finding_type);
             }
             if (made == NULL) {
-                Py_DECREF(found);
+                Py_DECREF(scanned.failures);
+                goto fail;
+            }
+            if (made != Py_None) {
+                Py_DECREF(scanned.failures);
+            } else if ((found = account_of(scanned.failures, scanned.ok, scanned.suspects, scanned.spans)) == NULL) {
+                Py_DECREF(made);
                 goto fail;
             }
             if (made == Py_None) {
@@ -2128,11 +2148,11 @@ static PyObject *scanner_account_lines(Scanner *self, PyObject *const *args, Py_
             int appended = PyList_Append(out, made);
             Py_DECREF(made);
             if (appended < 0) {
-                Py_DECREF(found);
+                Py_XDECREF(found);
                 goto fail;
             }
         }
-        Py_DECREF(found);
+        Py_XDECREF(found);
         at = next;
         number++;
         if (PyList_GET_SIZE(pending) >= PENDING_MOST) break;
