@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from completion_validator._jsontext import INT_DIGITS_LIMIT, TooLongNumber, has_lone_surrogate, lone_surrogate_message
 from completion_validator.errors import Finding, InstancePath, safe_repr
@@ -37,8 +36,7 @@ class _Unseen:
         return self.why
 
 
-@dataclass(frozen=True)
-class Examined:
+class Examined(NamedTuple):
     """A payload's problems as JSON data, and the value to validate (the payload, or a safe copy of it)."""
 
     view: object

@@ -18,9 +18,8 @@ import json
 import re
 import sys
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from functools import cached_property
-from typing import Any
+from typing import Any, NamedTuple
 
 from completion_validator.errors import InstancePath
 
@@ -31,8 +30,7 @@ _LITERAL = re.compile(r"true|false|null")
 _NON_JSON_CONSTANT = re.compile(r"-?(?:NaN|Infinity)")
 
 
-@dataclass(frozen=True)
-class Position:
+class Position(NamedTuple):
     """A 1-based line and column (columns count characters, as editors do)."""
 
     line: int

@@ -13,9 +13,8 @@ import contextlib
 import os
 import stat
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, NamedTuple, TextIO
 
 from completion_validator._inputs.files import FileId, file_id
 
@@ -48,8 +47,7 @@ def written() -> Iterator[None]:
         raise ReportNotWritten(error) from None
 
 
-@dataclass(frozen=True)
-class ReportFile:
+class ReportFile(NamedTuple):
     """The report's stream, and the files a folder scan must leave out."""
 
     stream: TextIO

@@ -10,8 +10,7 @@ same rules, and the files stay the single source of truth.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 NULLABLE_WHEN = "x-nullable-when"
 OPTIONAL_WHEN = "x-optional-when"
@@ -22,8 +21,7 @@ RELAXATIONS = frozenset({"lenient", "stream"})
 _DATA_KEYWORDS = frozenset({"examples", "enum", "const", "default", "description", *MARKERS})
 
 
-@dataclass(frozen=True)
-class Profile:
+class Profile(NamedTuple):
     """Which variant of the schemas to validate against.
 
     - `lenient`: also accept the nulls real servers send and openai-python accepts

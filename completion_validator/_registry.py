@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -83,15 +82,18 @@ def schema_keywords() -> frozenset[str]:
     return frozenset(keyword for keyword in {*found, "additionalProperties"} - passive if not keyword.startswith("x-"))
 
 
-@dataclass(frozen=True)
 class SchemaSet:
     """The schemas of one profile: the registry, the root schema, and file names for messages."""
 
-    registry: Registry[Any]
-    root_uri: str
-    file_names: Mapping[str, str]
-    # The same few keyword locations fail again and again: resolve each schema path once.
-    _located: dict[tuple[str | int, ...], str] = field(default_factory=dict, compare=False, hash=False, repr=False)
+    def __init__(self, registry: Registry[Any], root_uri: str, file_names: Mapping[str, str]) -> None:
+        self.registry = registry
+        self.root_uri = root_uri
+        self.file_names = file_names
+        # The same few keyword locations fail again and again: resolve each schema path once.
+        self._located: dict[tuple[str | int, ...], str] = {}
+
+    def __repr__(self) -> str:
+        return f"SchemaSet({self.root_uri!r})"
 
     @property
     def root(self) -> Any:

@@ -15,13 +15,11 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from types import ModuleType
-from typing import Any
+from typing import Any, NamedTuple
 
 
-@dataclass(frozen=True)
-class ResponseType:
+class ResponseType(NamedTuple):
     """One kind of response: its name, its schema root, and where each of its parts lives (`module:name`)."""
 
     name: str

@@ -102,16 +102,32 @@ class Report:
         )
 
 
-@dataclass
 class FileResult:
-    """The outcome for one input file: how many documents, how many invalid, any read problem."""
+    """The outcome for one input file: how many documents, how many invalid, any read problem.
 
-    file: str
-    documents: int = 0
-    invalid_documents: int = 0
-    errors: int = 0
-    warnings: int = 0
-    read_problems: int = 0
+    A plain class (one is made per file; a dataclass costs milliseconds to create at start-up).
+    """
+
+    __slots__ = ("documents", "errors", "file", "invalid_documents", "read_problems", "warnings")
+
+    def __init__(
+        self,
+        file: str,
+        documents: int = 0,
+        invalid_documents: int = 0,
+        errors: int = 0,
+        warnings: int = 0,
+        read_problems: int = 0,
+    ) -> None:
+        self.file = file
+        self.documents = documents
+        self.invalid_documents = invalid_documents
+        self.errors = errors
+        self.warnings = warnings
+        self.read_problems = read_problems
+
+    def __repr__(self) -> str:
+        return f"FileResult({self.as_dict()})"
 
     def add(self, report: Report) -> None:
         """Count what `report` found in this file."""
@@ -140,17 +156,22 @@ class FileResult:
         }
 
 
-@dataclass
 class Summary:
     """Totals over the whole run, and the exit status they imply."""
 
-    files: list[FileResult] = field(default_factory=list)
-    # Directory entries passed over (not regular files); each was reported as a warning.
-    skipped: int = 0
-    # The output's reader went away before the end (`| head`): the counts are what was found until then.
-    output_cut: bool = False
-    # Findings per keyword or rule id, hidden ones (--max-errors) included: what --statistics prints.
-    keywords: Counter[str] = field(default_factory=Counter)
+    __slots__ = ("files", "keywords", "output_cut", "skipped")
+
+    def __init__(self) -> None:
+        self.files: list[FileResult] = []
+        # Directory entries passed over (not regular files); each was reported as a warning.
+        self.skipped = 0
+        # The output's reader went away before the end (`| head`): the counts are what was found until then.
+        self.output_cut = False
+        # Findings per keyword or rule id, hidden ones (--max-errors) included: what --statistics prints.
+        self.keywords: Counter[str] = Counter()
+
+    def __repr__(self) -> str:
+        return f"Summary({self.as_dict()})"
 
     @property
     def documents(self) -> int:

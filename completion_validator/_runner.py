@@ -13,11 +13,10 @@ import itertools
 import os
 import sys
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
 from functools import cache
 from operator import itemgetter
 from pathlib import Path
-from typing import TYPE_CHECKING, BinaryIO
+from typing import TYPE_CHECKING, BinaryIO, NamedTuple
 
 from completion_validator._inputs import (
     FORMATS,
@@ -76,11 +75,10 @@ WORKER_DIED = "a worker process died during this input; the lines it held were c
 Span = tuple[int, int, int]  # offset, length, number of the first line
 
 
-@dataclass(frozen=True)
-class RunOptions:
+class RunOptions(NamedTuple):
     """How to check (profile and rules), the error cap, the input format, the worker processes."""
 
-    settings: Settings = field(default_factory=Settings)
+    settings: Settings = Settings()
     max_errors: int | None = None
     input_format: str | None = None
     debug: bool = False
@@ -91,7 +89,7 @@ class RunOptions:
     # Folder scans: follow symbolic links that leave the folder; files never to read (the report).
     follow_links: bool = False
     exclude: frozenset[tuple[int, int]] = frozenset()
-    excluded: Excluded = field(default_factory=Excluded)
+    excluded: Excluded = Excluded()
 
 
 def _unreadable(finding: Finding) -> Report:

@@ -8,17 +8,15 @@ whether anything needs validating.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
 from functools import cache
-from typing import TypedDict, Unpack
+from typing import NamedTuple, TypedDict, Unpack
 
 from completion_validator._profiles import Profile
 from completion_validator._response_types import AUTO, DEFAULT, detect, response_type
 from completion_validator._rules import select_rules
 
 
-@dataclass(frozen=True)
-class Settings:
+class Settings(NamedTuple):
     """How to check a payload: the schema profile, which rules run, and whether warnings fail.
 
     `select` / `ignore` take rule ids or id prefixes (`usage` selects every `usage-*` rule);
@@ -66,7 +64,7 @@ class Settings:
 
 @cache
 def _typed(settings: Settings, type_name: str) -> Settings:
-    return replace(settings, response_type=type_name)
+    return settings._replace(response_type=type_name)
 
 
 @cache

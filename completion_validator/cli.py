@@ -13,7 +13,6 @@ import os
 import signal
 import sys
 from collections.abc import Iterator, Sequence
-from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -237,8 +236,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         fast=arguments.engine == "auto",
     )
     if arguments.max_document_size is not None:
-        options = replace(options, max_document_size=arguments.max_document_size)
-    options = replace(options, follow_links=arguments.follow_links, excluded=Excluded.adding(arguments.exclude))
+        options = options._replace(max_document_size=arguments.max_document_size)
+    options = options._replace(follow_links=arguments.follow_links, excluded=Excluded.adding(arguments.exclude))
     from completion_validator._output import ReportNotWritten
 
     try:
@@ -273,7 +272,7 @@ def _check_and_report(arguments: argparse.Namespace, options: RunOptions, parser
             except OSError as error:
                 parser.error(f"--output-file {arguments.output_file}: {error.strerror or type(error).__name__}")
             stream = output.stream
-            options = replace(options, exclude=output.exclude)
+            options = options._replace(exclude=output.exclude)
         with written():  # a reporter may write its header when it is made
             reporter = guarded(
                 make_reporter(

@@ -13,7 +13,6 @@ import copy
 import enum
 import json
 import math
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -224,7 +223,7 @@ def _mutations(examples: int) -> Any:
 test_single_mutations_get_the_same_records = _mutations(300)
 test_ten_thousand_mutations_get_the_same_records = pytest.mark.slow(_mutations(10_000))
 
-CHAT_PROFILES = {name: replace(profile, response_type="chat") for name, profile in PROFILES.items()}
+CHAT_PROFILES = {name: profile._replace(response_type="chat") for name, profile in PROFILES.items()}
 # Values and member names that reach chat's rules and its compiled twin: finish reasons that need
 # a call, arguments that are (not) JSON text, members that say something.
 CHAT_VALUES = st.one_of(

@@ -10,7 +10,6 @@ import copy
 import enum
 import json
 from collections.abc import Callable
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -40,9 +39,9 @@ SETTINGS = {
     "forbid": Settings(forbid_unknown_fields=True),
     "no-rules": Settings(rules=False),
     "chat": CHAT,
-    "chat-lenient": replace(CHAT, lenient=True),
-    "chat-forbid": replace(CHAT, forbid_unknown_fields=True),
-    "chat-no-rules": replace(CHAT, rules=False),
+    "chat-lenient": CHAT._replace(lenient=True),
+    "chat-forbid": CHAT._replace(forbid_unknown_fields=True),
+    "chat-no-rules": CHAT._replace(rules=False),
 }
 CORPUS = sorted((REPO / "tests/examples").glob("*/*.json"))
 

@@ -22,7 +22,6 @@ import sys
 import sysconfig
 import time
 from collections.abc import Callable
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -60,7 +59,7 @@ CASES = json.loads((REPO / "tests/scanner/cases.json").read_text(encoding="utf-8
 COMPACT = json.dumps(VALID, separators=(",", ":"), ensure_ascii=False)
 EXAMPLES = sorted((REPO / "tests/examples").glob("**/*.json"))
 # The scanner is a text completion's: it is held to the reference checking every document as one.
-PROFILES = {name: replace(settings_, response_type="completion") for name, settings_ in USER_PROFILES.items()}
+PROFILES = {name: settings_._replace(response_type="completion") for name, settings_ in USER_PROFILES.items()}
 # A rule's warnings, judged by the scanner, become errors as the reference makes them.
 WARNINGS_AS_ERRORS = Settings(response_type="completion", warnings_as_errors=True)
 

@@ -14,7 +14,6 @@ import functools
 import json
 import re
 from collections.abc import Iterator
-from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -69,7 +68,7 @@ def _bad_usage() -> dict[str, Any]:
 
 @pytest.mark.usefixtures("fresh_fast_path")
 def test_a_bound_whose_path_moved_makes_the_fast_path_stand_aside(monkeypatch: pytest.MonkeyPatch) -> None:
-    moved = replace(RULES["usage-negative"], bounds=((("usage", "prompt_token_count"), {"minimum": 0}),))
+    moved = RULES["usage-negative"]._replace(bounds=((("usage", "prompt_token_count"), {"minimum": 0}),))
     monkeypatch.setitem(RULES, "usage-negative", moved)
     with pytest.raises(Unsupported, match="usage-negative"):
         screening_schemas(Settings().profile())

@@ -18,7 +18,6 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable
-from dataclasses import replace
 from functools import cache, cached_property
 from typing import Any
 
@@ -131,7 +130,7 @@ def judge(settings: Settings, *, chunk: bool = False) -> Judge | None:
     if orjson is None:
         return None
     if settings.response_type != settings.typed and chunk:
-        return judge(replace(settings, response_type=settings.typed), chunk=chunk)
+        return judge(settings._replace(response_type=settings.typed), chunk=chunk)
     return Judge(settings, chunk)
 
 
@@ -433,7 +432,7 @@ def _auto_text_readers(settings: Settings) -> tuple[TextRead, LinesRead]:
 
     def reader(kind: str) -> tuple[TextRead, LinesRead]:
         if kind not in readers:
-            typed = judge(replace(settings, response_type=kind))
+            typed = judge(settings._replace(response_type=kind))
             readers[kind] = (_unread, one_at_a_time(_unread)) if typed is None else (typed.text, typed.lines)
         return readers[kind]
 
@@ -485,7 +484,7 @@ def one_at_a_time(read: TextRead) -> LinesRead:
 
 def _auto_value_reader(settings: Settings) -> ValueRead:
     """Under `auto`: a value read by the reader of the type it is (`detect`: its `object`, looked up in C)."""
-    default = _value_reader(replace(settings, response_type=settings.typed))
+    default = _value_reader(settings._replace(response_type=settings.typed))
     readers: dict[str, ValueRead] = {}
 
     def read(payload: object) -> Verdict:

@@ -20,8 +20,7 @@ scanner judges (`Scanner.judge`) become the reference engine's records through `
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import urljoin
 
 from completion_validator._fastpath._libraries import scan
@@ -87,8 +86,7 @@ class Unsupported(ValueError):
     """The schemas use something the scanner does not check: it must not be used for them."""
 
 
-@dataclass(frozen=True)
-class Program:
+class Program(NamedTuple):
     """The scanner's nodes, and for each node its `type`, `enum` and `required` keywords (None where absent)."""
 
     nodes: tuple[Node, ...]

@@ -14,10 +14,9 @@ import importlib
 import json
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
-from typing import BinaryIO
+from typing import BinaryIO, NamedTuple
 
 from completion_validator._inputs._items import (
     UTF8_BOM,
@@ -72,8 +71,7 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True)
-class InputFormat:
+class InputFormat(NamedTuple):
     """A format we read: its name (`--input-format`), file suffixes, reader module, and how it is read."""
 
     name: str

@@ -9,7 +9,6 @@ for everything it could not read — so one bad line in a log never hides the re
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from typing import Any
 
 from completion_validator._jsontext import JsonLocator, JsonSyntaxError, LineIndex, Locator, Position, parse_json
@@ -25,7 +24,8 @@ _WIDE_BOMS = {
 }
 
 
-@dataclass(frozen=True, slots=True)
+# Plain classes with `__slots__`, not dataclasses: one is made per document read, and a dataclass
+# costs milliseconds to create at start-up (a pre-commit run reads a few small files).
 class JsonText:
     """One JSON document's bytes, as read, and where they are.
 
@@ -33,34 +33,50 @@ class JsonText:
     it starts on, `single_line` whether it is one line of JSON Lines (its line end not part of it).
     """
 
-    raw: bytes
-    index: int | None = None
-    first_line: int = 1
-    single_line: bool = False
+    __slots__ = ("first_line", "index", "raw", "single_line")
+
+    def __init__(self, raw: bytes, index: int | None = None, first_line: int = 1, single_line: bool = False) -> None:
+        self.raw = raw
+        self.index = index
+        self.first_line = first_line
+        self.single_line = single_line
+
+    def __repr__(self) -> str:
+        return f"JsonText({self.raw[:40]!r}, index={self.index}, first_line={self.first_line})"
 
 
-@dataclass(frozen=True)
 class Document:
     """One parsed payload: its value, its index in the input (JSONL line, YAML document), its positions."""
 
-    value: Any
-    index: int | None
-    locator: Locator = field(repr=False, compare=False)
+    __slots__ = ("index", "locator", "value")
+
+    def __init__(self, value: Any, index: int | None, locator: Locator) -> None:
+        self.value = value
+        self.index = index
+        self.locator = locator
+
+    def __repr__(self) -> str:
+        return f"Document(index={self.index})"
 
     def locate(self, path: InstancePath | None, keyword: str) -> Position:
         """The line and column to report for a finding at `path` with `keyword` (no path: the start)."""
         return self.locator.locate(path or (), keyword)
 
 
-@dataclass(frozen=True)
 class Capture:
     """A captured server-sent-events stream, checked as a whole (see streams.py).
 
     `text` is the capture, or an iterable of its lines (a file read as it is checked).
     """
 
-    text: str | Iterable[str]
-    index: int | None = None
+    __slots__ = ("index", "text")
+
+    def __init__(self, text: str | Iterable[str], index: int | None = None) -> None:
+        self.text = text
+        self.index = index
+
+    def __repr__(self) -> str:
+        return f"Capture(index={self.index})"
 
 
 Item = JsonText | Document | Capture | Finding

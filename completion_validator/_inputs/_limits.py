@@ -13,7 +13,6 @@ import re
 import stat
 import zlib
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
@@ -82,19 +81,29 @@ def line_too_long(number: int, limit: int) -> Finding:
     )
 
 
-@dataclass(frozen=True)
 class TooLong:
     """Stands in a stream of lines for the line that was over the limit (the last item)."""
 
-    number: int
+    __slots__ = ("number",)
+
+    def __init__(self, number: int) -> None:
+        self.number = number
+
+    def __repr__(self) -> str:
+        return f"TooLong({self.number})"
 
 
-@dataclass(frozen=True)
 class Broken:
     """Stands in a stream of lines where reading failed (damaged gzip data, an I/O error): the last item."""
 
-    number: int
-    reason: str
+    __slots__ = ("number", "reason")
+
+    def __init__(self, number: int, reason: str) -> None:
+        self.number = number
+        self.reason = reason
+
+    def __repr__(self) -> str:
+        return f"Broken({self.number}, {self.reason!r})"
 
 
 # What reading compressed input raises when the data is damaged or cut short.

@@ -7,9 +7,9 @@ import os
 import re
 import stat
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
-from functools import cached_property
+from functools import cache
 from pathlib import Path
+from typing import NamedTuple
 
 from completion_validator._inputs import SUFFIXES, format_of_name
 from completion_validator._inputs._items import os_message
@@ -38,8 +38,7 @@ DEFAULT_EXCLUDES = (
 )
 
 
-@dataclass(frozen=True)
-class Excluded:
+class Excluded(NamedTuple):
     """Which entries of a directory scan are passed over: glob patterns, as ruff's `--exclude` reads them.
 
     A pattern without `/` is matched against each entry's name (`manifest.json`, `*.schema.json`,
@@ -57,25 +56,28 @@ class Excluded:
 
     def excludes(self, name: str, relative: str) -> bool:
         """Whether the entry `name`, at `relative` (a posix path from the folder scanned), is passed over."""
-        by_name, by_path = self._matchers
+        by_name, by_path = _matchers(self.patterns)
         return by_name(name) is not None or by_path(relative) is not None
 
-    @cached_property
-    def _matchers(self) -> tuple[Callable[[str], object], Callable[[str], object]]:
-        # one regular expression for the patterns of names, one for those of paths: a folder of a
-        # thousand fixtures is not matched against each pattern in turn (`fnmatchcase` compiles
-        # the same translations, so the answers are the same)
-        def joined(patterns: list[str]) -> Callable[[str], object]:
-            return re.compile("|".join(f"(?:{fnmatch.translate(pattern)})" for pattern in patterns) or "(?!)").match
 
-        return (
-            joined([pattern for pattern in self.patterns if "/" not in pattern]),
-            joined([pattern for pattern in self.patterns if "/" in pattern]),
-        )
+@cache
+def _matchers(patterns: tuple[str, ...]) -> tuple[Callable[[str], object], Callable[[str], object]]:
+    # one regular expression for the patterns of names, one for those of paths: a folder of a
+    # thousand fixtures is not matched against each pattern in turn (`fnmatchcase` compiles
+    # the same translations, so the answers are the same)
+    def joined(chosen: list[str]) -> Callable[[str], object]:
+        return re.compile("|".join(f"(?:{fnmatch.translate(pattern)})" for pattern in chosen) or "(?!)").match
+
+    return (
+        joined([pattern for pattern in patterns if "/" not in pattern]),
+        joined([pattern for pattern in patterns if "/" in pattern]),
+    )
 
 
-@dataclass(frozen=True)
-class Source:
+DEFAULT_EXCLUDED = Excluded()
+
+
+class Source(NamedTuple):
     """One input of a run: the name to show, the path (None for stdin), or why it cannot be used."""
 
     name: str
@@ -90,7 +92,7 @@ def expand(
     *,
     follow_links: bool = False,
     exclude: frozenset[FileId] = frozenset(),
-    excluded: Excluded = Excluded(),
+    excluded: Excluded = DEFAULT_EXCLUDED,
 ) -> Iterator[Source]:
     """Each input of a run, directories expanded into the payload files below them.
 

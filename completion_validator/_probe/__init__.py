@@ -76,7 +76,7 @@ def run(config: ProbeConfig, reporter: Reporter) -> Summary:
         settings = (
             config.settings
             if config.settings.response_type != AUTO
-            else replace(config.settings, response_type=matrix.type_name)
+            else config.settings._replace(response_type=matrix.type_name)
         )
         for number, case in enumerate(matrix.cases):
             name = f"{matrix.prefix}{case.name}.{'sse' if case.streamed else 'json'}"
@@ -176,7 +176,7 @@ def _check(
         from completion_validator._fastpath._judge import judge
 
         chosen = FORMATS["sse" if is_stream else "json"]
-        checked = replace(settings, lenient=True) if case.lenient else settings
+        checked = settings._replace(lenient=True) if case.lenient else settings
         fast = judge(checked)
         for item in read_bytes(answer.body, chosen):
             if isinstance(item, Capture):

@@ -11,8 +11,7 @@ import importlib
 import json
 import sys
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from typing import IO, TYPE_CHECKING, Protocol
+from typing import IO, TYPE_CHECKING, NamedTuple, Protocol
 
 from completion_validator._results import FileResult, Summary
 
@@ -50,8 +49,7 @@ class OneByOne:
             self.finding(finding)
 
 
-@dataclass(frozen=True)
-class Choices:
+class Choices(NamedTuple):
     """What the command line says about output, besides the format."""
 
     color: str = "auto"

@@ -23,9 +23,8 @@ so a rule only says where and what.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass
 from functools import cache
-from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, NamedTuple, TypeVar
 
 from completion_validator._jsontext import Position
 from completion_validator.errors import Finding, InstancePath, Severity, UnknownRule
@@ -125,8 +124,7 @@ class StreamCheck:
         return self.finding(message, event.locate(path), event.number, path, actual)
 
 
-@dataclass(frozen=True)
-class Rule:
+class Rule(NamedTuple):
     """A registered rule: id, severity, what it applies to, its rationale and its logic."""
 
     id: str
