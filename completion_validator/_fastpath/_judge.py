@@ -22,7 +22,7 @@ from functools import cache, cached_property
 from typing import Any
 
 from completion_validator._fastpath._keys import ESCAPED_COLON, has_no_duplicate_keys
-from completion_validator._fastpath._libraries import jsonschema_rs, orjson, scan
+from completion_validator._fastpath._libraries import installed, jsonschema_rs, orjson, scan
 from completion_validator._fastpath._members import PART_BITS, MemberAccounts, failed_parts, member_runner
 from completion_validator._fastpath._program import Program, Unsupported, compile_program, constant
 from completion_validator._fastpath._records import Records, judged_builder
@@ -65,10 +65,16 @@ class Judge:
     """
 
     def __init__(self, settings: Settings, chunk: bool) -> None:
-        assert orjson is not None
         self.settings = settings
         self.chunk = chunk
-        self.dumps: Callable[[Any], bytes] = orjson.dumps
+
+    @cached_property
+    def dumps(self) -> Callable[[Any], bytes]:
+        """The writer of orjson (wanted only for a value orjson read: it is imported by then)."""
+        library = orjson()
+        assert library is not None
+        writer: Callable[[Any], bytes] = library.dumps
+        return writer
 
     # Built on first use: a pre-commit run over three files never builds the readers it does not use.
     @cached_property
@@ -127,7 +133,7 @@ def judge(settings: Settings, *, chunk: bool = False) -> Judge | None:
     which reads its `object`, asks that type's judge. A stream's chunks are judged as the type
     the stream checker found it to be.
     """
-    if orjson is None:
+    if not installed("orjson"):  # not imported here: a run the scanner vouches for never needs it
         return None
     if settings.response_type != settings.typed and chunk:
         return judge(settings._replace(response_type=settings.typed), chunk=chunk)
@@ -351,13 +357,13 @@ def _text_readers(settings: Settings) -> tuple[TextRead, LinesRead]:
     here: only the lines it cannot settle come back to Python.
     """
     compiled = scanner(settings)
-    if compiled is None or orjson is None:
+    if compiled is None:
         without = _orjson_reader(settings) or _unread
         return without, one_at_a_time(without)
     account, account_lines, now = compiled[0].account, compiled[0].account_lines, time.time
     records: Records = {}
     judged = judged_builder(compiled[1], records)
-    loads, malformed, parts_named = orjson.loads, orjson.JSONDecodeError, _failed_parts()
+    parts_named = _failed_parts()
     member_accounts: MemberAccounts = {}
     member_of: dict[int, int] = {}
     sums: KeptSums = {}
@@ -376,10 +382,11 @@ def _text_readers(settings: Settings) -> tuple[TextRead, LinesRead]:
             explained = None if members is None else members(raw, failures[1], failures[2])
             if explained is not None:
                 return explained
-            if not _has_long_integer(raw):  # else orjson reads the value (strict JSON, no duplicate key)
+            library = orjson()  # imported on the first document the scanner did not settle
+            if library is not None and not _has_long_integer(raw):  # orjson reads the value (strict JSON)
                 try:
-                    return Exact(loads(raw), schema_valid=True, failed_parts=parts_named[failures[1]])
-                except malformed:
+                    return Exact(library.loads(raw), schema_valid=True, failed_parts=parts_named[failures[1]])
+                except library.JSONDecodeError:
                     pass
         if rest is None:
             rest = _orjson_reader(settings) or _unread
@@ -517,11 +524,11 @@ def _type_named(verdict: Verdict, settings: Settings) -> str | None:
 
 def _orjson_reader(settings: Settings) -> TextRead | None:
     """The text reader without the scanner: orjson parses, jsonschema-rs and the screen decide. None without them."""
-    checks = _checks(settings, chunk=False)
-    if checks is None or orjson is None:
+    checks, library = _checks(settings, chunk=False), orjson()
+    if checks is None or library is None:
         return None
     validator, screen = checks
-    loads, dumps, malformed = orjson.loads, orjson.dumps, orjson.JSONDecodeError
+    loads, dumps, malformed = library.loads, library.dumps, library.JSONDecodeError
     colon, escaped_colon = b":", ESCAPED_COLON
 
     def read(raw: bytes) -> Verdict:
@@ -588,15 +595,15 @@ def _round_trip_reader(settings: Settings, compiled: tuple[Any, Program] | None 
     whose only errors are scalars where no rule looks (an invalid enum, a string index) gets
     the scanner's records (`Judged`), as the same text would, without a schema engine.
     """
-    checks = _checks(settings, chunk=False)
-    if checks is None or orjson is None:
+    checks, library = _checks(settings, chunk=False), orjson()
+    if checks is None or library is None:
         return None
     validator, screen = checks
     scan_judge, now = (None, time.time) if compiled is None else (compiled[0].judge, time.time)
     judged = None if compiled is None else judged_builder(compiled[1])
-    loads, dumps = orjson.loads, orjson.dumps
-    strict = orjson.OPT_PASSTHROUGH_SUBCLASS | orjson.OPT_PASSTHROUGH_DATACLASS | orjson.OPT_PASSTHROUGH_DATETIME
-    failures = (orjson.JSONEncodeError, ValueError, TypeError, OverflowError, RecursionError)
+    loads, dumps = library.loads, library.dumps
+    strict = library.OPT_PASSTHROUGH_SUBCLASS | library.OPT_PASSTHROUGH_DATACLASS | library.OPT_PASSTHROUGH_DATETIME
+    failures = (library.JSONEncodeError, ValueError, TypeError, OverflowError, RecursionError)
     within = _written_out_within()
 
     def read(payload: object) -> Verdict:
@@ -693,16 +700,15 @@ def _chunk_reader(settings: Settings) -> ChunkRead:
     The compiled scanner reads first, in the stream profile; where it is not sure (or was not
     built), orjson and jsonschema-rs.
     """
-    assert orjson is not None
-    compiled = scanner(settings, chunk=True)
-    if compiled is None:
+    compiled, library = scanner(settings, chunk=True), orjson()
+    if compiled is None or library is None:
         return _orjson_chunk_reader(settings) or _not_read
     scan_judge, judged, now, loads, malformed = (
         compiled[0].judge,
         judged_builder(compiled[1]),
         time.time,
-        orjson.loads,
-        orjson.JSONDecodeError,
+        library.loads,
+        library.JSONDecodeError,
     )
     rest: ChunkRead | None = None
 
@@ -735,11 +741,11 @@ def _orjson_chunk_reader(settings: Settings) -> ChunkRead | None:
     A twin of `_orjson_reader`'s `read` on purpose: one shared body would cost every document
     one more call on the hottest path there is.
     """
-    checks = _checks(settings, chunk=True)
-    if checks is None or orjson is None:
+    checks, library = _checks(settings, chunk=True), orjson()
+    if checks is None or library is None:
         return None
     validator, screen = checks
-    loads, dumps, malformed = orjson.loads, orjson.dumps, orjson.JSONDecodeError
+    loads, dumps, malformed = library.loads, library.dumps, library.JSONDecodeError
 
     def read_chunk(data: str) -> tuple[Any, Verdict] | None:
         try:

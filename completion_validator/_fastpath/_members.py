@@ -82,9 +82,6 @@ def member_runner(
     finding in C); and where a line's usage failed by its sum alone, the sum rule's finding the
     scanner fills in (`_sums.py`).
     """
-    if orjson is None:
-        return None
-    loads = orjson.loads
     plans: dict[int, _Plan | None] = {}
     cache, member_of, sums = ({}, {}, {}) if kept is None else kept
     # the bits of a line whose usage alone failed, where only the usage part's rules run on it
@@ -108,11 +105,13 @@ def member_runner(
             if start < 0:
                 return None
             texts[SPANNED[index]] = raw[start:end]
-        if any(map(inexact, texts.values())):
+        library = orjson()  # imported on the first line the scanner did not settle
+        if library is None or any(map(inexact, texts.values())):
             return None
+        loads = library.loads
         try:
             partial = {name: loads(text) for name, text in texts.items()}
-        except orjson.JSONDecodeError:  # cannot be: the scanner read it as strict JSON
+        except library.JSONDecodeError:  # cannot be: the scanner read it as strict JSON
             return None
         found = in_document_order(
             partial,
