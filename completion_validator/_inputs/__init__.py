@@ -14,6 +14,7 @@ import importlib
 import json
 import re
 from collections.abc import Iterator
+from functools import cache
 from pathlib import Path
 from types import ModuleType
 from typing import BinaryIO, NamedTuple
@@ -39,7 +40,7 @@ from completion_validator._inputs._limits import (
     line_too_long,
     lines_limited,
     open_maybe_compressed,
-    read_limited,
+    read_whole,
     too_large,
 )
 from completion_validator._inputs.read_sse import SSE_PREFIXES
@@ -82,7 +83,7 @@ class InputFormat(NamedTuple):
 
     def reader(self) -> ModuleType:
         """The module that reads this format (imported on first use)."""
-        return importlib.import_module(f"completion_validator._inputs.read_{self.name}")
+        return _reader(self.name)
 
     def read(self, data: bytes) -> Iterator[Item]:
         """Every item in `data`, read as this format."""
@@ -93,6 +94,11 @@ class InputFormat(NamedTuple):
         """Line `number` of a line-based input (None for a blank line)."""
         item: Item | None = self.reader().read_line(number, raw)
         return item
+
+
+@cache  # asked once a file: import_module's lookup costs more than the dict's
+def _reader(name: str) -> ModuleType:
+    return importlib.import_module(f"completion_validator._inputs.read_{name}")
 
 
 FORMATS: dict[str, InputFormat] = {
@@ -233,12 +239,18 @@ def read_bytes(data: bytes, chosen: InputFormat) -> Iterator[Item]:
     return chosen.read(data)
 
 
-def read_path(path: Path, chosen: InputFormat | None = None, limit: int = DEFAULT_MAX_DOCUMENT_SIZE) -> Iterator[Item]:
+def read_path(
+    path: Path,
+    chosen: InputFormat | None = None,
+    limit: int = DEFAULT_MAX_DOCUMENT_SIZE,
+    named: InputFormat | None = None,
+) -> Iterator[Item]:
     """Every item in a file (line-based formats streamed line by line, so memory stays flat).
 
     Any file can be named, FIFOs and devices too (`<(curl ...)`): nothing is read past `limit`.
+    `named`: the format its name says, where the caller has looked already.
     """
-    named = chosen or format_of(path)
+    named = chosen or named or format_of(path)
     if named is not None and named.name == "sse" and is_regular(path) and not is_compressed(path):
         from completion_validator._inputs.read_sse import read_file  # large captures are read as they are checked
 
@@ -248,11 +260,11 @@ def read_path(path: Path, chosen: InputFormat | None = None, limit: int = DEFAUL
             yield problem(os_message(error), "io")
         return
     try:
-        with open_maybe_compressed(path) as stream:
-            if named is not None and named.line_based:
+        if named is not None and named.line_based:
+            with open_maybe_compressed(path) as stream:
                 yield from read_numbered_lines(lines_limited(stream, limit), named, limit)
                 return
-            data = read_limited(stream, limit)
+        data = read_whole(path, limit)
     except READ_FAILURES as error:
         yield problem(failure_reason(error), "io")
         return

@@ -144,6 +144,52 @@ def read_limited(stream: BinaryIO, limit: int) -> bytes | None:
     return None
 
 
+def read_whole(path: Path, limit: int) -> bytes | None:
+    """All of the file at `path`, decompressed if it is gzip, or None if that is more than `limit` bytes.
+
+    A plain regular file, the common case, is read with bare system calls (open, size, read, a
+    read that finds the end, close: five, where a buffered stream that peeks for gzip's magic
+    bytes makes ten): a folder of a thousand small fixtures is opened a thousand times. A file
+    that grows while it is read is read on to its end, within the limit. Anything else (gzip,
+    a FIFO, a device) is read as `open_maybe_compressed` reads it; raises what reading raises.
+    """
+    descriptor = os.open(path, os.O_RDONLY)  # not inherited by child processes (PEP 446)
+    try:
+        plain, data = _read_plain(descriptor, limit)
+        if plain:
+            os.close(descriptor)
+            return data
+        stream = io.BufferedReader(io.FileIO(descriptor, "rb"))  # closes the descriptor with it
+    except BaseException:
+        os.close(descriptor)
+        raise
+    with stream:
+        if stream.peek(2)[:2] == GZIP_MAGIC:
+            with gunzip(stream, owned=False) as unpacked:
+                return read_limited(unpacked, limit)
+        return read_limited(stream, limit)
+
+
+def _read_plain(descriptor: int, limit: int) -> tuple[bool, bytes | None]:
+    """(True, its bytes, or None past `limit`) for a plain regular file; (False, None) else, left at its start."""
+    status = os.fstat(descriptor)
+    if not stat.S_ISREG(status.st_mode):
+        return False, None
+    if status.st_size > limit:
+        return True, None  # a regular file says its size: over the limit, nothing need be read
+    first = os.read(descriptor, min(status.st_size + 1, limit + 1))
+    if first.startswith(GZIP_MAGIC):
+        os.lseek(descriptor, 0, os.SEEK_SET)  # read again as a stream, decompressed within the limit
+        return False, None
+    blocks, total = [first], len(first)
+    while total <= limit and (block := os.read(descriptor, min(_READ_BLOCK, limit + 1 - total))):
+        blocks.append(block)
+        total += len(block)
+    if total > limit:
+        return True, None
+    return True, first if len(blocks) == 1 else b"".join(blocks)
+
+
 def _regular_file_size(stream: BinaryIO) -> int | None:
     """The size of the plain file `stream` reads (not decompressed, not a pipe), or None."""
     if not isinstance(stream, io.BufferedReader):

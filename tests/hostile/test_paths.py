@@ -109,22 +109,32 @@ def test_an_entry_that_cannot_be_examined_is_reported_and_the_rest_checked(
     locked = folder / "locked"
     locked.mkdir()
     (locked / "inside.json").write_bytes(VALID_LINE)
-    real_stat, real_open = Path.stat, Path.open
+    real_stat, real_os_open, real_open = os.stat, os.open, Path.open
     denied = PermissionError(13, "Permission denied")
 
+    def refused(path: str | os.PathLike[str]) -> bool:
+        return Path(path).name == "inside.json"
+
     # what a folder one may list but not search gives a non-root user (the tests run as root):
-    # its listing names the entry and its type, and every look inside is refused
-    def stat(self: Path, *, follow_symlinks: bool = True) -> os.stat_result:
-        if self.name == "inside.json":
+    # its listing names the entry and its type, and every look inside is refused (by the
+    # system calls themselves: Path.stat calls os.stat; a file is opened by os.open or io.open)
+    def stat(path: Any, *args: Any, **kwargs: Any) -> os.stat_result:
+        if refused(path):
             raise denied
-        return real_stat(self, follow_symlinks=follow_symlinks)
+        return real_stat(path, *args, **kwargs)
+
+    def os_opened(path: Any, *args: Any, **kwargs: Any) -> int:
+        if refused(path):
+            raise denied
+        return real_os_open(path, *args, **kwargs)
 
     def opened(self: Path, *args: Any, **kwargs: Any) -> Any:
-        if self.name == "inside.json":
+        if refused(self):
             raise denied
         return real_open(self, *args, **kwargs)
 
-    monkeypatch.setattr(Path, "stat", stat)
+    monkeypatch.setattr(os, "stat", stat)
+    monkeypatch.setattr(os, "open", os_opened)
     monkeypatch.setattr(Path, "open", opened)
     result = cli(str(folder))
     assert result.returncode == 2, result.stdout
