@@ -139,7 +139,8 @@ def run(paths: list[str], options: RunOptions, reporter: Reporter, progress: Pro
                 summary.files.append(result)
                 for tally in _tallies(source, options, workers):
                     result.add(tally)
-                    summary.keywords.update(tally.keywords)
+                    if tally.keywords:  # a clean file's are empty: Counter.update costs a Python call
+                        summary.keywords.update(tally.keywords)
                     if tally.findings:
                         if progress is not None:
                             progress.clear()
@@ -204,20 +205,27 @@ def _tallies(source: Source, options: RunOptions, workers: Workers) -> Iterator[
         yield from _stream_tallies(_stdin(), chosen, options, workers, source.name)
         return
     named = chosen or format_of(path)
-    regular = is_regular(path)
-    if regular and named is not None and named.line_based and not is_compressed(path):
-        yield from _file_tallies(path, named, options, workers, source.name)
-    elif (named is not None and named.line_based) or (named is None and not regular):
-        # compressed JSON Lines, or any stream: read as stdin is, sniffed when not named
-        try:
-            stream = open_maybe_compressed(path)
-        except READ_FAILURES as error:
-            yield _unreadable(problem(failure_reason(error), "io"))
-            return
-        with stream:
-            yield from _stream_tallies(stream, named, options, workers, source.name)
-    else:
-        yield from check_items(read_path(path, chosen, limit), options)
+    if named is not None and named.line_based:
+        if is_regular(path) and not is_compressed(path):
+            yield from _file_tallies(path, named, options, workers, source.name)
+        else:  # compressed JSON Lines, or a stream: read as stdin is
+            yield from _opened_stream_tallies(path, named, options, workers, source.name)
+    elif named is None and not is_regular(path):  # a stream with no suffix (`<(curl ...)`): sniffed
+        yield from _opened_stream_tallies(path, named, options, workers, source.name)
+    else:  # a file named as one document (.json, .yaml, .sse) is read whole, whatever it is: no stat for it
+        yield from check_items(read_path(path, chosen, limit, named), options)
+
+
+def _opened_stream_tallies(
+    path: Path, named: InputFormat | None, options: RunOptions, workers: Workers, name: str
+) -> Iterator[Report]:
+    try:
+        stream = open_maybe_compressed(path)
+    except READ_FAILURES as error:
+        yield _unreadable(problem(failure_reason(error), "io"))
+        return
+    with stream:
+        yield from _stream_tallies(stream, named, options, workers, name)
 
 
 def _stream_tallies(
