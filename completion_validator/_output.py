@@ -129,8 +129,12 @@ class _Guarded:
             raise ReportNotWritten(error) from None
 
     def file(self, result: FileResult) -> None:
-        with written():
+        try:  # as `finding`: a folder of a thousand small files reports a thousand times
             self._reporter.file(result)
+        except BrokenPipeError:
+            raise
+        except OSError as error:
+            raise ReportNotWritten(error) from None
 
     def finish(self, summary: Summary) -> None:
         with written():

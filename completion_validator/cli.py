@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import itertools
 import os
 import signal
@@ -60,6 +61,35 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
 
 
+class _Formatter(argparse.RawDescriptionHelpFormatter):
+    """argparse's formatter, told the terminal's width rather than asking `shutil` for it.
+
+    argparse makes a formatter for every option added (to check its metavar), and each asks
+    `shutil.get_terminal_size`: importing shutil brings bz2 and lzma, ~7 M instructions on every
+    run (a pre-commit hook's included), help or not. The width is the one shutil would say.
+    """
+
+    def __init__(
+        self, prog: str, indent_increment: int = 2, max_help_position: int = 24, width: int | None = None
+    ) -> None:
+        super().__init__(prog, indent_increment, max_help_position, _columns() - 2 if width is None else width)
+
+
+@functools.cache
+def _columns() -> int:
+    """`shutil.get_terminal_size().columns`: $COLUMNS, else the terminal's width, else 80."""
+    try:
+        columns = int(os.environ["COLUMNS"])
+    except (KeyError, ValueError):
+        columns = 0
+    if columns <= 0:
+        try:
+            columns = os.get_terminal_size(sys.__stdout__.fileno()).columns  # type: ignore[union-attr]
+        except (AttributeError, ValueError, OSError):
+            columns = 0
+    return columns or 80
+
+
 def _asks_for_json(argv: Sequence[str]) -> bool:
     pairs = itertools.pairwise([*argv, ""])
     return any(arg == "--format=json" or (arg == "--format" and following == "json") for arg, following in pairs)
@@ -95,7 +125,7 @@ def build_parser() -> _Parser:
         prog="completion-validator",
         description=DESCRIPTION.format(suffixes=", ".join(SUFFIXES)),
         epilog=EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=_Formatter,
     )
     parser.add_argument("paths", nargs="*", metavar="PATH", help="files, directories, or - for stdin")
     parser.add_argument(
