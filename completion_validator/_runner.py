@@ -178,8 +178,11 @@ def _report(reporter: Reporter, progress: Progress | None, finding: Finding) -> 
 
 
 def _size(source: Source) -> int:
+    if source.path is None:
+        return 0
+    path = Path(source.path)
     try:
-        return source.path.stat().st_size if source.path is not None and source.path.is_file() else 0
+        return path.stat().st_size if path.is_file() else 0
     except OSError:
         return 0
 
@@ -200,20 +203,24 @@ def _tallies(source: Source, options: RunOptions, workers: Workers) -> Iterator[
         return
     chosen = _chosen_format(options)
     limit = options.max_document_size
-    path = source.path
-    if path is None:
+    if source.path is None:
         yield from _stream_tallies(_stdin(), chosen, options, workers, source.name)
         return
-    named = chosen or format_of(path)
-    if named is not None and named.line_based:
-        if is_regular(path) and not is_compressed(path):
-            yield from _file_tallies(path, named, options, workers, source.name)
-        else:  # compressed JSON Lines, or a stream: read as stdin is
+    named = chosen or source.named
+    if named is None or named.line_based:
+        path = Path(source.path)
+        named = named or format_of(path)
+        if named is not None and named.line_based:
+            if is_regular(path) and not is_compressed(path):
+                yield from _file_tallies(path, named, options, workers, source.name)
+            else:  # compressed JSON Lines, or a stream: read as stdin is
+                yield from _opened_stream_tallies(path, named, options, workers, source.name)
+            return
+        if named is None and not is_regular(path):  # a stream with no suffix (`<(curl ...)`): sniffed
             yield from _opened_stream_tallies(path, named, options, workers, source.name)
-    elif named is None and not is_regular(path):  # a stream with no suffix (`<(curl ...)`): sniffed
-        yield from _opened_stream_tallies(path, named, options, workers, source.name)
-    else:  # a file named as one document (.json, .yaml, .sse) is read whole, whatever it is: no stat for it
-        yield from check_items(read_path(path, chosen, limit, named), options)
+            return
+    # a file named as one document (.json, .yaml, .sse) is read whole, whatever it is: no stat for it
+    yield from check_items(read_path(source.path, chosen, limit, named), options)
 
 
 def _opened_stream_tallies(

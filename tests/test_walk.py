@@ -11,11 +11,11 @@ import os
 import tempfile
 from pathlib import Path
 
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from completion_validator._inputs import SUFFIXES, format_of, format_of_name
-from completion_validator._inputs.files import Excluded, expand
+from completion_validator._inputs.files import Excluded, _child_prefix, expand
 
 # characters that sort on either side of "/" and "." (a walk that sorted strings would differ)
 _NAMES = st.text(alphabet="ab-_.0Zé", min_size=1, max_size=4)
@@ -62,7 +62,7 @@ def test_the_walk_finds_every_payload_file_in_path_order(tree: dict[str, object]
         if not expected:
             assert [source.problem is not None for source in sources] == [True]
             return
-        assert [source.path for source in sources] == expected
+        assert [source.path for source in sources] == [str(path) for path in expected]
         assert [source.name for source in sources] == [str(path) for path in expected]
 
 
@@ -76,3 +76,14 @@ def _named_by_definition(name: str) -> object:
 @given(st.lists(st.sampled_from(["", ".", "a", "..", *SUFFIXES, ".GZ", ".Json", ".x"]), max_size=5).map("".join))
 def test_a_name_says_the_format_of_its_longest_suffix(name: str) -> None:
     assert format_of_name(name) is _named_by_definition(name)
+
+
+# folders as a user names them: relative, absolute, the current one, with and without a trailing /
+_FOLDERS = st.lists(st.sampled_from([".", "..", "a", "é b", "/", "//", "x.json"]), min_size=1, max_size=4).map("/".join)
+
+
+@given(_FOLDERS, _NAMES)
+def test_a_found_file_is_named_as_pathlib_names_it(folder: str, name: str) -> None:
+    """The walk writes a file's path once a folder (`_child_prefix`); it must be what `str(folder / name)` is."""
+    assume(name not in {".", ".."})
+    assert _child_prefix(Path(folder)) + name == str(Path(folder) / name)

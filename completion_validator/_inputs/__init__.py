@@ -240,7 +240,7 @@ def read_bytes(data: bytes, chosen: InputFormat) -> Iterator[Item]:
 
 
 def read_path(
-    path: Path,
+    where: Path | str,
     chosen: InputFormat | None = None,
     limit: int = DEFAULT_MAX_DOCUMENT_SIZE,
     named: InputFormat | None = None,
@@ -248,9 +248,19 @@ def read_path(
     """Every item in a file (line-based formats streamed line by line, so memory stays flat).
 
     Any file can be named, FIFOs and devices too (`<(curl ...)`): nothing is read past `limit`.
-    `named`: the format its name says, where the caller has looked already.
+    `named`: the format its name says, where the caller has looked already; then a path given as
+    text is only made a `Path` where a stream is read (a small .json file needs none).
     """
-    named = chosen or named or format_of(path)
+    named = chosen or named
+    if named is None or named.name == "sse" or named.line_based:
+        path = Path(where)
+        return _read_stream_or_whole(path, chosen, limit, named or format_of(path))
+    return _read_whole(where, chosen, limit, named)
+
+
+def _read_stream_or_whole(
+    path: Path, chosen: InputFormat | None, limit: int, named: InputFormat | None
+) -> Iterator[Item]:
     if named is not None and named.name == "sse" and is_regular(path) and not is_compressed(path):
         from completion_validator._inputs.read_sse import read_file  # large captures are read as they are checked
 
@@ -259,11 +269,19 @@ def read_path(
         except OSError as error:
             yield problem(os_message(error), "io")
         return
-    try:
-        if named is not None and named.line_based:
+    if named is not None and named.line_based:
+        try:
             with open_maybe_compressed(path) as stream:
                 yield from read_numbered_lines(lines_limited(stream, limit), named, limit)
-                return
+        except READ_FAILURES as error:
+            yield problem(failure_reason(error), "io")
+        return
+    yield from _read_whole(path, chosen, limit, named)
+
+
+def _read_whole(path: Path | str, chosen: InputFormat | None, limit: int, named: InputFormat | None) -> Iterator[Item]:
+    """The items of a file read whole (sniffed where its name says no format, or says JSON and holds a stream)."""
+    try:
         data = read_whole(path, limit)
     except READ_FAILURES as error:
         yield problem(failure_reason(error), "io")

@@ -144,7 +144,7 @@ def read_limited(stream: BinaryIO, limit: int) -> bytes | None:
     return None
 
 
-def read_whole(path: Path, limit: int) -> bytes | None:
+def read_whole(path: Path | str, limit: int) -> bytes | None:
     """All of the file at `path`, decompressed if it is gzip, or None if that is more than `limit` bytes.
 
     A plain regular file, the common case, is read with bare system calls (open, size, read, a

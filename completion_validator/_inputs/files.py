@@ -11,7 +11,7 @@ from functools import cache
 from pathlib import Path
 from typing import NamedTuple
 
-from completion_validator._inputs import SUFFIXES, format_of_name
+from completion_validator._inputs import SUFFIXES, InputFormat, format_of_name
 from completion_validator._inputs._items import os_message
 
 STDIN = "-"
@@ -81,10 +81,13 @@ class Source(NamedTuple):
     """One input of a run: the name to show, the path (None for stdin), or why it cannot be used."""
 
     name: str
-    path: Path | None
+    # As text: a folder of a thousand small files would spend more on pathlib's parsing than on reading them.
+    path: str | None
     problem: str | None = None
     # Why a directory scan passed over this entry (not a regular file): reported, never read.
     skipped: str | None = None
+    # The format its name says, where the walk has looked already.
+    named: InputFormat | None = None
 
 
 def expand(
@@ -112,16 +115,16 @@ def expand(
             skipped: list[tuple[Path, str]] = []
             found = _payload_files(path, problems, skipped, follow_links, exclude, excluded)
             for folder, problem in sorted(problems):
-                yield Source(str(folder), folder, problem)
+                yield Source(str(folder), str(folder), problem)
             for entry, reason in sorted(skipped):
-                yield Source(str(entry), entry, skipped=reason)
+                yield Source(str(entry), str(entry), skipped=reason)
             if not found and not problems:
                 suffixes = ", ".join(sorted(SUFFIXES))
-                yield Source(raw, path, f"no files ending in {suffixes} in this directory")
-            for file in found:
-                yield Source(str(file), file)
+                yield Source(raw, str(path), f"no files ending in {suffixes} in this directory")
+            for file, named in found:
+                yield Source(file, file, named=named)
         else:
-            yield Source(raw, path)
+            yield Source(raw, str(path))
 
 
 FileId = tuple[int, int]  # device and inode
@@ -150,8 +153,10 @@ def _payload_files(
     follow_links: bool,
     exclude: frozenset[FileId],
     excluded: Excluded,
-) -> list[Path]:
-    """Payload files below `root`, in path order; hidden entries skipped, links out, loops, unreadable entries said.
+) -> list[tuple[str, InputFormat]]:
+    """Payload files below `root` (as text) and their formats, in path order.
+
+    Hidden entries are skipped; links out, loops and entries that cannot be examined are said.
 
     Only regular files are taken: a FIFO or a device named like a payload would block the run or
     never end. Name one on the command line to read it as a stream. Entries are listed with
@@ -163,7 +168,7 @@ def _payload_files(
     except (OSError, RuntimeError):
         inside = root.absolute()
     seen: set[FileId] = set()
-    found: list[tuple[tuple[str, ...], Path]] = []  # sorted by parts, as paths sort
+    found: list[tuple[tuple[str, ...], str, InputFormat]] = []  # sorted by parts, as paths sort
     pending: list[tuple[Path, tuple[str, ...]]] = [(root, ())]
     while pending:
         folder, parts = pending.pop()
@@ -177,44 +182,61 @@ def _payload_files(
         except OSError as error:
             problems.append((folder, f"cannot list this directory: {os_message(error)}"))
             continue
+        prefix = _child_prefix(folder)
         for entry in entries:
             name = entry.name
             relative = (*parts, name)
             if name.startswith(".") or excluded.excludes(name, "/".join(relative)):
                 continue
-            path = folder / name
-            kind = _kind_of(entry, path, inside, follow_links, problems, skipped)
+            kind = _kind_of(entry, folder, inside, follow_links, problems, skipped)
             if kind == "folder":
-                pending.append((path, relative))
-            elif kind == "file" and format_of_name(name) is not None and (not exclude or file_id(path) not in exclude):
-                found.append((relative, path))
+                pending.append((folder / name, relative))
+            elif (
+                kind == "file"
+                and (named := format_of_name(name)) is not None
+                and (not exclude or file_id(folder / name) not in exclude)
+            ):
+                found.append((relative, prefix + name, named))
     found.sort(key=_parts)
-    return [path for _, path in found]
+    return [(path, named) for _, path, named in found]
+
+
+def _child_prefix(folder: Path) -> str:
+    """What `str(folder / name)` writes before an entry's `name` (`.` writes nothing; `/` no second `/`).
+
+    Asked of pathlib once a folder, not once a file.
+    """
+    return str(folder / "x")[:-1]
 
 
 def _name(entry: os.DirEntry[str]) -> str:
     return entry.name
 
 
-def _parts(found: tuple[tuple[str, ...], Path]) -> tuple[str, ...]:
+def _parts(found: tuple[tuple[str, ...], str, InputFormat]) -> tuple[str, ...]:
     return found[0]
 
 
 def _kind_of(
     entry: os.DirEntry[str],
-    path: Path,
+    folder: Path,
     inside: Path,
     follow_links: bool,
     problems: list[tuple[Path, str]],
     skipped: list[tuple[Path, str]],
 ) -> str | None:
-    """What `entry` is to the walk: "folder", "file" (a regular one), or None (passed over; said if it is to be)."""
+    """What `entry` of `folder` is to the walk: "folder", "file" (a regular one), or None (passed over; said if so)."""
     try:
         if not entry.is_symlink():  # the listing's own type: no system call
             if entry.is_dir(follow_symlinks=False):
                 return "folder"
             if entry.is_file(follow_symlinks=False):
                 return "file"
+    except OSError:
+        pass  # the listing does not say (a file system without entry types): asked again below
+    path = folder / entry.name  # made only here: nearly every entry is a plain file or folder
+    try:
+        if not entry.is_symlink():
             mode = entry.stat(follow_symlinks=False).st_mode
         elif follow_links or _leads_inside(path, inside):
             mode = path.stat().st_mode
