@@ -316,7 +316,7 @@ import sys
 from completion_validator.cli import main
 status = main(sys.argv[1:])
 heavy = {"jsonschema", "referencing", "yaml", "concurrent", "multiprocessing", "ctypes", "xml", "http",
-         "tempfile", "gzip", "hashlib", "traceback", "jsonschema_rs"}
+         "tempfile", "gzip", "hashlib", "traceback", "jsonschema_rs", "orjson", "uuid", "shutil", "bz2", "lzma"}
 heavy = sorted({name.split(".")[0] for name in sys.modules} & heavy)
 print(status, heavy)
 """
@@ -325,14 +325,15 @@ print(status, heavy)
 def test_a_clean_run_imports_nothing_heavy() -> None:
     # pre-commit starts the command on every commit: a clean JSON file must not pay for jsonschema,
     # referencing, PyYAML, the process pool, nor what only other paths need (XML and hashing for
-    # reports, HTTP for the probe, gzip, temporary files, tracebacks), nor, where the compiled
-    # scanner vouches for the file, jsonschema-rs.
+    # reports, HTTP for the probe, gzip, temporary files, tracebacks, shutil's bz2 and lzma), nor,
+    # where the compiled scanner vouches for the file, jsonschema-rs and orjson (with its uuid).
     from completion_validator._fastpath._libraries import scan
 
     result = subprocess.run(
         [sys.executable, "-c", LEAN_START, "-q", str(VALID)], capture_output=True, text=True, check=True
     )
-    assert result.stdout.split("\n")[0] == ("0 []" if scan is not None else "0 ['jsonschema_rs']")
+    without_scanner = "0 ['jsonschema_rs', 'orjson', 'uuid']"
+    assert result.stdout.split("\n")[0] == ("0 []" if scan is not None else without_scanner)
 
 
 def test_explaining_with_the_compiled_engine_imports_no_jsonschema() -> None:
