@@ -593,7 +593,7 @@ def startup_benchmarks(repeats: int, measured: Measured) -> str:
         ],
     }
     baseline = "check-jsonschema --schemafile bundled small.json"
-    text, figures = whole_commands_table(
+    text, _, ratios = whole_commands_table(
         "Start-up: one small file, whole process (medians)",
         commands,
         baseline,
@@ -601,8 +601,8 @@ def startup_benchmarks(repeats: int, measured: Measured) -> str:
         lambda seconds: f"{seconds * 1e3:.0f} ms",
         lambda seconds, base: f"{seconds / base:.2f}× check-jsonschema",
     )
-    if baseline in figures:
-        measured["startup"] = figures["completion-validator small.json"][1] / figures[baseline][1]
+    if ratios:
+        measured["startup"] = ratios["completion-validator small.json"]  # the median of the rounds' ratios
     return text
 
 
@@ -613,11 +613,31 @@ def whole_commands_table(
     repeats: int,
     shown: Callable[[float], str],
     ratio: Callable[[float, float], str],
-) -> tuple[str, dict[str, tuple[float, float]]]:
-    """Whole commands' wall and CPU medians, each beside its ratio to the `baseline` command's; and the figures."""
-    figures = {
-        label: median_wall_and_cpu(command, repeats) for label, command in commands.items() if Path(command[0]).exists()
-    }
+) -> tuple[str, dict[str, tuple[float, float]], dict[str, float]]:
+    """Whole commands' wall and CPU medians, each beside its ratio to the `baseline` command's.
+
+    The commands are run a round at a time (each once a round, `repeats` rounds), so each meets the
+    same moments of a shared machine's load as the baseline; besides the medians, it returns each
+    command's CPU ratio to the baseline as the median of the rounds' ratios (what targets judge:
+    two medians taken a minute apart moved the 1,000 files' ratio from 9.4x to 10.8x).
+    """
+    present = {label: command for label, command in commands.items() if Path(command[0]).exists()}
+    walls: dict[str, list[float]] = {label: [] for label in present}
+    cpus: dict[str, list[float]] = {label: [] for label in present}
+    for _ in range(repeats):
+        for label, command in present.items():
+            wall, cpu = median_wall_and_cpu(command, 1)
+            walls[label].append(wall)
+            cpus[label].append(cpu)
+    figures = {label: (statistics.median(walls[label]), statistics.median(cpus[label])) for label in present}
+    ratios = (
+        {
+            label: statistics.median(ours / base for ours, base in zip(cpus[label], cpus[baseline], strict=True))
+            for label in present
+        }
+        if baseline in present
+        else {}
+    )
     base = figures.get(baseline)
     rows = [
         [
@@ -629,7 +649,7 @@ def whole_commands_table(
         ]
         for label, (wall, cpu) in figures.items()
     ]
-    return table(title, ["command", "wall time", "ratio (wall)", "CPU time", "ratio (CPU)"], rows), figures
+    return table(title, ["command", "wall time", "ratio (wall)", "CPU time", "ratio (CPU)"], rows), figures, ratios
 
 
 def many_files_benchmarks(count: int, repeats: int, measured: Measured) -> str:
@@ -672,7 +692,7 @@ def many_files_benchmarks(count: int, repeats: int, measured: Measured) -> str:
         "python: jsonschema loop over FILES": [sys.executable, "-c", loop, *files],
     }
     baseline = "check-jsonschema --schemafile local FILES"  # its fairest set-up: plain local $refs
-    text, figures = whole_commands_table(
+    text, _, ratios = whole_commands_table(
         f"{count:,} JSON files in one call (whole command, medians)",
         commands,
         baseline,
@@ -680,8 +700,8 @@ def many_files_benchmarks(count: int, repeats: int, measured: Measured) -> str:
         lambda seconds: f"{seconds:.2f} s",
         lambda seconds, base: f"{base / seconds:.1f}× faster than check-jsonschema",
     )
-    if baseline in figures:
-        measured["many-files"] = figures[baseline][1] / figures["completion-validator DIR"][1]
+    if ratios:
+        measured["many-files"] = 1 / ratios["completion-validator DIR"]  # the median of the rounds' ratios
     return text
 
 
