@@ -177,9 +177,14 @@ def _read_plain(descriptor: int, limit: int) -> tuple[bool, bytes | None]:
         return False, None
     if status.st_size > limit:
         return True, None  # a regular file says its size: over the limit, nothing need be read
+    if status.st_size > _READ_BLOCK:  # a large one is asked first whether it is gzip: never read twice
+        head = os.read(descriptor, len(GZIP_MAGIC))
+        os.lseek(descriptor, 0, os.SEEK_SET)
+        if head == GZIP_MAGIC:
+            return False, None
     first = os.read(descriptor, min(status.st_size + 1, limit + 1))
-    if first.startswith(GZIP_MAGIC):
-        os.lseek(descriptor, 0, os.SEEK_SET)  # read again as a stream, decompressed within the limit
+    if first.startswith(GZIP_MAGIC):  # a small one is read whole, then read again as a stream
+        os.lseek(descriptor, 0, os.SEEK_SET)
         return False, None
     blocks, total = [first], len(first)
     while total <= limit and (block := os.read(descriptor, min(_READ_BLOCK, limit + 1 - total))):
