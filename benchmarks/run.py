@@ -63,6 +63,40 @@ def median_seconds(function: Callable[[], object], repeats: int) -> float:
     return statistics.median(timer.repeat(repeat=repeats, number=number)) / number
 
 
+class Rounds:
+    """Per-call CPU times of some functions, timed a round at a time: each round runs each function once.
+
+    So a function and its baseline meet the same moments of a shared machine's load. A ratio is the
+    median of the rounds' ratios, not the ratio of two medians taken minutes apart: timed one after
+    the other, a small document's ratio to orjson.loads read 1.33x in one run and 1.92x in the
+    next, with the same instruction counts.
+    """
+
+    def __init__(self, functions: dict[str, Callable[[], object]], rounds: int) -> None:
+        timers = {label: timeit.Timer(function, timer=time.process_time) for label, function in functions.items()}
+        calls = {label: timer.autorange()[0] for label, timer in timers.items()}  # each run ~0.2 s or one call
+        self.seconds: dict[str, list[float]] = {label: [] for label in functions}
+        for _ in range(rounds):
+            for label, timer in timers.items():
+                self.seconds[label].append(timer.timeit(calls[label]) / calls[label])
+
+    def median(self, label: str) -> float:
+        """The median CPU time of one call."""
+        return statistics.median(self.seconds[label])
+
+    def ratios(self, label: str, base: str) -> list[float]:
+        """Each round's ratio of `label`'s time to `base`'s."""
+        return [ours / theirs for ours, theirs in zip(self.seconds[label], self.seconds[base], strict=True)]
+
+    def ratio(self, label: str, base: str) -> float:
+        """The median of the rounds' ratios of `label`'s time to `base`'s."""
+        return statistics.median(self.ratios(label, base))
+
+
+ROUNDS_NOTE = "CPU-time medians, timed a round at a time"
+RATIO_NOTE = "ratio to orjson.loads of the same bytes: the median of the rounds' ratios"
+
+
 def median_wall(command: list[str], repeats: int) -> float:
     """The median wall time of a whole command, in seconds."""
     return median_wall_and_cpu(command, repeats)[0]
@@ -182,6 +216,17 @@ def _all_errors(validator: Any, instance: object) -> int:
 Measured = dict[str, float]  # target key -> measured ratio, filled in by the benchmarks as they run
 
 
+FLOOR = "orjson.loads (floor)"
+VALID_BYTES = "ours: is_valid_json(bytes), valid"
+VALID_DICT = "ours: is_valid(dict), valid"
+PYDANTIC_JSON = "openai-python Completion.model_validate_json"
+PYDANTIC_DICT = "openai-python Completion.model_validate(dict)"
+PLAIN_INVALID = "jsonschema (plain), invalid"
+OURS_INVALID = "ours: records + positions, invalid"
+OURS_RULE = "ours: records + positions, usage-total off by one (a rule's finding)"
+DICT_INVALID = "ours: iter_errors(dict), invalid (ratio: to orjson.loads of its text)"
+
+
 def payload_benchmarks(repeats: int, measured: Measured) -> str:
     """Per payload: the floor, our API (valid and invalid paths), and the alternatives."""
     import jsonschema_rs
@@ -208,90 +253,42 @@ def payload_benchmarks(repeats: int, measured: Measured) -> str:
         bad_parsed = orjson.loads(bad)
         assert is_valid_json(raw)
         assert not is_valid_json(bad)
-        few = max(3, repeats // 2)
-        floor = median_seconds(partial(orjson.loads, raw), repeats)
-        figures = {
-            "orjson.loads (floor)": floor,
-            "ours: is_valid_json(bytes), valid": median_seconds(partial(is_valid_json, raw), repeats),
-            "ours: is_valid(dict), valid": median_seconds(partial(is_valid, parsed), repeats),
-            "jsonschema (plain) on a dict, valid": median_seconds(partial(_all_errors, plain, parsed), few),
-            "jsonschema-rs on a dict, valid": median_seconds(partial(compiled.is_valid, parsed), repeats),
-        }
-        if completion_model is not None:
-            figures["openai-python Completion.model_validate_json"] = median_seconds(
-                partial(completion_model.model_validate_json, raw), repeats
-            )
-            figures["openai-python Completion.model_validate(dict)"] = median_seconds(
-                partial(completion_model.model_validate, parsed), repeats
-            )
-        plain_invalid = median_seconds(partial(_all_errors, plain, bad_parsed), few)
-        ours_invalid = median_seconds(partial(explain, bad), few)
         log_line = with_null_fingerprint(raw)
         assert explain(log_line) == 1
-        ours_log_line = median_seconds(partial(explain, log_line), few)
         rule_line = _dumps(PROBLEMS[USAGE_TOTAL](parsed)).encode()
         assert explain(rule_line) == 1
-        ours_rule_line = median_seconds(partial(explain, rule_line), few)
-        dict_invalid = median_seconds(partial(_all_findings, bad_parsed), few)
-        measured[f"rule-{name}"] = ours_rule_line / floor
-        measured[f"dict-invalid-{name}"] = dict_invalid / floor
-        ours_valid = figures["ours: is_valid_json(bytes), valid"]
-        measured[f"valid-{name}"] = ours_valid / floor
-        measured[f"invalid-{name}"] = ours_invalid / floor
+        functions: dict[str, Callable[[], object]] = {
+            FLOOR: partial(orjson.loads, raw),
+            VALID_BYTES: partial(is_valid_json, raw),
+            VALID_DICT: partial(is_valid, parsed),
+            "jsonschema (plain) on a dict, valid": partial(_all_errors, plain, parsed),
+            "jsonschema-rs on a dict, valid": partial(compiled.is_valid, parsed),
+        }
         if completion_model is not None:
-            measured[f"pydantic-{name}"] = ours_valid / figures["openai-python Completion.model_validate_json"]
-            measured[f"dict-{name}"] = (
-                figures["ours: is_valid(dict), valid"] / figures["openai-python Completion.model_validate(dict)"]
-            )
-        for label, seconds in figures.items():
-            rows.append([name, f"{len(raw):,} B", label, _us(seconds), f"{seconds / floor:.2f}×"])
-        rows.append(
-            [
-                name,
-                f"{len(raw):,} B",
-                "jsonschema (plain), invalid",
-                _us(plain_invalid),
-                f"{plain_invalid / floor:.1f}×",
-            ]
-        )
-        rows.append(
-            [
-                name,
-                f"{len(raw):,} B",
-                "ours: records + positions, invalid",
-                _us(ours_invalid),
-                f"{ours_invalid / floor:.1f}× ({ours_invalid / plain_invalid:.2g}× plain jsonschema)",
-            ]
-        )
-        rows.append(
-            [
-                name,
-                f"{len(raw):,} B",
-                "ours: records + positions, system_fingerprint null (a vLLM log line)",
-                _us(ours_log_line),
-                f"{ours_log_line / floor:.1f}×",
-            ]
-        )
-        rows.append(
-            [
-                name,
-                f"{len(raw):,} B",
-                "ours: records + positions, usage-total off by one (a rule's finding)",
-                _us(ours_rule_line),
-                f"{ours_rule_line / floor:.1f}×",
-            ]
-        )
-        rows.append(
-            [
-                name,
-                f"{len(raw):,} B",
-                "ours: iter_errors(dict), invalid (ratio: to orjson.loads of its text)",
-                _us(dict_invalid),
-                f"{dict_invalid / floor:.1f}×",
-            ]
-        )
+            functions[PYDANTIC_JSON] = partial(completion_model.model_validate_json, raw)
+            functions[PYDANTIC_DICT] = partial(completion_model.model_validate, parsed)
+        functions |= {
+            PLAIN_INVALID: partial(_all_errors, plain, bad_parsed),
+            OURS_INVALID: partial(explain, bad),
+            "ours: records + positions, system_fingerprint null (a vLLM log line)": partial(explain, log_line),
+            OURS_RULE: partial(explain, rule_line),
+            DICT_INVALID: partial(_all_findings, bad_parsed),
+        }
+        rounds = Rounds(functions, repeats)
+        measured[f"valid-{name}"] = rounds.ratio(VALID_BYTES, FLOOR)
+        measured[f"invalid-{name}"] = rounds.ratio(OURS_INVALID, FLOOR)
+        measured[f"rule-{name}"] = rounds.ratio(OURS_RULE, FLOOR)
+        measured[f"dict-invalid-{name}"] = rounds.ratio(DICT_INVALID, FLOOR)
+        if completion_model is not None:
+            measured[f"pydantic-{name}"] = rounds.ratio(VALID_BYTES, PYDANTIC_JSON)
+            measured[f"dict-{name}"] = rounds.ratio(VALID_DICT, PYDANTIC_DICT)
+        for label in functions:
+            shown = f"{rounds.ratio(label, FLOOR):.2f}×"
+            if label == OURS_INVALID:
+                shown += f" ({rounds.ratio(OURS_INVALID, PLAIN_INVALID):.2g}× plain jsonschema)"
+            rows.append([name, f"{len(raw):,} B", label, _us(rounds.median(label)), shown])
     return table(
-        "Per payload (CPU-time medians; ratio to orjson.loads of the same bytes)",
+        f"Per payload ({ROUNDS_NOTE}; {RATIO_NOTE})",
         ["payload", "size", "what", "median", "ratio"],
         rows,
     )
@@ -321,12 +318,19 @@ def cliff_benchmarks(repeats: int, measured: Measured) -> str:
     rows = []
     for number, (name, raw) in enumerate(cliff_payloads().items()):
         assert is_valid_json(raw)
-        floor = median_seconds(partial(orjson.loads, raw), repeats)
-        ours = median_seconds(partial(is_valid_json, raw), repeats)
-        measured[f"cliff-{number}"] = ours / floor
-        rows.append([name, f"{len(raw):,} B", _us(floor), _us(ours), f"{ours / floor:.2f}×"])
+        rounds = Rounds({FLOOR: partial(orjson.loads, raw), VALID_BYTES: partial(is_valid_json, raw)}, repeats)
+        measured[f"cliff-{number}"] = rounds.ratio(VALID_BYTES, FLOOR)
+        rows.append(
+            [
+                name,
+                f"{len(raw):,} B",
+                _us(rounds.median(FLOOR)),
+                _us(rounds.median(VALID_BYTES)),
+                f"{measured[f'cliff-{number}']:.2f}×",
+            ]
+        )
     return table(
-        "No cliff: the valid path past the old limits (CPU-time medians)",
+        f"No cliff: the valid path past the old limits ({ROUNDS_NOTE}; {RATIO_NOTE})",
         ["payload", "size", "orjson.loads (floor)", "ours: is_valid_json(bytes)", "ratio"],
         rows,
     )
@@ -339,6 +343,11 @@ def without_refusal(payload: bytes) -> bytes:
     return json.dumps(document, ensure_ascii=False).encode()
 
 
+CHAT_PYDANTIC = "openai-python ChatCompletion.model_validate_json"
+TEXT_FLOOR = "orjson.loads of the text completion"
+TEXT_VALID = "is_valid_json of the text completion"
+
+
 def chat_benchmarks(repeats: int, measured: Measured) -> str:
     """Chat completions, the three shapes: the same valid path, beside the text completions' of this run."""
     import orjson
@@ -346,45 +355,49 @@ def chat_benchmarks(repeats: int, measured: Measured) -> str:
     from completion_validator import is_valid, is_valid_json
 
     chat_model = _openai_model("openai.types.chat", "ChatCompletion")
+    texts = sizes()
     rows = []
     for name, raw in chat_sizes().items():
         parsed = orjson.loads(raw)
         assert is_valid_json(raw)
         missing = without_refusal(raw)
         assert explain(missing) == 1
-        floor = median_seconds(partial(orjson.loads, raw), repeats)
-        figures = {
-            "orjson.loads (floor)": floor,
-            "ours: is_valid_json(bytes), valid": median_seconds(partial(is_valid_json, raw), repeats),
-            "ours: is_valid(dict), valid": median_seconds(partial(is_valid, parsed), repeats),
-            "ours: records + positions, no `refusal` (llama.cpp)": median_seconds(
-                partial(explain, missing), max(3, repeats // 2)
-            ),
+        functions: dict[str, Callable[[], object]] = {
+            FLOOR: partial(orjson.loads, raw),
+            VALID_BYTES: partial(is_valid_json, raw),
+            VALID_DICT: partial(is_valid, parsed),
+            "ours: records + positions, no `refusal` (llama.cpp)": partial(explain, missing),
         }
         if chat_model is not None:
-            figures["openai-python ChatCompletion.model_validate_json"] = median_seconds(
-                partial(chat_model.model_validate_json, raw), repeats
-            )
-        ours = figures["ours: is_valid_json(bytes), valid"]
-        measured[f"chat-valid-{name}"] = ours / floor
-        if f"valid-{name}" in measured:
-            measured[f"chat-vs-completion-{name}"] = (ours / floor) / measured[f"valid-{name}"]
+            functions[CHAT_PYDANTIC] = partial(chat_model.model_validate_json, raw)
+        # the text completion of this size, in the same rounds: the two ratios meet the same load
+        functions[TEXT_FLOOR] = partial(orjson.loads, texts[name])
+        functions[TEXT_VALID] = partial(is_valid_json, texts[name])
+        rounds = Rounds(functions, repeats)
+        measured[f"chat-valid-{name}"] = rounds.ratio(VALID_BYTES, FLOOR)
+        measured[f"chat-vs-completion-{name}"] = statistics.median(
+            chat / text
+            for chat, text in zip(rounds.ratios(VALID_BYTES, FLOOR), rounds.ratios(TEXT_VALID, TEXT_FLOOR), strict=True)
+        )
         if chat_model is not None:
-            measured[f"chat-pydantic-{name}"] = ours / figures["openai-python ChatCompletion.model_validate_json"]
-        for label, seconds in figures.items():
-            rows.append([name, f"{len(raw):,} B", label, _us(seconds), f"{seconds / floor:.2f}×"])
-        if f"valid-{name}" in measured:
-            rows.append(
-                [
-                    name,
-                    "",
-                    "text completion of this shape: is_valid_json, valid",
-                    "",
-                    f"{measured[f'valid-{name}']:.2f}×",
-                ]
-            )
+            measured[f"chat-pydantic-{name}"] = rounds.ratio(VALID_BYTES, CHAT_PYDANTIC)
+        for label in functions:
+            if label in (TEXT_FLOOR, TEXT_VALID):
+                continue
+            shown = f"{rounds.ratio(label, FLOOR):.2f}×"
+            rows.append([name, f"{len(raw):,} B", label, _us(rounds.median(label)), shown])
+        rows.append(
+            [
+                name,
+                f"{len(texts[name]):,} B",
+                "text completion of this shape: is_valid_json, valid (same rounds)",
+                _us(rounds.median(TEXT_VALID)),
+                f"{rounds.ratio(TEXT_VALID, TEXT_FLOOR):.2f}× "
+                f"(chat's ratio: {measured[f'chat-vs-completion-{name}']:.2f}× it)",
+            ]
+        )
     return table(
-        "Chat completions (CPU-time medians; ratio to orjson.loads of the same bytes)",
+        f"Chat completions ({ROUNDS_NOTE}; {RATIO_NOTE})",
         ["payload", "size", "what", "median", "ratio"],
         rows,
     )
@@ -955,7 +968,7 @@ def main(argv: list[str] | None = None) -> int:
     print(big_document_memory(measured))
     print(stream_benchmarks(20_000, measured))
     print(startup_benchmarks(5 if arguments.quick else 15, measured))
-    print(many_files_benchmarks(1000, 3 if arguments.quick else 5, measured))
+    print(many_files_benchmarks(1000, 3 if arguments.quick else 7, measured))
     if arguments.big:
         print(big_file_memory(measured))
     print(targets_table(measured))
