@@ -25,7 +25,7 @@ import subprocess
 import sys
 import time
 import timeit
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import partial
 from importlib import metadata
@@ -195,18 +195,13 @@ def _openai_model(module: str, name: str) -> Any:
         return None
 
 
-def explain(raw: bytes) -> int:
-    """What the command does for an invalid document (read once, every record, every position): `iter_errors_json`."""
-    from completion_validator import iter_errors_json
+def count_findings(explainer: Callable[[Any], Iterable[object]], value: object) -> int:
+    """Every finding `explainer` gives for `value`, counted: what a caller that wants them all pays.
 
-    return sum(1 for _ in iter_errors_json(raw))
-
-
-def _all_findings(payload: object) -> int:
-    """What a test suite asks of a value it holds: every finding, through the public dict API."""
-    from completion_validator import iter_errors
-
-    return sum(1 for _ in iter_errors(payload))
+    The explainer is looked up once by the caller, not imported on every call: a small document
+    is explained in ~20 µs, and an import statement in here added ~1 µs to each.
+    """
+    return len(list(explainer(value)))
 
 
 def _all_errors(validator: Any, instance: object) -> int:
@@ -233,7 +228,7 @@ def payload_benchmarks(repeats: int, measured: Measured) -> str:
     import orjson
     from jsonschema import Draft202012Validator
 
-    from completion_validator import is_valid, is_valid_json
+    from completion_validator import is_valid, is_valid_json, iter_errors, iter_errors_json
 
     # Not public, on purpose: the plain-jsonschema baseline needs our schema registry.
     from completion_validator._profiles import STRICT
@@ -254,6 +249,7 @@ def payload_benchmarks(repeats: int, measured: Measured) -> str:
         assert is_valid_json(raw)
         assert not is_valid_json(bad)
         log_line = with_null_fingerprint(raw)
+        explain = partial(count_findings, iter_errors_json)  # what the command does: every record, every position
         assert explain(log_line) == 1
         rule_line = _dumps(PROBLEMS[USAGE_TOTAL](parsed)).encode()
         assert explain(rule_line) == 1
@@ -272,7 +268,7 @@ def payload_benchmarks(repeats: int, measured: Measured) -> str:
             OURS_INVALID: partial(explain, bad),
             "ours: records + positions, system_fingerprint null (a vLLM log line)": partial(explain, log_line),
             OURS_RULE: partial(explain, rule_line),
-            DICT_INVALID: partial(_all_findings, bad_parsed),
+            DICT_INVALID: partial(count_findings, iter_errors, bad_parsed),  # what a test suite asks of a dict
         }
         rounds = Rounds(functions, repeats)
         measured[f"valid-{name}"] = rounds.ratio(VALID_BYTES, FLOOR)
@@ -352,8 +348,9 @@ def chat_benchmarks(repeats: int, measured: Measured) -> str:
     """Chat completions, the three shapes: the same valid path, beside the text completions' of this run."""
     import orjson
 
-    from completion_validator import is_valid, is_valid_json
+    from completion_validator import is_valid, is_valid_json, iter_errors_json
 
+    explain = partial(count_findings, iter_errors_json)
     chat_model = _openai_model("openai.types.chat", "ChatCompletion")
     texts = sizes()
     rows = []
