@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from completion_validator._inputs import FORMATS, SUFFIXES
+from completion_validator._inputs import FORMATS, SUFFIXES, sniff_format
 from tests.cli_helpers import SCRIPT, cli, script
 from tests.conftest import REPO
 
@@ -181,6 +181,40 @@ def test_parse_errors_are_located() -> None:
 )
 def test_stdin(stdin: bytes, args: list[str], first_line: str) -> None:
     assert cli(*args, stdin=stdin).stdout.startswith(first_line)
+
+
+def test_a_log_whose_first_line_was_cut_is_still_read_line_by_line() -> None:
+    # `tail -c` of a log, a rotated file: its first line is the end of a record. Read as one
+    # document, the records after it went unchecked ("0 documents checked").
+    cut = (HERE / "inputs/log.jsonl").read_bytes()[40:]
+    output = cli("-", stdin=cut).stdout
+    assert output.startswith("<stdin>:1:4: error: extra data after the JSON value [parse]")
+    assert "<stdin>:3:87: error: $.choices[0].logprobs: required property 'logprobs' is missing" in output
+
+
+@pytest.mark.parametrize(
+    ("text", "read_as"),
+    [
+        pytest.param(b'{"a": 1}\n{"b": 2}\n', "jsonl", id="log"),
+        pytest.param(b'", "x": 1}\n{"b": 2}\n', "jsonl", id="log-first-line-cut"),
+        pytest.param(b'{"a": [[1]}\n{"b": 2}\n', "jsonl", id="log-first-line-broken"),
+        pytest.param(b'{"a": ' + b"[" * 100_000 + b"\n{}\n", "jsonl", id="first-line-deeper-than-json-reads"),
+        pytest.param(b'{\n  "id": "x"\n}\n', "json", id="pretty-object"),
+        pytest.param(b'[\n{"a": 1}\n]\n', "json", id="pretty-array-of-one-compact-object"),
+        pytest.param(b'[{"a": 1},\n{"b": 2}\n]\n', "json", id="array-an-item-a-line"),
+        pytest.param(b'{"a": {"b": 1}\n, "c": {"d": 2}}\n', "json", id="object-broken-after-a-member"),
+        pytest.param(b"x}\n[1]\n", "json", id="second-line-not-an-object"),
+    ],
+)
+def test_unnamed_input_is_read_as_its_first_lines_say(text: bytes, read_as: str) -> None:
+    assert sniff_format(text).name == read_as
+
+
+def test_a_first_line_nested_deeper_than_json_reads_is_a_located_finding() -> None:
+    result = cli("-", stdin=b'{"a": ' + b"[" * 100_000 + b'\n{"b": 2}\n')
+    assert result.stdout.startswith("<stdin>:1:1006: error: nested too deeply: more than 1000 levels here")
+    assert "<stdin>:2:1: error: $.id: required property 'id' is missing [required]" in result.stdout
+    assert result.returncode == 2
 
 
 def test_directory_is_searched_for_payload_files_only(tmp_path: Path) -> None:

@@ -173,19 +173,34 @@ def sniff_format(data: bytes) -> InputFormat:
     """Guess the format of unnamed input: SSE by its first fields, JSONL when the first of several lines is an object.
 
     SSE needs both of the first two lines that are not blank to be event-stream fields: YAML whose
-    first key is `id` starts as an `id:` field would.
+    first key is `id` starts as an `id:` field would. A log whose first line was cut (`tail -c`,
+    a rotated file: it ends as an object ends, `}`, but does not parse) is JSON Lines too when
+    the line after it is a whole object: read as one document, its other lines would go unchecked.
+    A pretty-printed document cannot look so: its first line opens it, and its second line,
+    where it is an object, is an item followed by a comma or by the closing `]`.
     """
     lines = (line.strip() for line in data.removeprefix(UTF8_BOM).splitlines())
     non_blank = [line for line in lines if line][:2]
     if looks_like_sse(data) and all(line.startswith(SSE_PREFIXES) for line in non_blank):
         return FORMATS["sse"]
-    if len(non_blank) == 2 and non_blank[0].startswith(b"{"):
-        try:
-            json.loads(non_blank[0])
-        except ValueError:
-            return FORMATS["json"]
-        return FORMATS["jsonl"]
+    if len(non_blank) == 2:
+        first, second = non_blank
+        # the first line whole, or cut where an object ends (a value ending in `}` that is JSON is an object)
+        if _whole_object(first) or (first.endswith(b"}") and _whole_object(second)):
+            return FORMATS["jsonl"]
     return FORMATS["json"]
+
+
+def _whole_object(line: bytes) -> bool:
+    """Whether `line` holds one whole JSON object (one nested too deeply for `json` counts: its reader says so)."""
+    if not line.startswith(b"{"):
+        return False
+    try:
+        return isinstance(json.loads(line), dict)
+    except RecursionError:  # "{[[[[..." on one line: a line of a log all the same, not a crash of the guess
+        return True
+    except ValueError:  # UnicodeDecodeError included
+        return False
 
 
 def sniff_stream(
