@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from completion_validator._inputs import FORMATS, SUFFIXES, sniff_format
+from completion_validator._inputs import FORMATS, SUFFIXES
 from tests.cli_helpers import SCRIPT, cli, script
 from tests.conftest import REPO
 
@@ -190,24 +190,6 @@ def test_a_log_whose_first_line_was_cut_is_still_read_line_by_line() -> None:
     output = cli("-", stdin=cut).stdout
     assert output.startswith("<stdin>:1:4: error: extra data after the JSON value [parse]")
     assert "<stdin>:3:87: error: $.choices[0].logprobs: required property 'logprobs' is missing" in output
-
-
-@pytest.mark.parametrize(
-    ("text", "read_as"),
-    [
-        pytest.param(b'{"a": 1}\n{"b": 2}\n', "jsonl", id="log"),
-        pytest.param(b'", "x": 1}\n{"b": 2}\n', "jsonl", id="log-first-line-cut"),
-        pytest.param(b'{"a": [[1]}\n{"b": 2}\n', "jsonl", id="log-first-line-broken"),
-        pytest.param(b'{"a": ' + b"[" * 100_000 + b"\n{}\n", "jsonl", id="first-line-deeper-than-json-reads"),
-        pytest.param(b'{\n  "id": "x"\n}\n', "json", id="pretty-object"),
-        pytest.param(b'[\n{"a": 1}\n]\n', "json", id="pretty-array-of-one-compact-object"),
-        pytest.param(b'[{"a": 1},\n{"b": 2}\n]\n', "json", id="array-an-item-a-line"),
-        pytest.param(b'{"a": {"b": 1}\n, "c": {"d": 2}}\n', "json", id="object-broken-after-a-member"),
-        pytest.param(b"x}\n[1]\n", "json", id="second-line-not-an-object"),
-    ],
-)
-def test_unnamed_input_is_read_as_its_first_lines_say(text: bytes, read_as: str) -> None:
-    assert sniff_format(text).name == read_as
 
 
 def test_a_first_line_nested_deeper_than_json_reads_is_a_located_finding() -> None:
