@@ -12,9 +12,9 @@ from __future__ import annotations
 import contextlib
 import os
 import stat
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple, TextIO
+from typing import TYPE_CHECKING, NamedTuple, TextIO, TypeVar
 
 from completion_validator._inputs.files import FileId, file_id
 
@@ -104,6 +104,9 @@ def _umask() -> int:
     return mask
 
 
+_Written = TypeVar("_Written")
+
+
 class _Guarded:
     """A reporter whose every write that fails raises `ReportNotWritten` (reading never happens in a reporter)."""
 
@@ -111,34 +114,30 @@ class _Guarded:
         self._reporter = reporter
 
     def finding(self, finding: Finding) -> None:
-        # `written()` spelled out: a log can have a finding on every line, and a context manager
-        # costs a microsecond each time
-        try:
-            self._reporter.finding(finding)
-        except BrokenPipeError:
-            raise
-        except OSError as error:
-            raise ReportNotWritten(error) from None
+        _write(self._reporter.finding, finding)
 
     def findings(self, found: Sequence[Finding]) -> None:
-        try:  # as `finding`
-            self._reporter.findings(found)
-        except BrokenPipeError:
-            raise
-        except OSError as error:
-            raise ReportNotWritten(error) from None
+        _write(self._reporter.findings, found)
 
     def file(self, result: FileResult) -> None:
-        try:  # as `finding`: a folder of a thousand small files reports a thousand times
-            self._reporter.file(result)
-        except BrokenPipeError:
-            raise
-        except OSError as error:
-            raise ReportNotWritten(error) from None
+        _write(self._reporter.file, result)
 
     def finish(self, summary: Summary) -> None:
-        with written():
-            self._reporter.finish(summary)
+        _write(self._reporter.finish, summary)
+
+
+def _write(method: Callable[[_Written], None], argument: _Written) -> None:
+    """`method(argument)`, a failure to write turned as `written()` turns it.
+
+    A call, not the context manager: a log can have a finding on every line and a folder a
+    thousand files, and entering a context manager costs a microsecond each time.
+    """
+    try:
+        method(argument)
+    except BrokenPipeError:
+        raise
+    except OSError as error:
+        raise ReportNotWritten(error) from None
 
 
 def guarded(reporter: Reporter) -> Reporter:
