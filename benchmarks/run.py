@@ -64,24 +64,32 @@ def median_seconds(function: Callable[[], object], repeats: int) -> float:
 
 
 class Rounds:
-    """Per-call CPU times of some functions, timed a round at a time: each round runs each function once.
+    """Times of some measures, taken a round at a time: each round takes each measure once.
 
-    So a function and its baseline meet the same moments of a shared machine's load. A ratio is the
+    So a measure and its baseline meet the same moments of a shared machine's load. A ratio is the
     median of the rounds' ratios, not the ratio of two medians taken minutes apart: timed one after
     the other, a small document's ratio to orjson.loads read 1.33x in one run and 1.92x in the
-    next, with the same instruction counts.
+    next, with the same instruction counts. A measure returns the seconds it took (CPU time).
     """
 
-    def __init__(self, functions: dict[str, Callable[[], object]], rounds: int) -> None:
-        timers = {label: timeit.Timer(function, timer=time.process_time) for label, function in functions.items()}
-        calls = {label: timer.autorange()[0] for label, timer in timers.items()}  # each run ~0.2 s or one call
-        self.seconds: dict[str, list[float]] = {label: [] for label in functions}
+    def __init__(self, measures: dict[str, Callable[[], float]], rounds: int) -> None:
+        self.seconds: dict[str, list[float]] = {label: [] for label in measures}
         for _ in range(rounds):
-            for label, timer in timers.items():
-                self.seconds[label].append(timer.timeit(calls[label]) / calls[label])
+            for label, measure in measures.items():
+                self.seconds[label].append(measure())
+
+    @classmethod
+    def per_call(cls, functions: dict[str, Callable[[], object]], rounds: int) -> Rounds:
+        """The CPU time of one call of each function (each round's run sized to ~0.2 s, or one call)."""
+        measures: dict[str, Callable[[], float]] = {}
+        for label, function in functions.items():
+            timer = timeit.Timer(function, timer=time.process_time)
+            calls = timer.autorange()[0]
+            measures[label] = partial(_per_call, timer, calls)
+        return cls(measures, rounds)
 
     def median(self, label: str) -> float:
-        """The median CPU time of one call."""
+        """The median of `label`'s times."""
         return statistics.median(self.seconds[label])
 
     def ratios(self, label: str, base: str) -> list[float]:
@@ -91,6 +99,10 @@ class Rounds:
     def ratio(self, label: str, base: str) -> float:
         """The median of the rounds' ratios of `label`'s time to `base`'s."""
         return statistics.median(self.ratios(label, base))
+
+
+def _per_call(timer: timeit.Timer, calls: int) -> float:
+    return timer.timeit(calls) / calls
 
 
 ROUNDS_NOTE = "CPU-time medians, timed a round at a time"
@@ -270,7 +282,7 @@ def payload_benchmarks(repeats: int, measured: Measured) -> str:
             OURS_RULE: partial(explain, rule_line),
             DICT_INVALID: partial(count_findings, iter_errors, bad_parsed),  # what a test suite asks of a dict
         }
-        rounds = Rounds(functions, repeats)
+        rounds = Rounds.per_call(functions, repeats)
         measured[f"valid-{name}"] = rounds.ratio(VALID_BYTES, FLOOR)
         measured[f"invalid-{name}"] = rounds.ratio(OURS_INVALID, FLOOR)
         measured[f"rule-{name}"] = rounds.ratio(OURS_RULE, FLOOR)
@@ -314,7 +326,7 @@ def cliff_benchmarks(repeats: int, measured: Measured) -> str:
     rows = []
     for number, (name, raw) in enumerate(cliff_payloads().items()):
         assert is_valid_json(raw)
-        rounds = Rounds({FLOOR: partial(orjson.loads, raw), VALID_BYTES: partial(is_valid_json, raw)}, repeats)
+        rounds = Rounds.per_call({FLOOR: partial(orjson.loads, raw), VALID_BYTES: partial(is_valid_json, raw)}, repeats)
         measured[f"cliff-{number}"] = rounds.ratio(VALID_BYTES, FLOOR)
         rows.append(
             [
@@ -370,7 +382,7 @@ def chat_benchmarks(repeats: int, measured: Measured) -> str:
         # the text completion of this size, in the same rounds: the two ratios meet the same load
         functions[TEXT_FLOOR] = partial(orjson.loads, texts[name])
         functions[TEXT_VALID] = partial(is_valid_json, texts[name])
-        rounds = Rounds(functions, repeats)
+        rounds = Rounds.per_call(functions, repeats)
         measured[f"chat-valid-{name}"] = rounds.ratio(VALID_BYTES, FLOOR)
         measured[f"chat-vs-completion-{name}"] = statistics.median(
             chat / text
@@ -404,19 +416,21 @@ def chat_benchmarks(repeats: int, measured: Measured) -> str:
 LOGS = {"all valid": 0.0, "1% invalid": 0.01, "all invalid": 1.0}
 
 
-def _floor(path: Path, repeats: int) -> float:
-    """The CPU time of the floor for a JSON Lines file: read its lines and `orjson.loads` each."""
+def parse_every_line(path: Path) -> None:
+    """The floor for a JSON Lines file: read its lines and `orjson.loads` each."""
     import orjson
 
-    def floor_loop() -> None:
-        with path.open("rb") as stream:
-            for line in stream:
-                orjson.loads(line)
-
-    return median_seconds(floor_loop, repeats)
+    with path.open("rb") as stream:
+        for line in stream:
+            orjson.loads(line)
 
 
-def interleaved_share(path: Path, command: list[str], rounds: int) -> tuple[float, float, float]:
+def _floor(path: Path, repeats: int) -> float:
+    """The CPU time of the floor for a JSON Lines file."""
+    return median_seconds(partial(parse_every_line, path), repeats)
+
+
+def interleaved_share(path: Path, command: list[str], count: int) -> tuple[float, float, float]:
     """The floor's CPU time on `path`, the command's, and the median of their ratio, a round at a time.
 
     Each round times the floor (in this process) and then the command (its CPU, start-up and all),
@@ -424,18 +438,14 @@ def interleaved_share(path: Path, command: list[str], rounds: int) -> tuple[floa
     rounds' ratios, not the ratio of two medians taken minutes apart (one run's floor here went
     from 0.40 s to 0.70 s between sections).
     """
-    import orjson
 
-    floors, ours = [], []
-    for _ in range(rounds):
+    def floor() -> float:
         start = time.process_time()
-        with path.open("rb") as stream:
-            for line in stream:
-                orjson.loads(line)
-        floors.append(time.process_time() - start)
-        ours.append(median_wall_and_cpu(command, 1)[1])
-    shares = [floor / cpu for floor, cpu in zip(floors, ours, strict=True)]
-    return statistics.median(floors), statistics.median(ours), statistics.median(shares)
+        parse_every_line(path)
+        return time.process_time() - start
+
+    rounds = Rounds({"floor": floor, "ours": lambda: median_wall_and_cpu(command, 1)[1]}, count)
+    return rounds.median("floor"), rounds.median("ours"), rounds.ratio("floor", "ours")
 
 
 def jsonl_benchmarks(lines: int, repeats: int, measured: Measured) -> str:
@@ -633,21 +643,15 @@ def whole_commands_table(
     """
     present = {label: command for label, command in commands.items() if Path(command[0]).exists()}
     walls: dict[str, list[float]] = {label: [] for label in present}
-    cpus: dict[str, list[float]] = {label: [] for label in present}
-    for _ in range(repeats):
-        for label, command in present.items():
-            wall, cpu = median_wall_and_cpu(command, 1)
-            walls[label].append(wall)
-            cpus[label].append(cpu)
-    figures = {label: (statistics.median(walls[label]), statistics.median(cpus[label])) for label in present}
-    ratios = (
-        {
-            label: statistics.median(ours / base for ours, base in zip(cpus[label], cpus[baseline], strict=True))
-            for label in present
-        }
-        if baseline in present
-        else {}
-    )
+
+    def cpu(label: str) -> float:  # the CPU time is what is compared; the wall time is kept beside it
+        wall, seconds = median_wall_and_cpu(present[label], 1)
+        walls[label].append(wall)
+        return seconds
+
+    rounds = Rounds({label: partial(cpu, label) for label in present}, repeats)
+    figures = {label: (statistics.median(walls[label]), rounds.median(label)) for label in present}
+    ratios = {label: rounds.ratio(label, baseline) for label in present} if baseline in present else {}
     base = figures.get(baseline)
     rows = [
         [
