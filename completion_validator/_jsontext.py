@@ -475,37 +475,47 @@ def _first_marked(text: str, value: Any, strict: _Strict) -> JsonSyntaxError:
     targets = {id(obj) for obj, _ in strict.duplicates} | {id(marker) for marker in strict.constants}
     paths = _paths_of(value, targets)
     candidates: list[JsonSyntaxError] = []
+    unplaced: list[JsonSyntaxError] = []
     for obj, key in strict.duplicates:
         offset = _second_key(text, paths.get(id(obj)), key)
         message = f"duplicate key {key!r} (JSON parsers keep only one of them)"
-        candidates.append(JsonSyntaxError(message, offset, "duplicate-key"))
+        if offset is None:  # under an earlier duplicate key, whose own place comes first in the text
+            unplaced.append(JsonSyntaxError(message, 0, "duplicate-key"))
+        else:
+            candidates.append(JsonSyntaxError(message, offset, "duplicate-key"))
     for marker in strict.constants:
         located = find(text, paths[id(marker)]) if id(marker) in paths else None
         offset = located[1] if located else 0
         sign = "-" if text.startswith("-", offset) else ""
         message = f"{sign}{marker.name} is not valid JSON (JSON numbers are finite)"
-        candidates.append(JsonSyntaxError(message, offset, "not-json"))
-    return min(candidates, key=lambda error: error.offset)
+        (candidates if located else unplaced).append(JsonSyntaxError(message, offset, "not-json"))
+    return min(candidates or unplaced, key=lambda error: error.offset)
 
 
-def _second_key(text: str, path: InstancePath | None, key: str) -> int:
-    """Where `key` is given the second time in the object at `path`."""
+def _second_key(text: str, path: InstancePath | None, key: str) -> int | None:
+    """Where `key` is given the second time in the object at `path`; None where that is not found.
+
+    `path` is the object's place in the parsed value, which keeps the last of a repeated key's
+    values, while the text is walked to a key's first: under an earlier duplicate the walk may
+    reach another value (an array, another object). That duplicate is then the one to report.
+    """
     located = find(text, path) if path is not None else None
-    if located is None:
-        return 0
+    if located is None or not text.startswith("{", located[1]):
+        return None
     offset = _skip(text, located[1] + 1)
     seen = False
     while not text.startswith("}", offset):
         match = _STRING.match(text, offset)
-        if match is None:
-            return 0
+        colon = _skip(text, match.end()) if match is not None else -1
+        if match is None or not text.startswith(":", colon):
+            return None
         name = match.group()
         if (name[1:-1] if "\\" not in name else json.loads(name)) == key:
             if seen:
                 return offset
             seen = True
-        offset = _after_value(text, _skip(text, _skip(text, match.end()) + 1))
-    return 0
+        offset = _after_value(text, _skip(text, colon + 1))
+    return None
 
 
 def has_lone_surrogate(text: str) -> bool:

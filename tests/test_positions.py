@@ -136,6 +136,10 @@ def test_jsonl_positions_use_the_file_line_and_the_column_in_it() -> None:
         (b'{"a": "\xff"}', 1, 8, "encoding"),
         (b"\n\n  ", 3, 3, "parse"),
         (b"[" * 100_000, 1, 1001, "limit"),  # where nesting passed 1,000 levels, not 1:1
+        # under an earlier duplicate key the parsed value holds the last one's value and the walk
+        # reaches the first's: that earlier duplicate is reported (it raised, or said 1:1, before)
+        (b'{"k": {"": [""], "": {"": null, "": null}}}', 1, 18, "duplicate-key"),
+        (b'{"a": [1], "a": {"b": NaN}}', 1, 12, "duplicate-key"),
     ],
 )
 def test_problems_reading_json_are_located(source: bytes, line: int, column: int, keyword: str) -> None:
